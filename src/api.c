@@ -1,0 +1,130 @@
+/*
+ * api.c -- the SQL-callable functions of the chameleon schema.
+ *
+ * Each function here is thin: it checks its arguments, calls the module of
+ * its concern (config.c, preflight.c, ...) and turns the result into rows.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "config.h"
+#include "preflight.h"
+
+PG_FUNCTION_INFO_V1(chameleon_check_config);
+PG_FUNCTION_INFO_V1(chameleon_check_source);
+
+/* Optional text argument 0 as a C string, NULL when absent or NULL. */
+static char *
+optional_path_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_NARGS() < 1 || PG_ARGISNULL(0))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(0));
+}
+
+/* Set up a materialized SRF result; returns the tuple store to fill. */
+static Tuplestorestate *
+begin_materialized_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	{
+		MemoryContext oldcxt;
+		TupleDesc	desc;
+
+		if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+			!(rsinfo->allowedModes & SFRM_Materialize))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("set-valued function called in context that cannot accept a set")));
+		oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		rsinfo->returnMode = SFRM_Materialize;
+		rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+		rsinfo->setDesc = CreateTupleDescCopy(desc);
+		MemoryContextSwitchTo(oldcxt);
+	}
+#endif
+	*tupdesc = rsinfo->setDesc;
+	return rsinfo->setResult;
+}
+
+/* Text datum for a C string that may be NULL. */
+static void
+put_text(Datum *values, bool *nulls, int i, const char *s)
+{
+	nulls[i] = (s == NULL);
+	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * chameleon.check_config(path text DEFAULT NULL)
+ *   RETURNS TABLE (key text, value text, source text)
+ */
+Datum
+chameleon_check_config(PG_FUNCTION_ARGS)
+{
+	char	   *path = optional_path_arg(fcinfo);
+	ChameleonConfig *cfg;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	ListCell   *lc;
+
+	cfg = chameleon_config_load(path);
+	store = begin_materialized_srf(fcinfo, &tupdesc);
+
+	foreach(lc, cfg->settings)
+	{
+		ChameleonSetting *s = (ChameleonSetting *) lfirst(lc);
+		Datum		values[3];
+		bool		nulls[3];
+
+		put_text(values, nulls, 0, s->key);
+		put_text(values, nulls, 1, s->value);
+		put_text(values, nulls, 2, s->from_file ? "file" : "default");
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}
+
+/*
+ * chameleon.check_source(path text DEFAULT NULL)
+ *   RETURNS TABLE (check_name text, status text, value text, hint text)
+ */
+Datum
+chameleon_check_source(PG_FUNCTION_ARGS)
+{
+	char	   *path = optional_path_arg(fcinfo);
+	ChameleonConfig *cfg;
+	List	   *checks;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	ListCell   *lc;
+
+	cfg = chameleon_config_load(path);
+	checks = chameleon_preflight_run(cfg);
+	store = begin_materialized_srf(fcinfo, &tupdesc);
+
+	foreach(lc, checks)
+	{
+		PreflightCheck *c = (PreflightCheck *) lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4];
+
+		put_text(values, nulls, 0, c->check);
+		put_text(values, nulls, 1, chameleon_preflight_status_name(c->status));
+		put_text(values, nulls, 2, c->value);
+		put_text(values, nulls, 3, c->hint);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,91 @@
+/*
+ * config.h -- the parsed pg_chameleon YAML configuration.
+ *
+ * config.c owns loading and validating the file; everything else only reads
+ * a ChameleonConfig.  Strings are palloc'd in the memory context that was
+ * current when chameleon_config_load() was called.
+ */
+#ifndef CHAMELEON_CONFIG_H
+#define CHAMELEON_CONFIG_H
+
+#include "nodes/pg_list.h"
+
+typedef enum ChameleonCopyMode
+{
+	CHAMELEON_COPY_DIRECT,
+	CHAMELEON_COPY_FILE
+} ChameleonCopyMode;
+
+typedef enum ChameleonOnError
+{
+	CHAMELEON_ON_ERROR_SKIP_TABLE,	/* mark the table 'error', go on */
+	CHAMELEON_ON_ERROR_STOP			/* stop the replica */
+} ChameleonOnError;
+
+typedef struct ChameleonConfig
+{
+	char	   *path;			/* absolute path of the file read */
+
+	/* mysql_conn */
+	char	   *host;			/* default "localhost" */
+	int			port;			/* default 3306 */
+	char	   *socket;			/* unix socket path, or NULL */
+	char	   *user;			/* required */
+	char	   *passwd;			/* default "" ; never log it */
+	int			connect_timeout;	/* seconds, default 10 */
+	int			read_timeout;	/* seconds, default 60 */
+	char	   *charset;		/* connection charset, default "utf8mb4" */
+	char	   *ssl_mode;		/* disabled|preferred|required|verify_ca|verify_identity */
+	char	   *ssl_ca;
+	char	   *ssl_cert;
+	char	   *ssl_key;
+
+	/* replica */
+	char	   *my_database;	/* required, non-empty */
+	char	   *pg_schema;		/* default: my_database */
+	int			my_server_id;	/* required, 1 .. 2^32-1 */
+	int			replica_batch_size; /* default 1000 */
+	int			copy_max_size;	/* default 100000 rows per slice */
+	ChameleonCopyMode copy_mode;	/* default direct */
+	char	   *out_dir;		/* temp dir for copy_mode file, default /tmp */
+	List	   *hexify;			/* list of char*, lower case MySQL types */
+	char	   *my_charset;		/* default "utf8mb4" */
+	char	   *pg_charset;		/* default "utf8" */
+	List	   *tables_limit;	/* list of char*; NIL = every table */
+	ChameleonOnError on_error;	/* default skip_table */
+	bool		zero_dates_to_null; /* default true */
+	bool		tinyint1_as_boolean;	/* default false */
+	int			heartbeat_period;	/* seconds, default 1 */
+
+	/* logging (the server log is the destination inside PostgreSQL) */
+	char	   *log_level;		/* debug|info|warning|error, default info */
+	char	   *log_dir;		/* accepted for compatibility */
+	char	   *log_dest;		/* accepted for compatibility */
+
+	/* target */
+	char	   *pg_database;	/* default: the current database */
+	bool		pg_conn_given;	/* pg_conn present: accepted and ignored */
+
+	/* one entry per known key, for chameleon.check_config() */
+	List	   *settings;		/* list of ChameleonSetting * */
+} ChameleonConfig;
+
+/* One row of chameleon.check_config(). */
+typedef struct ChameleonSetting
+{
+	char	   *key;			/* e.g. "mysql_conn.host" */
+	char	   *value;			/* text form; "********" for the password */
+	bool		from_file;		/* false: the default was used */
+} ChameleonSetting;
+
+/* GUC pg_chameleon.config */
+extern char *chameleon_config_path;
+
+/*
+ * Load and validate a config file.  path NULL (or empty) means the file
+ * named by pg_chameleon.config.  Any problem is an ERROR naming the file,
+ * the key and, when known, the line.
+ */
+extern ChameleonConfig *chameleon_config_load(const char *path);
+
+#endif							/* CHAMELEON_CONFIG_H */

@@ -1,0 +1,50 @@
+/*
+ * mysql_client.h -- libmariadb connections owned by a memory context.
+ *
+ * mysql_client.c owns every MYSQL handle: opening it with the configured
+ * options (TLS, timeouts, charset), turning client errors into ereport with
+ * the MySQL error number and SQLSTATE (never the password), and closing it
+ * when the owning memory context goes away, so an ERROR cannot leak it.
+ */
+#ifndef CHAMELEON_MYSQL_CLIENT_H
+#define CHAMELEON_MYSQL_CLIENT_H
+
+#include <mysql.h>
+
+#include "config.h"
+
+/*
+ * Connect to the configured source.  The handle is closed automatically when
+ * CurrentMemoryContext is reset or deleted (including on transaction abort);
+ * chameleon_mysql_close() closes it earlier.  Failure is an ERROR.
+ */
+extern MYSQL *chameleon_mysql_connect(const ChameleonConfig *cfg);
+extern void chameleon_mysql_close(MYSQL *conn);
+
+/* Run a statement that returns no rows; ERROR on failure. */
+extern void chameleon_mysql_exec(MYSQL *conn, const char *sql);
+
+/*
+ * Run a query and return its stored result (mysql_store_result), or NULL if
+ * the statement returns no result set.  The result is freed with its owning
+ * memory context, or earlier with chameleon_mysql_free_result().
+ */
+extern MYSQL_RES *chameleon_mysql_query(MYSQL *conn, const char *sql);
+extern void chameleon_mysql_free_result(MYSQL_RES *res);
+
+/*
+ * Run a query expected to return at most one row with one column; returns a
+ * palloc'd copy of that value, or NULL for no row / SQL NULL.
+ */
+extern char *chameleon_mysql_query_value(MYSQL *conn, const char *sql);
+
+/* Quote a string as a MySQL literal ('...'), palloc'd. */
+extern char *chameleon_mysql_quote_literal(MYSQL *conn, const char *str);
+
+/*
+ * ereport(elevel) for the last error on conn, with "what" saying what we
+ * were doing.  Reads the error text before anything can close the handle.
+ */
+extern void chameleon_mysql_report(MYSQL *conn, int elevel, const char *what);
+
+#endif							/* CHAMELEON_MYSQL_CLIENT_H */
