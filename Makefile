@@ -19,6 +19,27 @@ SHLIB_LINK = $(shell $(MARIADB_CONFIG) --libs) $(shell pkg-config --libs yaml-0.
 
 EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out
 
+# config regress test: git keeps no file modes, so copy test/configs/*.yaml with the
+# modes the loader demands (0600), plus the bad cases: group/world access, a directory,
+# an unreadable file.  pgxs runs REGRESS_PREP before installcheck and check.
+REGRESS_PREP = regress_configs
+REGRESS_CONFIGS = $(CURDIR)/tmp_regress_configs
+EXTRA_CLEAN += tmp_regress_configs
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# config regress test inputs (after the pgxs include: not the default goal).
+regress_configs:
+	rm -rf $(REGRESS_CONFIGS)
+	mkdir -p $(REGRESS_CONFIGS)
+	cp $(srcdir)/test/configs/*.yaml $(REGRESS_CONFIGS)/
+	chmod 600 $(REGRESS_CONFIGS)/*.yaml
+	chmod 644 $(REGRESS_CONFIGS)/world_readable.yaml
+	chmod 640 $(REGRESS_CONFIGS)/group_readable.yaml
+	mkdir $(REGRESS_CONFIGS)/a_directory.yaml
+	cp $(srcdir)/test/configs/good_minimal.yaml $(REGRESS_CONFIGS)/unreadable.yaml
+	chmod 000 $(REGRESS_CONFIGS)/unreadable.yaml
+
+.PHONY: regress_configs

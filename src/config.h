@@ -35,7 +35,8 @@ typedef struct ChameleonConfig
 	int			connect_timeout;	/* seconds, default 10 */
 	int			read_timeout;	/* seconds, default 60 */
 	char	   *charset;		/* connection charset, default "utf8mb4" */
-	char	   *ssl_mode;		/* disabled|preferred|required|verify_ca|verify_identity */
+	char	   *ssl_mode;		/* disabled|preferred|required|verify_ca|
+								 * verify_identity, default "preferred" */
 	char	   *ssl_ca;
 	char	   *ssl_cert;
 	char	   *ssl_key;
@@ -43,15 +44,18 @@ typedef struct ChameleonConfig
 	/* replica */
 	char	   *my_database;	/* required, non-empty */
 	char	   *pg_schema;		/* default: my_database */
-	int			my_server_id;	/* required, 1 .. 2^32-1 */
+	uint32		my_server_id;	/* required, 1 .. 2^32-1 */
 	int			replica_batch_size; /* default 1000 */
 	int			copy_max_size;	/* default 100000 rows per slice */
 	ChameleonCopyMode copy_mode;	/* default direct */
 	char	   *out_dir;		/* temp dir for copy_mode file, default /tmp */
-	List	   *hexify;			/* list of char*, lower case MySQL types */
+	List	   *hexify;			/* list of char*, lower case MySQL types;
+								 * default NIL */
 	char	   *my_charset;		/* default "utf8mb4" */
 	char	   *pg_charset;		/* default "utf8" */
-	List	   *tables_limit;	/* list of char*; NIL = every table */
+	List	   *tables_limit;	/* list of char*, plain table names (a "db."
+								 * prefix equal to my_database is removed);
+								 * NIL = every table */
 	ChameleonOnError on_error;	/* default skip_table */
 	bool		zero_dates_to_null; /* default true */
 	bool		tinyint1_as_boolean;	/* default false */
@@ -63,7 +67,8 @@ typedef struct ChameleonConfig
 	char	   *log_dest;		/* accepted for compatibility */
 
 	/* target */
-	char	   *pg_database;	/* default: the current database */
+	char	   *pg_database;	/* default: the current database (NULL when
+								 * loaded outside a transaction) */
 	bool		pg_conn_given;	/* pg_conn present: accepted and ignored */
 
 	/* one entry per known key, for chameleon.check_config() */
@@ -74,7 +79,8 @@ typedef struct ChameleonConfig
 typedef struct ChameleonSetting
 {
 	char	   *key;			/* e.g. "mysql_conn.host" */
-	char	   *value;			/* text form; "********" for the password */
+	char	   *value;			/* text form, NULL when unset; the password
+								 * is "********" when set, "" when empty */
 	bool		from_file;		/* false: the default was used */
 } ChameleonSetting;
 

@@ -1,0 +1,32 @@
+--
+-- install: CREATE EXTENSION and the objects it owns.
+--
+CREATE EXTENSION pg_chameleon;
+
+SELECT extname, extversion, extnamespace::regnamespace AS schema, extrelocatable
+FROM pg_extension WHERE extname = 'pg_chameleon';
+
+-- Every member object of the extension.
+SELECT pg_describe_object(classid, objid, objsubid) AS object
+FROM pg_depend
+WHERE refclassid = 'pg_extension'::regclass
+  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_chameleon')
+  AND deptype = 'e'
+ORDER BY 1;
+
+-- The state tables, and that pg_dump keeps their rows.
+SELECT c.relname, c.relkind
+FROM pg_class c
+WHERE c.relnamespace = 'sch_chameleon'::regnamespace AND c.relkind = 'r'
+ORDER BY 1;
+
+SELECT unnest(extconfig)::regclass AS dumped_table
+FROM pg_extension WHERE extname = 'pg_chameleon'
+ORDER BY 1;
+
+-- Only superusers may call the functions (they read a file holding a password).
+SELECT p.oid::regprocedure AS function,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
+FROM pg_proc p
+WHERE p.pronamespace = 'chameleon'::regnamespace
+ORDER BY 1;
