@@ -82,6 +82,7 @@ SELECT config_error('group_readable.yaml');
 -- YAML structure.
 SELECT config_error('syntax_error.yaml');
 SELECT config_error('syntax_error_flow.yaml');
+SELECT config_error('bad_utf8.yaml');
 SELECT config_error('not_a_mapping.yaml');
 SELECT config_error('empty_file.yaml');
 SELECT config_error('comments_only.yaml');

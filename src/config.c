@@ -427,6 +427,14 @@ report_syntax_error(ConfigLoader *ld)
 				errcode(ERRCODE_OUT_OF_MEMORY),
 				errmsg("out of memory while parsing configuration file \"%s\"",
 					   ld->path));
+	/* Reader errors (bad encoding) carry a byte offset, not a line. */
+	if (p->error == YAML_READER_ERROR)
+		ereport(ERROR,
+				errcode(ERRCODE_CONFIG_FILE_ERROR),
+				errmsg("invalid text in configuration file \"%s\" at byte %zu",
+					   ld->path, p->problem_offset),
+				errdetail("YAML parser: %s.", problem),
+				errhint("The file must be UTF-8 (or UTF-16) text."));
 	if (p->context)
 		ereport(ERROR,
 				errcode(ERRCODE_CONFIG_FILE_ERROR),
