@@ -62,6 +62,8 @@ $my->create_user('noreload', $pass,
 my $node = PostgreSQL::Test::Cluster->new('pg');
 $node->init;
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_chameleon'");
+# log as much as possible, so a leaked password would be caught below
+$node->append_conf('postgresql.conf', "log_min_messages = debug1\nlog_error_verbosity = verbose");
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_chameleon');
 

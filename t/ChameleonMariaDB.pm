@@ -201,10 +201,12 @@ sub _install_db
 	push @cmd, '--user=root' if _running_as_root();
 
 	print "# MariaDB $self->{name}: initialising $self->{datadir}\n";
-	my $ok = IPC::Run::run(\@cmd, '<', \undef, '>>', $self->{logfile}, '2>&1',
+	my $log = "$self->{basedir}/install-db.log";
+	my $ok = IPC::Run::run(\@cmd, '<', \undef, '>', $log, '2>&1',
 		IPC::Run::timeout($self->{timeout}));
-	$self->_die_with_log("mariadb-install-db failed") unless $ok;
-	return;
+	return if $ok;
+	Test::More::diag("mariadb-install-db output ($log), last lines:\n" . _tail($log, 40));
+	croak "MariaDB $self->{name}: mariadb-install-db failed";
 }
 
 sub _server_command
