@@ -2,6 +2,9 @@
 
 \echo Use "CREATE EXTENSION pg_chameleon" to load this file. \quit
 
+CREATE SCHEMA chameleon;
+COMMENT ON SCHEMA chameleon IS 'pg_chameleon user API: functions and views';
+
 CREATE SCHEMA sch_chameleon;
 COMMENT ON SCHEMA sch_chameleon IS 'pg_chameleon replica state; do not edit by hand';
 
@@ -83,22 +86,22 @@ SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_ddl', '');
 REVOKE ALL ON SCHEMA sch_chameleon FROM PUBLIC;
 
 -- Parsed configuration: one row per setting; the password is shown as ********.
-CREATE FUNCTION @extschema@.check_config(path text DEFAULT NULL)
+CREATE FUNCTION chameleon.check_config(path text DEFAULT NULL)
 RETURNS TABLE (key text, value text, source text)
 AS 'MODULE_PATHNAME', 'chameleon_check_config'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION @extschema@.check_config(text) IS
+COMMENT ON FUNCTION chameleon.check_config(text) IS
     'parse and validate a pg_chameleon YAML config (default: pg_chameleon.config)';
 
 -- Preflight: is the MySQL source ready to be replicated?  One row per check.
-CREATE FUNCTION @extschema@.check_source(path text DEFAULT NULL)
+CREATE FUNCTION chameleon.check_source(path text DEFAULT NULL)
 RETURNS TABLE (check_name text, status text, value text, hint text)
 AS 'MODULE_PATHNAME', 'chameleon_check_source'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION @extschema@.check_source(text) IS
+COMMENT ON FUNCTION chameleon.check_source(text) IS
     'connect to the configured MySQL/MariaDB and check it is ready for replication';
 
-REVOKE ALL ON FUNCTION @extschema@.check_config(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.check_source(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.check_config(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.check_source(text) FROM PUBLIC;
