@@ -131,14 +131,19 @@ define_gucs(void)
 							   0,
 							   NULL, NULL, NULL);
 
-	DefineCustomIntVariable("pg_chameleon.max_workers",
-							"Maximum number of pg_chameleon apply workers (sources replicating at once).",
-							"Each running replica uses one background worker: keep max_worker_processes large enough.",
-							&chameleon_max_workers,
-							8, 1, 1024,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+	/*
+	 * Sizes shared memory, so it exists only when preloaded (a postmaster
+	 * setting cannot be defined later); a late load uses the default.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("pg_chameleon.max_workers",
+								"Maximum number of pg_chameleon apply workers (sources replicating at once).",
+								"Each running replica uses one background worker: keep max_worker_processes large enough.",
+								&chameleon_max_workers,
+								8, 1, 1024,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pg_chameleon");
