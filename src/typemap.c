@@ -536,6 +536,32 @@ optional_precision_scale(TypeLexer *lx, int64 max_m, int64 max_d,
 				   "MySQL requires M >= D in (M,D).");
 }
 
+static int
+compare_labels(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* MySQL rejects a value listed twice: so do we (sorted, as enums may be long). */
+static void
+check_duplicate_labels(const TypeLexer *lx, List *labels)
+{
+	int			n = list_length(labels);
+	char	  **sorted = palloc(sizeof(char *) * n);
+	ListCell   *lc;
+
+	foreach(lc, labels)
+		sorted[foreach_current_index(lc)] = lfirst(lc);
+	qsort(sorted, n, sizeof(char *), compare_labels);
+	for (int i = 1; i < n; i++)
+	{
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			type_error(lx, ERRCODE_INVALID_PARAMETER_VALUE,
+					   psprintf("Value \"%s\" appears twice.", sorted[i]), NULL);
+	}
+	pfree(sorted);
+}
+
 /* "('a','b',...)": labels of enum or set, trailing spaces removed as MySQL does. */
 static List *
 read_labels(TypeLexer *lx, const ParseState *ps)
@@ -553,22 +579,16 @@ read_labels(TypeLexer *lx, const ParseState *ps)
 	{
 		char	   *label = read_quoted(lx);
 		int			len = strlen(label);
-		ListCell   *lc;
 
 		while (len > 0 && label[len - 1] == ' ')
 			label[--len] = '\0';
 		if (is_set && strchr(label, ',') != NULL)
 			type_error(lx, ERRCODE_INVALID_PARAMETER_VALUE,
 					   psprintf("Set member \"%s\" contains a comma.", label), NULL);
-		foreach(lc, labels)
-		{
-			if (strcmp((char *) lfirst(lc), label) == 0)
-				type_error(lx, ERRCODE_INVALID_PARAMETER_VALUE,
-						   psprintf("Value \"%s\" appears twice.", label), NULL);
-		}
 		labels = lappend(labels, label);
 	} while (accept_char(lx, ','));
 	expect_char(lx, ')');
+	check_duplicate_labels(lx, labels);
 
 	if (list_length(labels) > (is_set ? MAX_SET_MEMBERS : MAX_ENUM_LABELS))
 		type_error(lx, ERRCODE_INVALID_PARAMETER_VALUE,
@@ -1119,7 +1139,7 @@ chameleon_type_check_sql(const ChameleonPgType *pt, const char *quoted_column)
 
 /* ---------- canonical MySQL text ---------- */
 
-/* A label as MySQL prints it in COLUMN_TYPE. */
+/* A label as MariaDB prints it in COLUMN_TYPE: quote doubled; backslash, LF, CR escaped. */
 static void
 append_mysql_label(StringInfo buf, const char *label)
 {
@@ -1132,20 +1152,13 @@ append_mysql_label(StringInfo buf, const char *label)
 				appendStringInfoString(buf, "''");
 				break;
 			case '\\':
-				/* "\%" and "\_" were kept with their backslash on input */
-				if (c[1] == '%' || c[1] == '_')
-					appendStringInfoChar(buf, '\\');
-				else
-					appendStringInfoString(buf, "\\\\");
+				appendStringInfoString(buf, "\\\\");
 				break;
 			case '\n':
 				appendStringInfoString(buf, "\\n");
 				break;
 			case '\r':
 				appendStringInfoString(buf, "\\r");
-				break;
-			case '\032':
-				appendStringInfoString(buf, "\\Z");
 				break;
 			default:
 				appendStringInfoChar(buf, *c);
