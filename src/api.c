@@ -19,7 +19,7 @@
 #include "config.h"
 #include "preflight.h"
 #include "typemap.h"
-#include "progress.h"
+#include "position.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(chameleon_check_config);
@@ -217,7 +217,7 @@ chameleon_map_type_details(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------------
  * Replica lifecycle: start_replica, stop_replica, worker status
- * (worker.h / slots.c own the workers, progress.c the state rows)
+ * (worker.h / slots.c own the workers, position.c the state rows)
  * ---------------------------------------------------------------------
  */
 

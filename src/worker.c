@@ -35,7 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "config.h"
-#include "progress.h"
+#include "position.h"
 #include "worker.h"
 #include "worker_loop.h"
 

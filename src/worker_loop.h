@@ -15,7 +15,7 @@
 #define CHAMELEON_WORKER_LOOP_H
 
 #include "config.h"
-#include "progress.h"
+#include "position.h"
 
 /* Where the worker is in the binlog, for the error context of every
  * failure.  The loop keeps it current; table is set while applying. */

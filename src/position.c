@@ -1,6 +1,6 @@
 /*
- * progress.c -- exactly-once bookkeeping: source rows, applied position,
- * replication origin.  See progress.h.
+ * position.c -- exactly-once bookkeeping: source rows, applied position,
+ * replication origin.  See position.h.
  */
 #include "postgres.h"
 
@@ -17,7 +17,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "progress.h"
+#include "position.h"
 
 /* The UPDATE of t_replica_batch, prepared once per worker and kept. */
 static SPIPlanPtr save_position_plan = NULL;

@@ -1,8 +1,8 @@
 /*
- * progress.h -- where a replica stands: its source row, its applied
+ * position.h -- where a replica stands: its source row, its applied
  * position and its replication origin.
  *
- * progress.c owns the exactly-once bookkeeping of the apply worker: the
+ * position.c owns the exactly-once bookkeeping of the apply worker: the
  * position after the last applied source transaction is written to
  * sch_chameleon.t_replica_batch inside the same PostgreSQL transaction as
  * the rows it covers, and the replication origin of the source is advanced
@@ -13,8 +13,8 @@
  * Every function here runs inside a transaction with an active snapshot
  * and uses SPI on its own (callers may or may not be SPI-connected).
  */
-#ifndef CHAMELEON_PROGRESS_H
-#define CHAMELEON_PROGRESS_H
+#ifndef CHAMELEON_POSITION_H
+#define CHAMELEON_POSITION_H
 
 #include "access/xlogdefs.h"
 #include "datatype/timestamp.h"
@@ -77,4 +77,4 @@ extern void chameleon_origin_set(Oid dboid, int32 source_id, const char *file,
 								 uint64 pos);
 extern void chameleon_origin_drop(Oid dboid, int32 source_id);
 
-#endif							/* CHAMELEON_PROGRESS_H */
+#endif							/* CHAMELEON_POSITION_H */
