@@ -102,3 +102,28 @@ COMMENT ON FUNCTION @extschema@.check_source(text) IS
 
 REVOKE ALL ON FUNCTION @extschema@.check_config(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.check_source(text) FROM PUBLIC;
+
+-- ==================== binlog look-through (binlog section) ====================
+
+-- Events of a local binlog file (server file access: superuser / pg_read_server_files).
+CREATE FUNCTION @extschema@.binlog_file_events(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_events'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.binlog_file_events(text, int) IS
+    'list the events of a local MySQL/MariaDB binlog file';
+
+-- Row changes of a local binlog file, values in the canonical PostgreSQL text forms.
+CREATE FUNCTION @extschema@.binlog_file_rows(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.binlog_file_rows(text, int) IS
+    'decode the row changes of a local MySQL/MariaDB binlog file';
+
+REVOKE ALL ON FUNCTION @extschema@.binlog_file_events(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.binlog_file_rows(text, int) FROM PUBLIC;
