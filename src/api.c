@@ -369,3 +369,232 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 	chameleon_binlog_close(reader);
 	PG_RETURN_NULL();
 }
+
+/* ---------- the configured source (network) ---------- */
+
+#include "mb/pg_wchar.h"
+
+#include "binlog_stream.h"
+#include "config.h"
+#include "mysql_client.h"
+
+PG_FUNCTION_INFO_V1(chameleon_binlog_events);
+PG_FUNCTION_INFO_V1(chameleon_binlog_rows);
+
+/* Open a non-blocking dump of the configured source, ending at today's end. */
+static ChameleonBinlogReader *
+open_source_stream(FunctionCallInfo fcinfo, ChameleonConfig **cfg_out)
+{
+	ChameleonConfig *cfg = chameleon_config_load(NULL);
+	MYSQL	   *conn = chameleon_mysql_connect(cfg);
+	ChameleonStreamOptions opts;
+	ChameleonBinlogReader *reader;
+	char	   *end_file;
+	uint64		end_pos;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.file = PG_ARGISNULL(0) ? chameleon_binlog_first_file(conn) :
+		text_to_cstring(PG_GETARG_TEXT_PP(0));
+	opts.position = PG_ARGISNULL(1) ? 4 : (uint64) Max(PG_GETARG_INT64(1), 0);
+	opts.server_id = 0;			/* a one-off reader: no replica id taken */
+	opts.non_blocking = true;
+	if (!chameleon_binlog_current_end(conn, &end_file, &end_pos))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("binary logging is not enabled on the MySQL server")));
+
+	reader = chameleon_binlog_open_stream(conn, &opts);
+	/* never wait for new events: stop where the binlog ended when we began */
+	reader->stop_file = end_file;
+	reader->stop_position = end_pos;
+	*cfg_out = cfg;
+	return reader;
+}
+
+/*
+ * Table definitions from the source's information_schema, for rows events
+ * whose table map lacks names or signedness (binlog_row_metadata below FULL).
+ *
+ * RACE: information_schema describes the table as it is now, not as it was
+ * when the event was written.  After an ALTER TABLE, older events may be
+ * decoded with the wrong shape (a changed column count is caught and is an
+ * ERROR; a changed type may not be).  binlog_row_metadata=FULL avoids this,
+ * and the replica worker keeps a schema history instead.
+ */
+typedef struct SourceDefs
+{
+	ChameleonConfig *cfg;
+	MYSQL	   *conn;			/* a second connection: the first one streams */
+	List	   *names;			/* "schema.table" */
+	List	   *defs;			/* ChameleonTableDef * */
+} SourceDefs;
+
+/* Labels of enum('a','b''c') / set(...) as information_schema prints them. */
+static List *
+column_type_labels(const char *column_type)
+{
+	const char *p = strchr(column_type, '(');
+	List	   *labels = NIL;
+
+	if (p == NULL)
+		return NIL;
+	p++;
+	while (*p == '\'')
+	{
+		StringInfoData s;
+
+		initStringInfo(&s);
+		p++;
+		while (*p)
+		{
+			if (p[0] == '\'' && p[1] == '\'')
+			{
+				appendStringInfoChar(&s, '\'');
+				p += 2;
+			}
+			else if (p[0] == '\\' && p[1])
+			{
+				appendStringInfoChar(&s, p[1]);
+				p += 2;
+			}
+			else if (p[0] == '\'')
+			{
+				p++;
+				break;
+			}
+			else
+				appendStringInfoChar(&s, *p++);
+		}
+		labels = lappend(labels, pg_any_to_server(s.data, s.len, PG_UTF8));
+		if (*p == ',')
+			p++;
+	}
+	return labels;
+}
+
+static bool
+is_binary_data_type(const char *t)
+{
+	return strcmp(t, "binary") == 0 || strcmp(t, "varbinary") == 0 ||
+		strcmp(t, "uuid") == 0 || strcmp(t, "inet6") == 0 || strcmp(t, "inet4") == 0 ||
+		strcmp(t, "tinyblob") == 0 || strcmp(t, "blob") == 0 ||
+		strcmp(t, "mediumblob") == 0 || strcmp(t, "longblob") == 0;
+}
+
+static ChameleonTableDef *
+source_table_def(void *arg, const char *schema, const char *table)
+{
+	SourceDefs *sd = (SourceDefs *) arg;
+	char	   *key = psprintf("%s.%s", schema, table);
+	ListCell   *ln,
+			   *ld;
+	MemoryContext old;
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+	List	   *cols = NIL;
+	ChameleonTableDef *def;
+
+	forboth(ln, sd->names, ld, sd->defs)
+		if (strcmp((char *) lfirst(ln), key) == 0)
+			return (ChameleonTableDef *) lfirst(ld);
+
+	/* definitions live as long as the call, not one event */
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(sd));
+	if (sd->conn == NULL)
+		sd->conn = chameleon_mysql_connect(sd->cfg);
+	res = chameleon_mysql_query(sd->conn,
+								psprintf("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME"
+										 " FROM information_schema.COLUMNS"
+										 " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+										 " ORDER BY ORDINAL_POSITION",
+										 chameleon_mysql_quote_literal(sd->conn, schema),
+										 chameleon_mysql_quote_literal(sd->conn, table)));
+	while (res && (row = mysql_fetch_row(res)) != NULL)
+	{
+		ChameleonColumnDef *c = palloc0(sizeof(ChameleonColumnDef));
+		const char *data_type = row[1] ? row[1] : "";
+		const char *column_type = row[2] ? row[2] : "";
+
+		c->name = pg_any_to_server(pstrdup(row[0]), strlen(row[0]), PG_UTF8);
+		c->kind = -1;
+		c->is_unsigned = strstr(column_type, "unsigned") != NULL;
+		if (strcmp(data_type, "enum") == 0 || strcmp(data_type, "set") == 0)
+			c->labels = column_type_labels(column_type);
+		if (strcmp(data_type, "uuid") == 0)
+			c->kind = CHAMELEON_KIND_UUID;
+		else if (strcmp(data_type, "inet6") == 0 || strcmp(data_type, "inet4") == 0)
+			c->kind = CHAMELEON_KIND_INET;
+		else if (sd->cfg->tinyint1_as_boolean && strncmp(column_type, "tinyint(1)", 10) == 0)
+			c->kind = CHAMELEON_KIND_BOOL;
+		c->charset = row[3] ? pstrdup(row[3]) :
+			is_binary_data_type(data_type) ? pstrdup("binary") : NULL;
+		cols = lappend(cols, c);
+	}
+	if (res)
+		chameleon_mysql_free_result(res);
+
+	def = palloc0(sizeof(ChameleonTableDef));
+	def->ncols = list_length(cols);
+	def->cols = palloc0(sizeof(ChameleonColumnDef) * Max(def->ncols, 1));
+	{
+		int			i = 0;
+		ListCell   *lc;
+
+		foreach(lc, cols)
+			def->cols[i++] = *(ChameleonColumnDef *) lfirst(lc);
+	}
+	sd->names = lappend(sd->names, pstrdup(key));
+	sd->defs = lappend(sd->defs, def);
+	MemoryContextSwitchTo(old);
+	if (def->ncols == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s of the binlog no longer exists on the source", key),
+				 errhint("Set binlog_row_metadata=FULL on the source so that events describe their tables.")));
+	return def;
+}
+
+/*
+ * chameleon.binlog_events(start_file text, start_pos bigint, max_events int DEFAULT 1000)
+ *   RETURNS TABLE (file, position, end_position, event_time, event_type,
+ *                  gtid, table_name, summary)
+ * start_file NULL: the oldest binlog; start_pos NULL: 4.  Stops at
+ * max_events or at the end of the binlog as it was when the call began.
+ */
+Datum
+chameleon_binlog_events(PG_FUNCTION_ARGS)
+{
+	int			max_events = max_events_arg(fcinfo, 2);
+	ChameleonConfig *cfg;
+	ChameleonBinlogReader *reader;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+
+	store = begin_materialized_srf(fcinfo, &tupdesc);
+	reader = open_source_stream(fcinfo, &cfg);
+	emit_events(reader, max_events, store, tupdesc);
+	chameleon_binlog_close(reader);
+	PG_RETURN_NULL();
+}
+
+/*
+ * chameleon.binlog_rows(start_file text, start_pos bigint, max_events int DEFAULT 1000)
+ *   RETURNS TABLE (file, position, table_name, operation, before, after)
+ */
+Datum
+chameleon_binlog_rows(PG_FUNCTION_ARGS)
+{
+	int			max_events = max_events_arg(fcinfo, 2);
+	ChameleonBinlogReader *reader;
+	SourceDefs *sd = palloc0(sizeof(SourceDefs));
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+
+	store = begin_materialized_srf(fcinfo, &tupdesc);
+	reader = open_source_stream(fcinfo, &sd->cfg);
+	emit_rows(reader, max_events, store, tupdesc, source_table_def, sd);
+	chameleon_binlog_close(reader);
+	if (sd->conn)
+		chameleon_mysql_close(sd->conn);
+	PG_RETURN_NULL();
+}

@@ -977,7 +977,16 @@ chameleon_binlog_read(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 	ErrorContextCallback cb;
 	ChameleonBinlogWhere where;
 
-	if (!reader->ops->next(reader, &buf, &len))
+	if (reader->stop_file && reader->file)
+	{
+		int			cmp = strcmp(reader->file, reader->stop_file);
+
+		/* binlog names are base.NNNNNN: same length, ordered by number */
+		if (strlen(reader->file) == strlen(reader->stop_file) &&
+			(cmp > 0 || (cmp == 0 && reader->position >= reader->stop_position)))
+			return false;
+	}
+	if (reader->ops == NULL || !reader->ops->next(reader, &buf, &len))
 		return false;
 
 	where.file = reader->file;

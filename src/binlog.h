@@ -335,6 +335,8 @@ struct ChameleonBinlogReader
 	uint64		position;		/* start of the next event */
 	bool		is_file;		/* local file: positions are file offsets */
 	uint64		events_read;
+	char	   *stop_file;		/* stream: stop on reaching stop_file:stop_position */
+	uint64		stop_position;
 };
 
 /* Read the next event; false at the end of the source. */

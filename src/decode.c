@@ -613,7 +613,9 @@ decode_string(ChameleonByteReader *r, const ChameleonDecodeColumn *col)
 			p = chameleon_read_bytes(r, n, "string value");
 			/* BINARY(n): the binlog drops trailing 0x00; put them back */
 			return format_string(col, p, n,
-								 col->encoding == ENC_BINARY ? m->length : 0);
+								 (col->encoding == ENC_BINARY ||
+								  col->kind == CHAMELEON_KIND_UUID ||
+								  col->kind == CHAMELEON_KIND_INET) ? m->length : 0);
 		case MYT_VARCHAR:
 		case MYT_VAR_STRING:
 			n = (uint32) chameleon_read_uint_le(r, m->length > 255 ? 2 : 1, "varchar length");
