@@ -260,7 +260,8 @@ operation_name(ChameleonRowsKind kind)
 /* One row of binlog_rows / binlog_file_rows per changed row. */
 static void
 emit_rows(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *store,
-		  TupleDesc desc, BinlogTableDefLookup lookup, void *lookup_arg)
+		  TupleDesc desc, BinlogTableDefLookup lookup, void *lookup_arg,
+		  const ChameleonDecodeOptions *opts)
 {
 	MemoryContext evcxt = AllocSetContextCreate(CurrentMemoryContext,
 												"chameleon binlog event",
@@ -293,7 +294,7 @@ emit_rows(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *store,
 		where.event_type = ev.type;
 		where.table = NULL;
 		chameleon_binlog_context_push(&cb, &where);
-		table = chameleon_decode_prepare(map, def, NULL);
+		table = chameleon_decode_prepare(map, def, opts);
 		chameleon_rows_begin(&it, table, &ev.rows);
 		while (chameleon_rows_next(&it, &change))
 		{
@@ -365,7 +366,7 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = begin_materialized_srf(fcinfo, &tupdesc);
 	reader = chameleon_binlog_open_file(path);
-	emit_rows(reader, max_events, store, tupdesc, NULL, NULL);
+	emit_rows(reader, max_events, store, tupdesc, NULL, NULL, NULL);
 	chameleon_binlog_close(reader);
 	PG_RETURN_NULL();
 }
@@ -587,12 +588,14 @@ chameleon_binlog_rows(PG_FUNCTION_ARGS)
 	int			max_events = max_events_arg(fcinfo, 2);
 	ChameleonBinlogReader *reader;
 	SourceDefs *sd = palloc0(sizeof(SourceDefs));
+	ChameleonDecodeOptions opts;
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 
 	store = begin_materialized_srf(fcinfo, &tupdesc);
 	reader = open_source_stream(fcinfo, &sd->cfg);
-	emit_rows(reader, max_events, store, tupdesc, source_table_def, sd);
+	opts.zero_dates_to_null = sd->cfg->zero_dates_to_null;
+	emit_rows(reader, max_events, store, tupdesc, source_table_def, sd, &opts);
 	chameleon_binlog_close(reader);
 	if (sd->conn)
 		chameleon_mysql_close(sd->conn);

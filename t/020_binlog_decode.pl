@@ -436,6 +436,64 @@ is($node->safe_psql('postgres',
 	'3', 'max_events limits the events read');
 
 # ---------------------------------------------------------------------------
+# The same binlogs through the replication protocol (binlog_events/binlog_rows).
+
+my $pass = 'rep-' . int(rand(1_000_000_000));
+$my->create_user('reader', $pass,
+	'REPLICATION SLAVE, REPLICATION CLIENT ON *.*', 'SELECT ON t1.*');
+my $conf = $my->write_config(user => 'reader', passwd => $pass, my_database => 't1');
+$node->append_conf('postgresql.conf', "pg_chameleon.config = '$conf'");
+$node->reload;
+
+sub file_name { my ($p) = @_; $p =~ s{.*/}{}; return $p }
+
+my $net_rows = $node->safe_psql('postgres',
+	"SELECT table_name, operation, coalesce(before::text, ''), coalesce(after::text, '')
+	   FROM chameleon.binlog_rows('" . file_name($files{'crc32-full'}) . "', 4, 100000)
+	  WHERE file = '" . file_name($files{'crc32-full'}) . "'");
+my $file_rows = $node->safe_psql('postgres',
+	"SELECT table_name, operation, coalesce(before::text, ''), coalesce(after::text, '')
+	   FROM chameleon.binlog_file_rows('$files{'crc32-full'}', 100000)");
+is($net_rows, $file_rows, 'the stream decodes a binlog exactly as its file');
+
+# the stream and the file agree on every event position
+my $net_ev = $node->safe_psql('postgres',
+	"SELECT position, end_position, event_type FROM chameleon.binlog_events('"
+	  . file_name($files{compressed}) . "', 4, 100000)
+	  WHERE file = '" . file_name($files{compressed}) . "' AND event_type NOT IN ('Rotate', 'Annotate_rows')
+	    AND end_position > position");
+my $file_ev = $node->safe_psql('postgres',
+	"SELECT position, end_position, event_type FROM chameleon.binlog_file_events('$files{compressed}', 100000)
+	  WHERE event_type NOT IN ('Rotate', 'Annotate_rows')");
+is($net_ev, $file_ev, 'stream and file give the same event positions');
+
+# without FULL metadata the stream takes names, signedness, labels and the
+# UUID/INET types from information_schema
+my $nolog = $node->safe_psql('postgres',
+	"SELECT after->>'biu', after->>'e', after->>'s', after->>'u', after->>'i6', after->>'i4', after->>'bin4'
+	   FROM chameleon.binlog_rows('" . file_name($files{'metadata-nolog'}) . "', 4, 100000)
+	  WHERE table_name = 't1.alltypes' AND operation = 'insert' AND after->>'id' = '1'");
+is($nolog,
+	'18446744073709551615|ccc|{x,z,"with space"}|123e4567-e89b-12d3-a456-426614174000|2001:db8::1|192.168.0.1|\x00010000',
+	'information_schema supplies what NO_LOG metadata lacks');
+
+# non-blocking: the call ends at the binlog end it found
+my ($end_file, $end_pos) = $my->binlog_position;
+my $last = $node->safe_psql('postgres',
+	"SELECT file, max(end_position) FROM chameleon.binlog_events(NULL, NULL, 1000000)
+	  GROUP BY file ORDER BY file DESC LIMIT 1");
+is($last, "$end_file|$end_pos", 'binlog_events stops at the end of the binlog');
+
+is($node->safe_psql('postgres',
+	"SELECT count(*) FROM chameleon.binlog_events('$end_file', $end_pos)"),
+	'0', 'starting at the end of the binlog returns at once, with no event');
+
+my ($r, $o, $e) = $node->psql('postgres',
+	"SELECT * FROM chameleon.binlog_events('no-such-file.000001', 4)");
+like($e, qr/1236|binary log/i, 'an unknown binlog file is the server\'s error');
+unlike($e, qr/\Q$pass\E/, 'the error does not show the password');
+
+# ---------------------------------------------------------------------------
 # Damaged input: errors, never a crash.
 
 my $tmp = PostgreSQL::Test::Utils::tempdir();
