@@ -189,8 +189,14 @@ append_fraction(StringInfo s, int32 usec, int fsp)
 	appendBinaryStringInfo(s, digits, fsp);
 }
 
+/*
+ * An impossible date or time is damage -- or, for the old TIME/DATETIME/
+ * TIMESTAMP type codes, a MariaDB column with fractional seconds created
+ * under mysql56_temporal_format=OFF: those are written with the old type
+ * code and no precision, so their length cannot be known from the binlog.
+ */
 static void
-check_ranges(const MyTime *t, const char *what, bool time_of_day)
+check_ranges(const MyTime *t, const char *what, bool time_of_day, bool old_format)
 {
 	if (t->month > 12 || t->day > 31 || t->minute > 59 || t->second > 59 ||
 		t->usec < 0 || t->usec > 999999 || (time_of_day && t->hour > 23))
@@ -199,7 +205,9 @@ check_ranges(const MyTime *t, const char *what, bool time_of_day)
 				 errmsg("invalid %s value in rows event", what),
 				 errdetail("Decoded %04d-%02d-%02d %02lld:%02d:%02d.%06d.",
 						   t->year, t->month, t->day, (long long) t->hour,
-						   t->minute, t->second, t->usec)));
+						   t->minute, t->second, t->usec),
+				 old_format ?
+				 errhint("A MariaDB column with fractional seconds created with mysql56_temporal_format=OFF cannot be read from the binlog; rebuild the table (ALTER TABLE ... FORCE) with mysql56_temporal_format=ON.") : 0));
 }
 
 /* NULL for a zero or partial date when zero_dates_to_null; else an ERROR. */
@@ -358,7 +366,7 @@ decode_time2(ChameleonByteReader *r, int fsp)
 		t.minute = (int) ((hms >> 6) & 0x3f);
 		t.second = (int) (hms & 0x3f);
 	}
-	check_ranges(&t, "TIME", false);
+	check_ranges(&t, "TIME", false, false);
 	return format_time(&t, fsp);
 }
 
@@ -387,7 +395,7 @@ decode_datetime2(ChameleonByteReader *r, int fsp, bool zero_to_null)
 	t.second = (int) (hms % 64);
 	t.minute = (int) ((hms >> 6) % 64);
 	t.hour = hms >> 12;
-	check_ranges(&t, "DATETIME", true);
+	check_ranges(&t, "DATETIME", true, false);
 	if (is_zero_date(&t, zero_to_null, "datetime"))
 		return NULL;
 	return format_datetime(&t, fsp, false);
@@ -401,7 +409,7 @@ decode_timestamp_secs(uint64 secs, int32 usec, int fsp)
 	if (secs == 0 && usec == 0)
 		return NULL;			/* the zero timestamp */
 	time_from_epoch(secs, usec, &t);
-	check_ranges(&t, "TIMESTAMP", true);
+	check_ranges(&t, "TIMESTAMP", true, false);
 	return format_datetime(&t, fsp, true);
 }
 
@@ -422,7 +430,7 @@ decode_old_time(ChameleonByteReader *r)
 	t.hour = v / 10000;
 	t.minute = (v / 100) % 100;
 	t.second = v % 100;
-	check_ranges(&t, "TIME", false);
+	check_ranges(&t, "TIME", false, true);
 	return format_time(&t, 0);
 }
 
@@ -441,7 +449,7 @@ decode_old_datetime(ChameleonByteReader *r, bool zero_to_null)
 	t.hour = tm / 10000;
 	t.minute = (int) ((tm / 100) % 100);
 	t.second = (int) (tm % 100);
-	check_ranges(&t, "DATETIME", true);
+	check_ranges(&t, "DATETIME", true, true);
 	if (is_zero_date(&t, zero_to_null, "datetime"))
 		return NULL;
 	return format_datetime(&t, 0, false);
@@ -457,7 +465,7 @@ decode_date(ChameleonByteReader *r, bool zero_to_null)
 	t.day = v & 31;
 	t.month = (v >> 5) & 15;
 	t.year = v >> 9;
-	check_ranges(&t, "DATE", false);
+	check_ranges(&t, "DATE", false, false);
 	if (is_zero_date(&t, zero_to_null, "date"))
 		return NULL;
 	return format_date(&t);

@@ -63,6 +63,7 @@ my @names = map { $_->[0] } @columns;
 my %ordinal = map { $names[$_] => $_ + 1 } 0 .. $#names;
 my %latin1 = map { $_ => 1 } qw(cl vcl);
 my %labels = (e => [ 'a', 'bb', 'ccc' ], s => [ 'x', 'y', 'z', 'with space' ]);
+my %table_cols;    # table => its column names, filled below
 
 $my->sql('CREATE DATABASE t1 CHARACTER SET utf8mb4');
 $my->sql(
@@ -280,7 +281,7 @@ sub value_mismatch
 	elsif ($type =~ /^BIT/) { return '' if "b'$ours'" eq $ov }
 	elsif ($type eq 'YEAR') { return '' if $ours eq $ov }
 	elsif ($type eq 'DATE') { (my $d = $ov) =~ tr/:/-/; return '' if "'$ours'" eq $d }
-	elsif ($type =~ /^(TIME|DATETIME)\(/) { return '' if "'$ours'" eq $ov }
+	elsif ($type =~ /^(TIME|DATETIME)(\(|$)/) { return '' if "'$ours'" eq $ov }
 	elsif ($type =~ /^TIMESTAMP/) { return '' if epoch_of($ours) eq $ov }
 	elsif ($type =~ /^ENUM/)
 	{
@@ -318,7 +319,7 @@ sub compare_file
 	my $has_names = $variant !~ /^metadata-(nolog|minimal)$/;
 	my $has_labels = $has_names;
 
-	cmp_ok(scalar @$oracle, '>=', 8, "$variant: the oracle shows the row changes");
+	cmp_ok(scalar @$oracle, '>=', 4, "$variant: the oracle shows the row changes");
 	is(scalar @$ours, scalar @$oracle,
 		"$variant: as many row changes as the oracle (" . scalar(@$oracle) . ')');
 	my ($values, @problems) = (0);
@@ -339,8 +340,7 @@ sub compare_file
 			my %seen;
 			for my $col (sort { $a <=> $b } keys %{ $o->{$img} })
 			{
-				my $name = $o->{table} eq 't1.alltypes' ? $names[ $col - 1 ]
-				  : (qw(a b c))[ $col - 1 ];
+				my $name = $table_cols{ $o->{table} }[ $col - 1 ];
 				my $key = $has_names ? $name : "col$col";
 				$seen{$key} = 1;
 				if (!exists $m->{$img}{$key})
@@ -363,6 +363,28 @@ sub compare_file
 	is(join("\n", @problems), '', "$variant: every value matches the oracle ($values values)");
 	return $ours;
 }
+
+# Old temporal formats (mysql56_temporal_format=OFF): TIME, DATETIME and
+# TIMESTAMP type codes 11, 12 and 7.
+$my->sql('SET GLOBAL mysql56_temporal_format = OFF');
+$my->sql('CREATE TABLE oldtemporal (id int PRIMARY KEY, t time, dt datetime, ts timestamp NULL, d date)',
+	database => 't1');
+$my->sql('CREATE TABLE oldfrac (id int PRIMARY KEY, dt datetime(4), t time)', database => 't1');
+$my->sql('SET GLOBAL mysql56_temporal_format = ON');
+$my->sql('FLUSH BINARY LOGS');
+{
+	my ($file) = $my->binlog_position;
+	$my->sql("SET time_zone = '+00:00'; SET sql_mode = '';
+		INSERT INTO oldtemporal VALUES (1, '-838:59:59', '9999-12-31 23:59:59', '2038-01-19 03:14:07', '2024-02-29'),
+			(2, '12:34:56', '0000-00-00 00:00:00', '1970-01-01 00:00:01', '0000-00-00'),
+			(3, NULL, '1000-01-01 00:00:00', NULL, NULL);
+		UPDATE oldtemporal SET t = '-00:00:01' WHERE id = 2;", database => 't1');
+	$my->sql('FLUSH BINARY LOGS');
+	$files{'old-temporal'} = $my->datadir . "/$file";
+	push @variants, [ 'old-temporal', '', '' ];
+}
+%table_cols = ('t1.alltypes' => \@names, 't1.small' => [qw(a b c)],
+	't1.oldtemporal' => [qw(id t dt ts d)]);
 
 my %decoded;
 for my $v (@variants)
@@ -492,6 +514,17 @@ my ($r, $o, $e) = $node->psql('postgres',
 	"SELECT * FROM chameleon.binlog_events('no-such-file.000001', 4)");
 like($e, qr/1236|binary log/i, 'an unknown binlog file is the server\'s error');
 unlike($e, qr/\Q$pass\E/, 'the error does not show the password');
+
+# MariaDB's old fractional formats carry no precision in the binlog: a clear error
+{
+	$my->sql('FLUSH BINARY LOGS');
+	my ($file) = $my->binlog_position;
+	$my->sql("INSERT INTO oldfrac VALUES (1, '2024-01-02 03:04:05.6789', '01:02:03')", database => 't1');
+	$my->sql('FLUSH BINARY LOGS');
+	my ($r, $o, $e) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_file_rows('" . $my->datadir . "/$file')");
+	like($e, qr/mysql56_temporal_format=OFF/, 'old fractional temporal columns: an error that says why');
+}
 
 # ---------------------------------------------------------------------------
 # Damaged input: errors, never a crash.
