@@ -501,10 +501,10 @@ is($nolog,
 
 # non-blocking: the call ends at the binlog end it found
 my ($end_file, $end_pos) = $my->binlog_position;
-my $last = $node->safe_psql('postgres',
+my $last_end = $node->safe_psql('postgres',
 	"SELECT file, max(end_position) FROM chameleon.binlog_events(NULL, NULL, 1000000)
 	  GROUP BY file ORDER BY file DESC LIMIT 1");
-is($last, "$end_file|$end_pos", 'binlog_events stops at the end of the binlog');
+is($last_end, "$end_file|$end_pos", 'binlog_events stops at the end of the binlog');
 
 is($node->safe_psql('postgres',
 	"SELECT count(*) FROM chameleon.binlog_events('$end_file', $end_pos)"),
@@ -514,6 +514,43 @@ my ($r, $o, $e) = $node->psql('postgres',
 	"SELECT * FROM chameleon.binlog_events('no-such-file.000001', 4)");
 like($e, qr/1236|binary log/i, 'an unknown binlog file is the server\'s error');
 unlike($e, qr/\Q$pass\E/, 'the error does not show the password');
+
+# Character sets: every column's text must equal CONVERT(col USING utf8mb4).
+{
+	my %cs = (
+		u2 => 'ucs2', u16 => 'utf16', u16le => 'utf16le', u32 => 'utf32',
+		mb3 => 'utf8mb3', l1 => 'latin1', l2 => 'latin2', c51 => 'cp1251', plain => 'ascii',
+		gr => 'greek', he => 'hebrew', k8 => 'koi8r', sj => 'sjis', cp932 => 'cp932',
+		uj => 'ujis', b5 => 'big5', gbk => 'gbk', kr => 'euckr', th => 'tis620');
+	my %text = (
+		u2 => 'ünïcödé ☃', u16 => 'astral 😀 ünï', u16le => 'le 😀 ü', u32 => 'wide 😀 ß',
+		mb3 => 'три ☃', l1 => 'façade €', l2 => 'Łódź', c51 => 'Привет', gr => 'Ελλάδα',
+		he => 'שלום', k8 => 'Привет', sj => 'カタカナ漢字', cp932 => '①カナ', uj => 'ひらがな',
+		b5 => '中文', gbk => '中文汉字', kr => '한국어', th => 'ภาษาไทย', plain => 'plain ascii');
+	my @cols = sort keys %cs;
+	$my->sql('CREATE TABLE charsets (id int PRIMARY KEY, '
+		  . join(', ', map { "$_ varchar(40) CHARACTER SET $cs{$_}" } @cols) . ')',
+		database => 't1');
+	$my->sql('FLUSH BINARY LOGS');
+	my ($file) = $my->binlog_position;
+	$my->sql("SET NAMES utf8mb4; INSERT INTO charsets VALUES (1, "
+		  . join(', ', map { "'$text{$_}'" } @cols) . ')', database => 't1');
+	$my->sql('FLUSH BINARY LOGS');
+	my $ours = $node->safe_psql('postgres',
+		"SELECT " . join(', ', map { "after->>'$_'" } @cols)
+		  . " FROM chameleon.binlog_file_rows('" . $my->datadir . "/$file')");
+	my ($src) = $my->sql_rows('SET NAMES utf8mb4; SELECT '
+		  . join(', ', map { "CONVERT($_ USING utf8mb4)" } @cols)
+		  . ' FROM charsets', database => 't1');
+	my @got = split /\|/, $ours;
+	my @diff;
+	for my $i (0 .. $#cols)
+	{
+		push @diff, "$cols[$i] ($cs{$cols[$i]}): '$got[$i]' vs '$src->[$i]'"
+		  if ($got[$i] // '') ne $src->[$i];
+	}
+	is(join("\n", @diff), '', 'text in ' . scalar(@cols) . ' character sets converts to UTF-8');
+}
 
 # MariaDB's old fractional formats carry no precision in the binlog: a clear error
 {
