@@ -34,6 +34,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "apply.h"
 #include "config.h"
 #include "position.h"
 #include "worker.h"
@@ -253,7 +254,11 @@ chameleon_worker_boundary(void)
 		reload = true;
 	}
 	if (chameleon_slot_take_config_changed())
+	{
+		/* the replicated tables may have changed too: new session */
 		reload = true;
+		MyReconnectWanted = true;
+	}
 	if (reload)
 		reload_config();
 	if (chameleon_slot_stop_requested())
@@ -386,6 +391,9 @@ take_error(void)
 	edata = CopyErrorData();
 	AbortOutOfAnyTransaction();
 	FlushErrorState();
+	chameleon_apply_xact_abort();
+	chameleon_stream_cleanup();
+	MemoryContextSwitchTo(MyWorkerContext);
 	MemoryContextReset(MyBatchContext);
 	RESUME_INTERRUPTS();
 	return edata;
@@ -433,7 +441,11 @@ fail_and_exit(void)
 	{
 		PG_TRY();
 		{
-			write_durable_state(final ? "error" : "reconnecting", edata->message);
+			chameleon_worker_begin();
+			chameleon_apply_write_stop_error();
+			chameleon_source_set_state(MySourceId, final ? "error" : "reconnecting",
+									   edata->message, false);
+			chameleon_worker_commit();
 		}
 		PG_CATCH();
 		{

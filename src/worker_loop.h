@@ -70,5 +70,7 @@ extern void chameleon_worker_request_reconnect(void);
 
 /* stream.c: one session with the source; returns STOP or RECONNECT. */
 extern ChameleonBoundary chameleon_stream_session(void);
+/* stream.c: close the session's connection after an error. */
+extern void chameleon_stream_cleanup(void);
 
 #endif							/* CHAMELEON_WORKER_LOOP_H */
