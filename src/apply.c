@@ -4,7 +4,8 @@
  * Statements, all with text parameters cast to the column types (the
  * decoder produces PostgreSQL's canonical input text, so the cast is the
  * type's input function):
- *   INSERT INTO t (c...) SELECT u.c1::type1, ... FROM unnest($1::text[], ...) u
+ *   INSERT INTO t (c...) SELECT u.c1::type1, ...
+ *     FROM ROWS FROM (unnest($1::text[]), ...) u
  *     -- one statement for a whole run of inserts into one table;
  *   UPDATE t SET c = $i::type, ... WHERE k = $j::type ...   (primary key)
  *   DELETE FROM t WHERE k = $j::type ...
@@ -503,7 +504,14 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 			if (kind >= 0)
 				def.cols[i].kind = kind;
 			t->colname[i] = pstrdup(quote_identifier(NameStr(a->attname)));
-			t->coltype[i] = format_type_be_qualified(a->atttypid);
+			/*
+			 * The type without its modifier: the column applies it on
+			 * assignment (an explicit cast would truncate char/varchar/bit
+			 * silently; "character" alone would mean char(1)).
+			 */
+			t->coltype[i] = format_type_extended(a->atttypid, -1,
+												 FORMAT_TYPE_TYPEMOD_GIVEN |
+												 FORMAT_TYPE_FORCE_QUALIFY);
 		}
 	}
 	t->decode = chameleon_decode_prepare(map, &def, &(ChameleonDecodeOptions)
@@ -684,15 +692,15 @@ build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *
 					appendStringInfo(&sql, "%s%s", first ? "" : ", ", t->colname[i]);
 					appendStringInfo(&sel, "%su.c%d::%s", first ? "" : ", ",
 									 p->nparams, t->coltype[i]);
-					appendStringInfo(&from, "%s$%d::pg_catalog.text[]", first ? "" : ", ",
-									 p->nparams);
+					appendStringInfo(&from, "%spg_catalog.unnest($%d::pg_catalog.text[])",
+									 first ? "" : ", ", p->nparams);
 					first = false;
 				}
 				if (first)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATA_EXCEPTION),
 							 errmsg("a row inserted into table %s has no replicated column", t->name)));
-				appendStringInfo(&sql, ") SELECT %s FROM pg_catalog.unnest(%s) AS u(",
+				appendStringInfo(&sql, ") SELECT %s FROM ROWS FROM (%s) AS u(",
 								 sel.data, from.data);
 				for (int k = 1; k <= p->nparams; k++)
 					appendStringInfo(&sql, "%sc%d", k > 1 ? ", " : "", k);

@@ -420,6 +420,24 @@ handle_rotate(const ChameleonBinlogEvent *ev)
 	set_end(ev->rotate.file, ev->rotate.position, 0);
 }
 
+/*
+ * Outside a source transaction every real event ends at a valid resume
+ * point: an idle source's position follows FORMAT_DESCRIPTION, GTID_LIST,
+ * BINLOG_CHECKPOINT and the like, so chameleon.status shows it caught up.
+ */
+static void
+advance_idle_position(const ChameleonBinlogEvent *ev)
+{
+	const char *file = B.have_end ? B.end.file : MyPosition.file;
+	uint64		pos = B.have_end ? B.end.pos : MyPosition.pos;
+
+	if (B.in_source_xact || ev->log_pos == 0 || (ev->flags & BL_FLAG_ARTIFICIAL) ||
+		!position_passed(Reader->file, ev->end_position, file, pos))
+		return;
+	ensure_xact();
+	set_end(Reader->file, ev->end_position, 0);
+}
+
 static void
 handle_event(const ChameleonBinlogEvent *ev)
 {
@@ -456,6 +474,12 @@ handle_event(const ChameleonBinlogEvent *ev)
 			break;
 		case BL_ROTATE_EVENT:
 			handle_rotate(ev);
+			break;
+		case BL_FORMAT_DESCRIPTION_EVENT:
+		case BL_MARIA_GTID_LIST_EVENT:
+		case BL_MARIA_BINLOG_CHECKPOINT_EVENT:
+		case BL_PREVIOUS_GTIDS_EVENT:
+			advance_idle_position(ev);
 			break;
 		case BL_INCIDENT_EVENT:
 			ereport(ERROR,
