@@ -156,11 +156,18 @@ static void flush_insert(void);
  * ---------------------------------------------------------------------
  */
 
+/*
+ * SPI leaves CurrentMemoryContext in its procedure context, which lives as
+ * long as the transaction: every SPI call here goes back to the caller's
+ * context, or a million-row transaction would keep every row's values.
+ */
 static void
 run_write(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 
+	MemoryContextSwitchTo(cxt);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 }
@@ -778,7 +785,9 @@ get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
 	types = palloc(sizeof(Oid) * Max(p->nparams, 1));
 	for (int k = 0; k < p->nparams; k++)
 		types[k] = (op == OP_INSERT) ? TEXTARRAYOID : TEXTOID;
+	old = CurrentMemoryContext;
 	p->plan = SPI_prepare(sql, p->nparams, types);
+	MemoryContextSwitchTo(old);
 	if (p->plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(p->plan) != 0)
@@ -800,6 +809,7 @@ check_one_row(const ChameleonApplyTable *t, ApplyOp op)
 static void
 execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	Datum	   *values = palloc(sizeof(Datum) * Max(p->nparams, 1));
 	char	   *nulls = palloc(Max(p->nparams, 1));
 	int			ret;
@@ -812,6 +822,7 @@ execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
 		values[k] = text_or_null(img->isnull[col] ? NULL : img->values[col], &nulls[k]);
 	}
 	ret = SPI_execute_plan(p->plan, values, nulls, false, 0);
+	MemoryContextSwitchTo(cxt);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
 	check_one_row(t, p->op);
@@ -847,8 +858,8 @@ flush_insert(void)
 													   dims, lbs, TEXTOID, -1,
 													   false, TYPALIGN_INT));
 	}
-	MemoryContextSwitchTo(old);
 	ret = SPI_execute_plan(b->plan->plan, params, NULL, false, 0);
+	MemoryContextSwitchTo(old);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed != (uint64) b->nrows)

@@ -258,10 +258,14 @@ chameleon_stream_cleanup(void)
 static void
 ensure_xact(void)
 {
+	MemoryContext cxt = CurrentMemoryContext;
+
 	if (B.xact_open)
 		return;
 	chameleon_worker_begin();
 	chameleon_apply_xact_begin();
+	/* keep allocating where we were (the event context), not in SPI's */
+	MemoryContextSwitchTo(cxt);
 	B.xact_open = true;
 	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: applying");
 }
