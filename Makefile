@@ -17,7 +17,7 @@ PG_CPPFLAGS = $(shell $(MARIADB_CONFIG) --include) $(shell pkg-config --cflags y
 	-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = $(shell $(MARIADB_CONFIG) --libs) $(shell pkg-config --libs yaml-0.1) -lz
 
-EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out
+EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out tmp_check_bench
 
 # config regress test: git keeps no file modes, so copy test/configs/*.yaml with the
 # modes the loader demands (0600), plus the bad cases: group/world access, a directory,

@@ -101,8 +101,10 @@ sub worker_anon_kb
 	{
 		if (/^RssAnon:\s+(\d+)/)
 		{
-			$peak_anon = $1 if $1 > $peak_anon;
-			return $1;
+			my $kb = $1;
+			note("worker $pid RssAnon $kb kB") if $ENV{BENCH_DEBUG};
+			$peak_anon = $kb if $kb > $peak_anon;
+			return $kb;
 		}
 	}
 	return 0;
@@ -140,6 +142,8 @@ for my $w (split ' ', $workloads)
 		my ($lag) = status('coalesce(lag_seconds, 0)');
 		push @lag, $lag;
 		worker_anon_kb();
+		$node->safe_psql('postgres', 'SELECT pg_log_backend_memory_contexts(pid) FROM chameleon.status')
+		  if $ENV{BENCH_LOG_MEMORY};
 		Time::HiRes::sleep(1.0);
 		last if time() - $start > $seconds + 30;
 	}

@@ -549,6 +549,54 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 			t->is_key[i] = (t->colname[i] != NULL);
 }
 
+/*
+ * A table version keeps its own copy of the table map: the binlog reader's
+ * maps last only as long as a statement or a file.
+ */
+static ChameleonTableMap *
+copy_map(const ChameleonTableMap *map)
+{
+	ChameleonTableMap *copy = palloc(sizeof(ChameleonTableMap));
+
+	*copy = *map;
+	copy->schema = pstrdup(map->schema);
+	copy->table = pstrdup(map->table);
+	copy->cols = palloc(sizeof(ChameleonMapColumn) * Max(map->ncols, 1));
+	for (int i = 0; i < map->ncols; i++)
+	{
+		ChameleonMapColumn *c = &copy->cols[i];
+
+		*c = map->cols[i];
+		if (c->name)
+			c->name = pstrdup(c->name);
+		if (c->nlabels > 0)
+		{
+			c->labels = palloc(sizeof(char *) * c->nlabels);
+			for (int j = 0; j < c->nlabels; j++)
+				c->labels[j] = pstrdup(map->cols[i].labels[j]);
+		}
+	}
+	if (map->npk > 0)
+	{
+		copy->pk = palloc(sizeof(int) * map->npk);
+		memcpy(copy->pk, map->pk, sizeof(int) * map->npk);
+	}
+	return copy;
+}
+
+/* Does a table map describe the same columns as the version's copy? */
+static bool
+same_map(const ChameleonTableMap *a, const ChameleonTableMap *b)
+{
+	if (a->ncols != b->ncols || strcmp(a->table, b->table) != 0 ||
+		strcmp(a->schema, b->schema) != 0)
+		return false;
+	for (int i = 0; i < a->ncols; i++)
+		if (a->cols[i].type != b->cols[i].type || a->cols[i].meta != b->cols[i].meta)
+			return false;
+	return true;
+}
+
 ChameleonApplyTable *
 chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos)
 {
@@ -580,7 +628,17 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 	if (target == NULL || target->in_error || before_snapshot(target, file, pos))
 		return NULL;
 	if (t->decode != NULL)
-		return t;
+	{
+		ListCell   *lc;
+
+		if (same_map(t->decode->map, map))
+			return t;
+		/* a table id reused for another shape: resolve again */
+		foreach(lc, t->plans)
+			SPI_freeplan(((ApplyPlan *) lfirst(lc))->plan);
+		t->decode = NULL;
+		t->plans = NIL;
+	}
 
 	/* first use of this table version: resolve it */
 	CurrentTarget = target;
@@ -596,7 +654,7 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 				 errmsg("replicated table %s does not exist", t->qualified),
 				 errhint("Copy the table again with chameleon.sync_tables().")));
 	rel = table_open(relid, NoLock);
-	resolve_columns(t, map, rel);
+	resolve_columns(t, copy_map(map), rel);
 	table_close(rel, NoLock);
 	MemoryContextSwitchTo(old);
 	CurrentTarget = NULL;

@@ -67,7 +67,7 @@ typedef struct Batch
 } Batch;
 
 static MemoryContext SessionContext = NULL; /* connection, reader, table maps */
-static MemoryContext EventContext = NULL;	/* reset before every event */
+static MemoryContext EventContext = NULL;	/* reset every turn of the loop */
 static ChameleonBinlogReader *Reader = NULL;
 static MYSQL *Conn = NULL;
 static Batch B;
@@ -238,6 +238,8 @@ session_open(void)
 void
 chameleon_stream_cleanup(void)
 {
+	/* never stay in a context that is about to go */
+	MemoryContextSwitchTo(MyWorkerContext);
 	chameleon_apply_session_end();
 	Reader = NULL;
 	Conn = NULL;
@@ -286,6 +288,8 @@ commit_batch(bool caught_up)
 {
 	bool		passed = false;
 
+	/* what the commit allocates goes with the batch */
+	MemoryContextSwitchTo(MyBatchContext);
 	chameleon_apply_xact_end();
 	if (B.have_end)
 	{
@@ -345,6 +349,8 @@ end_source_xact(const ChameleonBinlogEvent *ev)
 	B.gtid = NULL;
 	B.xacts++;
 	MyApplyWhere.gtid = NULL;
+	/* every transaction sends its table maps again: keep memory flat */
+	chameleon_binlog_state_reset_maps(&Reader->state);
 }
 
 /* ---------------------------------------------------------------------
@@ -497,14 +503,12 @@ handle_event(const ChameleonBinlogEvent *ev)
 	}
 }
 
+/* Read and handle one event (in the turn's context, see stream_loop). */
 static void
 read_event(void)
 {
 	ChameleonBinlogEvent ev;
-	MemoryContext old;
 
-	MemoryContextReset(EventContext);
-	old = MemoryContextSwitchTo(EventContext);
 	memset(&ev, 0, sizeof(ev));
 	if (!chameleon_binlog_read(Reader, &ev))
 		ereport(ERROR,
@@ -516,7 +520,6 @@ read_event(void)
 	MyApplyWhere.pos = ev.position;
 	chameleon_slot_report_read(Reader->file, Reader->position);
 	handle_event(&ev);
-	MemoryContextSwitchTo(old);
 }
 
 /* ---------------------------------------------------------------------
@@ -530,6 +533,10 @@ stream_loop(void)
 	for (;;)
 	{
 		SourceData avail;
+
+		/* everything one turn allocates, an event included, is freed here */
+		MemoryContextSwitchTo(EventContext);
+		MemoryContextReset(EventContext);
 
 		if (!B.in_source_xact)
 		{

@@ -87,25 +87,41 @@ void
 chameleon_worker_commit_position(const ChameleonPosition *pos, uint64 xacts,
 								 uint64 rows, bool caught_up)
 {
-	MemoryContext old;
+	char	   *file = NULL;
+	char	   *gtid = NULL;
+	uint64		at = pos->pos;
+	TimestampTz event_time = pos->event_time;
+
+	/* pos may live in the batch context, which the commit resets */
+	if (MyPosition.file == NULL || strcmp(MyPosition.file, pos->file) != 0)
+		file = MemoryContextStrdup(MyWorkerContext, pos->file);
+	if (pos->gtid != NULL &&
+		(MyPosition.gtid == NULL || strcmp(MyPosition.gtid, pos->gtid) != 0))
+		gtid = MemoryContextStrdup(MyWorkerContext, pos->gtid);
 
 	chameleon_position_save(MySourceId, pos);
 	chameleon_worker_commit();
 
-	old = MemoryContextSwitchTo(MyWorkerContext);
-	if (MyPosition.file == NULL || strcmp(MyPosition.file, pos->file) != 0)
-		MyPosition.file = pstrdup(pos->file);
-	MyPosition.pos = pos->pos;
-	if (pos->gtid != NULL &&
-		(MyPosition.gtid == NULL || strcmp(MyPosition.gtid, pos->gtid) != 0))
-		MyPosition.gtid = pstrdup(pos->gtid);
-	if (pos->event_time != 0)
-		MyPosition.event_time = pos->event_time;
+	/* committed: this is where a restart resumes */
+	if (file)
+	{
+		if (MyPosition.file)
+			pfree(MyPosition.file);
+		MyPosition.file = file;
+	}
+	if (gtid)
+	{
+		if (MyPosition.gtid)
+			pfree(MyPosition.gtid);
+		MyPosition.gtid = gtid;
+	}
+	MyPosition.pos = at;
+	if (event_time != 0)
+		MyPosition.event_time = event_time;
 	MyPosition.batch_id++;
-	MemoryContextSwitchTo(old);
 
 	chameleon_slot_report_commit(MyPosition.file, MyPosition.pos, MyPosition.gtid,
-								 pos->event_time, xacts, rows, caught_up);
+								 event_time, xacts, rows, caught_up);
 }
 
 /* ---------------------------------------------------------------------
