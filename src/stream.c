@@ -540,7 +540,9 @@ stream_loop(void)
 
 		if (!B.in_source_xact)
 		{
-			if (B.xact_open && B.xacts >= (uint64) MyConfig->replica_batch_size)
+			/* replaying carefully: one source transaction per commit */
+			if (B.xact_open && (B.xacts >= (uint64) MyConfig->replica_batch_size ||
+								(CarefulUntilFile != NULL && B.xacts > 0)))
 				commit_batch(false);
 			if (!B.xact_open)
 			{

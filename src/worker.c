@@ -450,6 +450,8 @@ fail_and_exit(void)
 	edata = take_error();
 
 	final = MyStopOnError || ChameleonShmem->launcher_pid == 0;
+	if (edata->detail)
+		edata->message = psprintf("%s: %s", edata->message, edata->detail);
 	chameleon_slot_set_error(edata->message);
 	if (final)
 		chameleon_slot_free_on_exit();

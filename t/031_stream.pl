@@ -254,6 +254,49 @@ is($node->safe_psql('postgres',
 		  . " ON o.roident = s.local_id WHERE o.roname LIKE 'pg_chameleon_%' AND s.remote_lsn <> '0/0'"),
 	'1', 'the replication origin advanced with the position');
 
+# --- on_error: stop ------------------------------------------------------------------------
+$node->safe_psql('postgres', <<'SQL');
+CREATE TABLE sakila.strict (id integer PRIMARY KEY, v integer CHECK (v < 100));
+INSERT INTO sch_chameleon.t_replica_tables (source_id, mysql_table, pg_schema, pg_table, state)
+SELECT source_id, 'strict', 'sakila', 'strict', 'copied' FROM sch_chameleon.t_sources;
+SELECT chameleon.stop_replica();
+SQL
+$my->sql('CREATE TABLE sakila.strict (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB');
+my $conf_stop = $my->write_config(
+	user        => 'chameleon',
+	passwd      => $pass,
+	my_database => 'sakila',
+	on_error    => 'stop');
+$node->safe_psql('postgres',
+	'SELECT chameleon.start_replica(' . ChameleonReplica::pg_literal($conf_stop) . ')');
+$my->sql(<<'SQL');
+INSERT INTO sakila.strict VALUES (1, 1);
+BEGIN;
+INSERT INTO sakila.actor VALUES (40, 'WITH THE BAD ROW');
+INSERT INTO sakila.strict VALUES (2, 200);
+COMMIT;
+SQL
+ok($node->poll_query_until('postgres',
+		"SELECT state = 'error' AND pid IS NULL FROM chameleon.status"),
+	'on_error stop: the replica stops with state error');
+is($node->safe_psql('postgres',
+		"SELECT row_data->'after'->>'v' FROM chameleon.errors WHERE mysql_table = 'strict'"),
+	'200', 'on_error stop: the rejected row is in chameleon.errors');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM sakila.actor WHERE actor_id = 40'),
+	'0', 'on_error stop: nothing of the failing transaction was applied');
+like($node->safe_psql('postgres', 'SELECT last_error FROM chameleon.status'),
+	qr/violates check constraint/, 'on_error stop: the status shows the error');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM sakila.strict'), '1',
+	'on_error stop: the transactions before it were applied');
+# fixed on the PostgreSQL side: start again, the transaction applies
+$node->safe_psql('postgres', 'ALTER TABLE sakila.strict DROP CONSTRAINT strict_v_check');
+$node->safe_psql('postgres',
+	'SELECT chameleon.start_replica(' . ChameleonReplica::pg_literal($conf_stop) . ')');
+ChameleonReplica::wait_caught_up($node, $my);
+is($node->safe_psql('postgres',
+		'SELECT (SELECT count(*) FROM sakila.strict)::text || (SELECT count(*) FROM sakila.actor WHERE actor_id = 40)'),
+	'21', 'after the fix the stopped transaction is applied');
+
 ok(!$node->log_contains('TRAP:|server process .* was terminated'), 'no crash in the server log');
 
 $node->stop;
