@@ -22,3 +22,6 @@ EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.ou
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# binlog section: MySQL 8 TRANSACTION_PAYLOAD events are zstd-compressed
+SHLIB_LINK += -lzstd
