@@ -339,10 +339,10 @@ chameleon_binlog_file_events(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	require_file_reader();
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = begin_materialized_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no file: no rows */
+	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	reader = chameleon_binlog_open_file(path);
 	emit_events(reader, max_events, store, tupdesc);
 	chameleon_binlog_close(reader);
@@ -367,10 +367,10 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	require_file_reader();
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = begin_materialized_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no file: no rows */
+	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	reader = chameleon_binlog_open_file(path);
 	emit_rows(reader, max_events, store, tupdesc, NULL, NULL, NULL);
 	chameleon_binlog_close(reader);
