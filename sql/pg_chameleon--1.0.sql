@@ -128,3 +128,55 @@ LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE ROWS 1;
 
 COMMENT ON FUNCTION chameleon.map_type_details(text, bool, text[], bool) IS
     'pg_chameleon type mapping of a MySQL/MariaDB column type, with options and details';
+
+-- ==================== binlog look-through (binlog section) ====================
+
+-- Events of a local binlog file (server file access: superuser / pg_read_server_files).
+CREATE FUNCTION chameleon.binlog_file_events(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_events'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_events(text, int) IS
+    'list the events of a local MySQL/MariaDB binlog file';
+
+-- Row changes of a local binlog file, values in the canonical PostgreSQL text forms.
+CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int) IS
+    'decode the row changes of a local MySQL/MariaDB binlog file';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
+
+-- Events of the configured source's binlog, read through the replication protocol;
+-- stops at max_events or at the end of the binlog when the call began.
+CREATE FUNCTION chameleon.binlog_events(start_file text, start_pos bigint,
+                                          max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_events'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_events(text, bigint, int) IS
+    'list binlog events of the configured MySQL/MariaDB source (non-blocking)';
+
+-- Row changes of the configured source's binlog (without binlog_row_metadata=FULL the
+-- table definitions come from the source's information_schema as it is now).
+CREATE FUNCTION chameleon.binlog_rows(start_file text, start_pos bigint,
+                                        max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_rows'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int) IS
+    'decode row changes of the configured MySQL/MariaDB source (non-blocking)';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int) FROM PUBLIC;
