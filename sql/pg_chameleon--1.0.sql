@@ -102,3 +102,26 @@ COMMENT ON FUNCTION @extschema@.check_source(text) IS
 
 REVOKE ALL ON FUNCTION @extschema@.check_config(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.check_source(text) FROM PUBLIC;
+
+-- Type mapping: the PostgreSQL type for a MySQL column type (COLUMN_TYPE text).
+CREATE FUNCTION @extschema@.map_type(mysql_column_type text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_map_type'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.map_type(text) IS
+    'PostgreSQL type that pg_chameleon uses for a MySQL/MariaDB column type';
+
+-- The same with the mapping options, the value kind, the CHECK for enum/set
+-- (a format() string: format(check_expr, quote_ident(column))) and the type as
+-- MySQL prints it.
+CREATE FUNCTION @extschema@.map_type_details(mysql_column_type text,
+                                             tinyint1_as_boolean bool DEFAULT false,
+                                             hexify text[] DEFAULT '{}',
+                                             postgis bool DEFAULT false)
+RETURNS TABLE (pg_type text, value_kind text, check_expr text, mysql_type text)
+AS 'MODULE_PATHNAME', 'chameleon_map_type_details'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE ROWS 1;
+
+COMMENT ON FUNCTION @extschema@.map_type_details(text, bool, text[], bool) IS
+    'pg_chameleon type mapping of a MySQL/MariaDB column type, with options and details';

@@ -9,11 +9,14 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
 #include "config.h"
 #include "preflight.h"
+#include "typemap.h"
 
 PG_FUNCTION_INFO_V1(chameleon_check_config);
 PG_FUNCTION_INFO_V1(chameleon_check_source);
@@ -126,5 +129,84 @@ chameleon_check_source(PG_FUNCTION_ARGS)
 		put_text(values, nulls, 3, c->hint);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
+	PG_RETURN_NULL();
+}
+
+/* ---------- type mapping (typemap.c) ---------- */
+
+PG_FUNCTION_INFO_V1(chameleon_map_type);
+PG_FUNCTION_INFO_V1(chameleon_map_type_details);
+
+/* The hexify option from a text[] argument: canonical base names. */
+static List *
+hexify_arg(ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			n;
+	List	   *result = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+		const char *base;
+
+		if (elem_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("hexify must not contain NULL")));
+		name = TextDatumGetCString(elems[i]);
+		base = chameleon_mysql_base_type(name);
+		if (base == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown MySQL type \"%s\" in hexify", name),
+					 errhint("List MySQL base type names such as blob, binary or geometry.")));
+		result = lappend(result, pstrdup(base));
+	}
+	return result;
+}
+
+/* chameleon.map_type(mysql_column_type text) RETURNS text */
+Datum
+chameleon_map_type(PG_FUNCTION_ARGS)
+{
+	char	   *column_type = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ChameleonPgType *pt;
+
+	pt = chameleon_map_mysql_type(chameleon_parse_mysql_type(column_type), NULL);
+	PG_RETURN_TEXT_P(cstring_to_text(pt->pg_type));
+}
+
+/*
+ * chameleon.map_type_details(mysql_column_type text,
+ *     tinyint1_as_boolean bool, hexify text[], postgis bool)
+ *   RETURNS TABLE (pg_type text, value_kind text, check_expr text, mysql_type text)
+ */
+Datum
+chameleon_map_type_details(PG_FUNCTION_ARGS)
+{
+	char	   *column_type = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ChameleonTypeOptions opts = {0};
+	ChameleonMySQLType *mt;
+	ChameleonPgType *pt;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	Datum		values[4];
+	bool		nulls[4];
+
+	opts.tinyint1_as_boolean = PG_GETARG_BOOL(1);
+	opts.hexify = hexify_arg(PG_GETARG_ARRAYTYPE_P(2));
+	opts.postgis = PG_GETARG_BOOL(3);
+
+	mt = chameleon_parse_mysql_type(column_type);
+	pt = chameleon_map_mysql_type(mt, &opts);
+	store = begin_materialized_srf(fcinfo, &tupdesc);
+	put_text(values, nulls, 0, pt->pg_type);
+	put_text(values, nulls, 1, chameleon_value_kind_name(pt->kind));
+	put_text(values, nulls, 2, pt->check_expr);
+	put_text(values, nulls, 3, chameleon_format_mysql_type(mt));
+	tuplestore_putvalues(store, tupdesc, values, nulls);
 	PG_RETURN_NULL();
 }
