@@ -30,3 +30,8 @@ SELECT p.oid::regprocedure AS function,
 FROM pg_proc p
 WHERE p.pronamespace = 'chameleon'::regnamespace
 ORDER BY 1;
+
+-- DROP EXTENSION leaves nothing behind: both schemas belong to the extension.
+DROP EXTENSION pg_chameleon;
+SELECT nspname FROM pg_namespace WHERE nspname IN ('chameleon', 'sch_chameleon');
+CREATE EXTENSION pg_chameleon;

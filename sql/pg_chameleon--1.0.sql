@@ -2,6 +2,9 @@
 
 \echo Use "CREATE EXTENSION pg_chameleon" to load this file. \quit
 
+CREATE SCHEMA chameleon;
+COMMENT ON SCHEMA chameleon IS 'pg_chameleon user API: functions and views';
+
 CREATE SCHEMA sch_chameleon;
 COMMENT ON SCHEMA sch_chameleon IS 'pg_chameleon replica state; do not edit by hand';
 
@@ -83,39 +86,39 @@ SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_ddl', '');
 REVOKE ALL ON SCHEMA sch_chameleon FROM PUBLIC;
 
 -- Parsed configuration: one row per setting; the password is shown as ********.
-CREATE FUNCTION @extschema@.check_config(path text DEFAULT NULL)
+CREATE FUNCTION chameleon.check_config(path text DEFAULT NULL)
 RETURNS TABLE (key text, value text, source text)
 AS 'MODULE_PATHNAME', 'chameleon_check_config'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION @extschema@.check_config(text) IS
+COMMENT ON FUNCTION chameleon.check_config(text) IS
     'parse and validate a pg_chameleon YAML config (default: pg_chameleon.config)';
 
 -- Preflight: is the MySQL source ready to be replicated?  One row per check.
-CREATE FUNCTION @extschema@.check_source(path text DEFAULT NULL)
+CREATE FUNCTION chameleon.check_source(path text DEFAULT NULL)
 RETURNS TABLE (check_name text, status text, value text, hint text)
 AS 'MODULE_PATHNAME', 'chameleon_check_source'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION @extschema@.check_source(text) IS
+COMMENT ON FUNCTION chameleon.check_source(text) IS
     'connect to the configured MySQL/MariaDB and check it is ready for replication';
 
-REVOKE ALL ON FUNCTION @extschema@.check_config(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.check_source(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.check_config(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.check_source(text) FROM PUBLIC;
 
 -- Type mapping: the PostgreSQL type for a MySQL column type (COLUMN_TYPE text).
-CREATE FUNCTION @extschema@.map_type(mysql_column_type text)
+CREATE FUNCTION chameleon.map_type(mysql_column_type text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'chameleon_map_type'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.map_type(text) IS
+COMMENT ON FUNCTION chameleon.map_type(text) IS
     'PostgreSQL type that pg_chameleon uses for a MySQL/MariaDB column type';
 
 -- The same with the mapping options, the value kind, the CHECK for enum/set
 -- (a format() string: format(check_expr, quote_ident(column))) and the type as
 -- MySQL prints it.
-CREATE FUNCTION @extschema@.map_type_details(mysql_column_type text,
+CREATE FUNCTION chameleon.map_type_details(mysql_column_type text,
                                              tinyint1_as_boolean bool DEFAULT false,
                                              hexify text[] DEFAULT '{}',
                                              postgis bool DEFAULT false)
@@ -123,7 +126,7 @@ RETURNS TABLE (pg_type text, value_kind text, check_expr text, mysql_type text)
 AS 'MODULE_PATHNAME', 'chameleon_map_type_details'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE ROWS 1;
 
-COMMENT ON FUNCTION @extschema@.map_type_details(text, bool, text[], bool) IS
+COMMENT ON FUNCTION chameleon.map_type_details(text, bool, text[], bool) IS
     'pg_chameleon type mapping of a MySQL/MariaDB column type, with options and details';
 
 -- ---------------------------------------------------------------------------
@@ -193,3 +196,55 @@ COMMENT ON VIEW @extschema@.copy_progress IS
 REVOKE ALL ON FUNCTION @extschema@.init_replica(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.copy_progress_rows() FROM PUBLIC;
 REVOKE ALL ON @extschema@.copy_progress FROM PUBLIC;
+
+-- ==================== binlog look-through (binlog section) ====================
+
+-- Events of a local binlog file (server file access: superuser / pg_read_server_files).
+CREATE FUNCTION chameleon.binlog_file_events(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_events'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_events(text, int) IS
+    'list the events of a local MySQL/MariaDB binlog file';
+
+-- Row changes of a local binlog file, values in the canonical PostgreSQL text forms.
+CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int) IS
+    'decode the row changes of a local MySQL/MariaDB binlog file';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
+
+-- Events of the configured source's binlog, read through the replication protocol;
+-- stops at max_events or at the end of the binlog when the call began.
+CREATE FUNCTION chameleon.binlog_events(start_file text, start_pos bigint,
+                                          max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_events'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_events(text, bigint, int) IS
+    'list binlog events of the configured MySQL/MariaDB source (non-blocking)';
+
+-- Row changes of the configured source's binlog (without binlog_row_metadata=FULL the
+-- table definitions come from the source's information_schema as it is now).
+CREATE FUNCTION chameleon.binlog_rows(start_file text, start_pos bigint,
+                                        max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_rows'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int) IS
+    'decode row changes of the configured MySQL/MariaDB source (non-blocking)';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int) FROM PUBLIC;

@@ -1,6 +1,5 @@
 -- MySQL/MariaDB -> PostgreSQL type mapping: chameleon.map_type() and
--- chameleon.map_type_details().  Self-contained.
-CREATE EXTENSION pg_chameleon;
+-- chameleon.map_type_details().  Runs after install (the extension exists).
 \pset null '(null)'
 
 -- Every valid input seen, for the round-trip check at the end.

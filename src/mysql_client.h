@@ -9,7 +9,17 @@
 #ifndef CHAMELEON_MYSQL_CLIENT_H
 #define CHAMELEON_MYSQL_CLIENT_H
 
+/*
+ * libmariadb's ma_list.h declares list_length, list_delete and list_free,
+ * which clash with PostgreSQL's pg_list.h: rename them while mysql.h is read.
+ */
+#define list_length mysql_list_length
+#define list_delete mysql_list_delete
+#define list_free mysql_list_free
 #include <mysql.h>
+#undef list_length
+#undef list_delete
+#undef list_free
 
 #include "config.h"
 
@@ -33,6 +43,14 @@ extern MYSQL_RES *chameleon_mysql_query(MYSQL *conn, const char *sql);
 extern void chameleon_mysql_free_result(MYSQL_RES *res);
 
 /*
+ * Like chameleon_mysql_query(), but a failed statement returns false instead
+ * of raising an ERROR; the error stays on conn (mysql_errno(),
+ * chameleon_mysql_error_text()).  *result is NULL for no result set.
+ */
+extern bool chameleon_mysql_try_query(MYSQL *conn, const char *sql,
+									  MYSQL_RES **result);
+
+/*
  * Run a query expected to return at most one row with one column; returns a
  * palloc'd copy of that value, or NULL for no row / SQL NULL.
  */
@@ -41,10 +59,16 @@ extern char *chameleon_mysql_query_value(MYSQL *conn, const char *sql);
 /* Quote a string as a MySQL literal ('...'), palloc'd. */
 extern char *chameleon_mysql_quote_literal(MYSQL *conn, const char *str);
 
+/* Quote a name as a MySQL identifier (`...`, backticks doubled), palloc'd. */
+extern char *chameleon_mysql_quote_identifier(const char *ident);
+
 /*
  * ereport(elevel) for the last error on conn, with "what" saying what we
  * were doing.  Reads the error text before anything can close the handle.
  */
 extern void chameleon_mysql_report(MYSQL *conn, int elevel, const char *what);
+
+/* "MySQL error N (SQLSTATE): text" for the last error on conn, palloc'd. */
+extern char *chameleon_mysql_error_text(MYSQL *conn);
 
 #endif							/* CHAMELEON_MYSQL_CLIENT_H */

@@ -131,10 +131,21 @@ my $conf_noreload = $my->write_config(
 	passwd      => $pass,
 	my_database => 'sakila');
 my %noreload = by_name(check_source($conf_noreload));
-is($noreload{privilege_reload}{status}, 'error', 'missing RELOAD is an error');
+# MariaDB with InnoDB tables only: the copy needs no global lock, so a missing
+# RELOAD is a warning; once a non-InnoDB table exists it is an error.
+is($noreload{privilege_reload}{status}, 'warning',
+	'missing RELOAD is a warning while every table is InnoDB');
 like($noreload{privilege_reload}{hint} // '', qr/GRANT RELOAD ON \*\.\* TO/,
 	'and the hint is the GRANT to run');
 is($noreload{privilege_replication_slave}{status}, 'ok', 'the other privileges are still ok');
+$my->sql('CREATE TABLE sakila.t_myisam (id int PRIMARY KEY) ENGINE = MyISAM');
+%noreload = by_name(check_source($conf_noreload));
+is($noreload{privilege_reload}{status}, 'error',
+	'missing RELOAD is an error once a MyISAM table needs the global read lock');
+like($noreload{privilege_reload}{hint} // '', qr/GRANT RELOAD ON \*\.\* TO 'noreload'@/,
+	'and the hint is the exact GRANT to run');
+is($noreload{non_innodb_tables}{status}, 'warning', 'the MyISAM table is reported');
+$my->sql('DROP TABLE sakila.t_myisam');
 
 # --- binlog_format = STATEMENT -------------------------------------------------
 # SET GLOBAL affects new sessions only; check_source opens a new one.

@@ -1,0 +1,236 @@
+/*
+ * binlog_stream.c -- the replication stream of a MySQL/MariaDB server as a
+ * source of binlog events.
+ *
+ * Owns the dump session: the session variables a binlog reader sets
+ * (@master_binlog_checksum, @mariadb_slave_capability,
+ * @master_heartbeat_period), COM_REGISTER_SLAVE, COM_BINLOG_DUMP (sent
+ * through libmariadb's command method), and reading the packets of the
+ * stream: 0x00 + one event, EOF (end of a non-blocking dump), ERR (reported
+ * with the server's error number through mysql_client.c).  The events
+ * themselves are parsed by binlog.c, like those of a file.
+ *
+ * The connection is owned by the memory context current at open time
+ * (mysql_client.c closes it on reset), so an ERROR never leaks it.
+ * libmariadb reads are bounded by the configured read timeout; a worker
+ * that streams without end relies on the heartbeat period set here.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "binlog.h"
+#include "binlog_read.h"
+#include "binlog_stream.h"
+
+/* COM_BINLOG_DUMP flags */
+#define BINLOG_DUMP_NON_BLOCK	0x0001
+
+typedef struct BinlogStreamSource
+{
+	MYSQL	   *conn;
+	bool		at_end;
+} BinlogStreamSource;
+
+static bool
+stream_next(ChameleonBinlogReader *reader, const uint8 **buf, size_t *len)
+{
+	BinlogStreamSource *src = (BinlogStreamSource *) reader->source;
+	unsigned long n;
+	const uint8 *pkt;
+
+	if (src->at_end)
+		return false;
+	CHECK_FOR_INTERRUPTS();
+
+	n = mysql_net_read_packet(src->conn);
+	if (n == packet_error || n == 0)
+		chameleon_mysql_report(src->conn, ERROR, "reading the binlog stream");
+	pkt = src->conn->net.read_pos;
+
+	if (pkt[0] == 0xfe && n < 9)
+	{
+		/* EOF: the end of the binlog in a non-blocking dump */
+		src->at_end = true;
+		return false;
+	}
+	if (pkt[0] != 0x00)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("unexpected packet in the binlog stream"),
+				 errdetail("The packet starts with 0x%02x and has %lu bytes.", pkt[0], n)));
+	if (n - 1 < BL_HEADER_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("binlog stream packet of %lu bytes is too short for an event", n)));
+	*buf = pkt + 1;
+	*len = n - 1;
+	return true;
+}
+
+static void
+stream_close(ChameleonBinlogReader *reader)
+{
+	BinlogStreamSource *src = (BinlogStreamSource *) reader->source;
+
+	if (src->conn)
+		chameleon_mysql_close(src->conn);
+	src->conn = NULL;
+}
+
+static const ChameleonBinlogSourceOps stream_ops = {
+	.next = stream_next,
+	.close = stream_close,
+};
+
+/* Send one replication command; ERROR with the server's message on failure. */
+static void
+send_command(MYSQL *conn, enum enum_server_command command, const uint8 *data,
+			 size_t len, const char *what)
+{
+	if (conn->methods->db_command(conn, command, (const char *) data, len, 1, NULL) != 0)
+		chameleon_mysql_report(conn, ERROR, what);
+}
+
+static void
+put_u16(uint8 *p, uint16 v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+}
+
+static void
+put_u32(uint8 *p, uint32 v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (v >> (8 * i)) & 0xff;
+}
+
+/*
+ * COM_REGISTER_SLAVE: server id, host, user, password (all empty here: we
+ * are not a server one can connect back to), port, rank, source id.  Shows
+ * the reader in SHOW SLAVE HOSTS.
+ */
+static void
+register_replica(MYSQL *conn, uint32 server_id)
+{
+	uint8		buf[4 + 3 + 2 + 4 + 4];
+	uint8	   *p = buf;
+
+	put_u32(p, server_id);
+	p += 4;
+	*p++ = 0;					/* host */
+	*p++ = 0;					/* user */
+	*p++ = 0;					/* password */
+	put_u16(p, 0);				/* port */
+	p += 2;
+	put_u32(p, 0);				/* rank */
+	p += 4;
+	put_u32(p, 0);				/* source id */
+	p += 4;
+	send_command(conn, COM_REGISTER_SLAVE, buf, p - buf, "registering as a replica");
+}
+
+/* The current end of the binlog: (file, position) of SHOW MASTER STATUS. */
+bool
+chameleon_binlog_current_end(MYSQL *conn, char **file, uint64 *position)
+{
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+
+	if (!chameleon_mysql_try_query(conn, "SHOW MASTER STATUS", &res) || res == NULL)
+	{
+		/* MySQL 8.4 renamed it */
+		res = chameleon_mysql_query(conn, "SHOW BINARY LOG STATUS");
+	}
+	row = res ? mysql_fetch_row(res) : NULL;
+	if (row == NULL || row[0] == NULL || row[1] == NULL)
+	{
+		if (res)
+			chameleon_mysql_free_result(res);
+		return false;
+	}
+	*file = pstrdup(row[0]);
+	*position = strtoull(row[1], NULL, 10);
+	chameleon_mysql_free_result(res);
+	return true;
+}
+
+/* The first binlog file the server still has. */
+char *
+chameleon_binlog_first_file(MYSQL *conn)
+{
+	MYSQL_RES  *res = chameleon_mysql_query(conn, "SHOW BINARY LOGS");
+	MYSQL_ROW	row = res ? mysql_fetch_row(res) : NULL;
+	char	   *file;
+
+	if (row == NULL || row[0] == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the MySQL server has no binary logs"),
+				 errhint("Start the server with log_bin and binlog_format=ROW.")));
+	file = pstrdup(row[0]);
+	chameleon_mysql_free_result(res);
+	return file;
+}
+
+static void
+prepare_session(MYSQL *conn, ChameleonBinlogReader *reader, int heartbeat_ms)
+{
+	char	   *alg;
+
+	alg = chameleon_mysql_query_value(conn, "SELECT @@global.binlog_checksum");
+	/* the events before the first FORMAT_DESCRIPTION carry this checksum */
+	reader->state.fmt.checksum_alg = (alg && pg_strcasecmp(alg, "CRC32") == 0) ?
+		BL_CHECKSUM_CRC32 : BL_CHECKSUM_OFF;
+	chameleon_mysql_exec(conn, "SET @master_binlog_checksum = @@global.binlog_checksum");
+	/* MariaDB: send GTID, annotate and checkpoint events (capability 4) */
+	chameleon_mysql_exec(conn, "SET @mariadb_slave_capability = 4");
+	if (heartbeat_ms > 0)
+		chameleon_mysql_exec(conn,
+							 psprintf("SET @master_heartbeat_period = " INT64_FORMAT,
+									  (int64) heartbeat_ms * 1000000));
+}
+
+ChameleonBinlogReader *
+chameleon_binlog_open_stream(MYSQL *conn, const ChameleonStreamOptions *opts)
+{
+	ChameleonBinlogReader *reader = palloc0(sizeof(ChameleonBinlogReader));
+	BinlogStreamSource *src = palloc0(sizeof(BinlogStreamSource));
+	size_t		namelen = strlen(opts->file);
+	uint8	   *buf;
+	uint16		flags = opts->non_blocking ? BINLOG_DUMP_NON_BLOCK : 0;
+
+	if (namelen == 0 || namelen > 511)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid binlog file name \"%s\"", opts->file)));
+	if (opts->position < 4 || opts->position > PG_UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("binlog position " UINT64_FORMAT " is out of range", opts->position),
+				 errhint("Binlog positions start at 4 and fit in 32 bits.")));
+
+	reader->cxt = CurrentMemoryContext;
+	chameleon_binlog_state_init(&reader->state);
+	reader->ops = &stream_ops;
+	reader->source = src;
+	reader->file = pstrdup(opts->file);
+	reader->position = opts->position;
+	reader->is_file = false;
+	src->conn = conn;
+
+	prepare_session(conn, reader, opts->heartbeat_ms);
+	if (opts->register_replica)
+		register_replica(conn, opts->server_id);
+
+	/* COM_BINLOG_DUMP: position(4) flags(2) server_id(4) file name */
+	buf = palloc(10 + namelen);
+	put_u32(buf, (uint32) opts->position);
+	put_u16(buf + 4, flags);
+	put_u32(buf + 6, opts->server_id);
+	memcpy(buf + 10, opts->file, namelen);
+	send_command(conn, COM_BINLOG_DUMP, buf, 10 + namelen, "requesting the binlog stream");
+	return reader;
+}

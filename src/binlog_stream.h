@@ -1,0 +1,37 @@
+/*
+ * binlog_stream.h -- binlog events from a server's replication stream.
+ *
+ * binlog_stream.c owns the dump session on a libmariadb connection opened by
+ * mysql_client.c; events are read with chameleon_binlog_read() like those of
+ * a file (binlog.h).
+ */
+#ifndef CHAMELEON_BINLOG_STREAM_H
+#define CHAMELEON_BINLOG_STREAM_H
+
+#include "binlog.h"
+#include "mysql_client.h"
+
+typedef struct ChameleonStreamOptions
+{
+	const char *file;			/* binlog file to start in */
+	uint64		position;		/* position in it, >= 4 */
+	uint32		server_id;		/* our id as a replica; 0 for a one-off read */
+	bool		register_replica;	/* send COM_REGISTER_SLAVE first */
+	bool		non_blocking;	/* end at the current end of the binlog */
+	int			heartbeat_ms;	/* server heartbeat period, 0 = none */
+} ChameleonStreamOptions;
+
+/*
+ * Start a dump on conn (which then carries nothing else).  Closing the
+ * reader closes the connection.
+ */
+extern ChameleonBinlogReader *chameleon_binlog_open_stream(MYSQL *conn,
+														   const ChameleonStreamOptions *opts);
+
+/* SHOW MASTER STATUS (or SHOW BINARY LOG STATUS); false if the binlog is off. */
+extern bool chameleon_binlog_current_end(MYSQL *conn, char **file, uint64 *position);
+
+/* The oldest binlog file of SHOW BINARY LOGS; ERROR if there is none. */
+extern char *chameleon_binlog_first_file(MYSQL *conn);
+
+#endif							/* CHAMELEON_BINLOG_STREAM_H */
