@@ -152,16 +152,16 @@ SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_foreign_keys', '');
 
 -- Create the PostgreSQL schema of the configured MySQL database and copy every
 -- table from one consistent snapshot; the binlog position goes to t_replica_batch.
-CREATE FUNCTION @extschema@.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
+CREATE FUNCTION chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
 RETURNS text
 AS 'MODULE_PATHNAME', 'chameleon_init_replica'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION @extschema@.init_replica(text, boolean) IS
+COMMENT ON FUNCTION chameleon.init_replica(text, boolean) IS
     'copy the configured MySQL database into PostgreSQL at one binlog position (force: replace an existing replica)';
 
 -- The running copies, from shared memory (the copy's own transaction is not visible).
-CREATE FUNCTION @extschema@.copy_progress_rows()
+CREATE FUNCTION chameleon.copy_progress_rows()
 RETURNS TABLE (pid integer, dboid oid, source text, pg_schema text, phase text,
                table_name text, table_rows_copied bigint, table_rows_estimated bigint,
                table_started timestamptz, tables_done integer, tables_total integer,
@@ -169,7 +169,7 @@ RETURNS TABLE (pid integer, dboid oid, source text, pg_schema text, phase text,
 AS 'MODULE_PATHNAME', 'chameleon_copy_progress_rows'
 LANGUAGE C STRICT VOLATILE;
 
-CREATE VIEW @extschema@.copy_progress AS
+CREATE VIEW chameleon.copy_progress AS
 SELECT p.pid,
        d.datname AS database,
        p.source,
@@ -187,15 +187,15 @@ SELECT p.pid,
        pg_catalog.clock_timestamp() - p.started AS elapsed,
        pg_catalog.round(p.rows_copied / greatest(
            extract(epoch FROM pg_catalog.clock_timestamp() - p.started), 0.001)) AS rows_per_second
-FROM @extschema@.copy_progress_rows() p
+FROM chameleon.copy_progress_rows() p
 LEFT JOIN pg_catalog.pg_database d ON d.oid = p.dboid;
 
-COMMENT ON VIEW @extschema@.copy_progress IS
+COMMENT ON VIEW chameleon.copy_progress IS
     'running init_replica copies: current table, rows copied and estimated, elapsed time, rows/s';
 
-REVOKE ALL ON FUNCTION @extschema@.init_replica(text, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.copy_progress_rows() FROM PUBLIC;
-REVOKE ALL ON @extschema@.copy_progress FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.copy_progress_rows() FROM PUBLIC;
+REVOKE ALL ON chameleon.copy_progress FROM PUBLIC;
 
 -- ==================== binlog look-through (binlog section) ====================
 

@@ -361,8 +361,11 @@ copy_read_data(void *outbuf, int minread, int maxread)
 static bool
 can_freeze(Relation rel)
 {
-	return rel->rd_createSubid == GetCurrentSubTransactionId() &&
-		ThereAreNoPriorRegisteredSnapshots() && ThereAreNoReadyPortals();
+	if (rel->rd_createSubid != GetCurrentSubTransactionId())
+		return false;
+	/* as CopyFrom does: the catalog snapshot's registration does not count */
+	InvalidateCatalogSnapshot();
+	return ThereAreNoPriorRegisteredSnapshots() && ThereAreNoReadyPortals();
 }
 
 static List *

@@ -681,20 +681,87 @@ read_indexes(MYSQL *conn, const char *db, List *tables)
 
 /* ---------- foreign keys ---------- */
 
+/*
+ * The ON UPDATE and ON DELETE rules of a foreign key from SHOW CREATE TABLE.
+ * MariaDB hides information_schema.REFERENTIAL_CONSTRAINTS from a user that
+ * has only SELECT; SHOW CREATE TABLE needs no more.  A rule MariaDB leaves
+ * out is RESTRICT.
+ */
+static const char *fk_rules[] = {"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"};
+
+static char *
+rule_after(const char *line, const char *keyword)
+{
+	const char *p = strstr(line, keyword);
+
+	if (p == NULL)
+		return pstrdup("RESTRICT");
+	p += strlen(keyword);
+	for (int i = 0; i < (int) lengthof(fk_rules); i++)
+	{
+		if (strncmp(p, fk_rules[i], strlen(fk_rules[i])) == 0)
+			return pstrdup(fk_rules[i]);
+	}
+	return pstrdup("RESTRICT");
+}
+
 static void
-read_foreign_keys(MYSQL *conn, const char *db, List *tables)
+rules_from_create_table(MYSQL *conn, const char *my_database, const ChameleonTable *t)
+{
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+	char	   *ddl = NULL;
+	ListCell   *lc;
+
+	res = chameleon_mysql_query(conn, psprintf("SHOW CREATE TABLE %s.%s",
+											   chameleon_mysql_quote_identifier(my_database),
+											   chameleon_mysql_quote_identifier(t->name)));
+	row = mysql_fetch_row(res);
+	if (row != NULL && mysql_num_fields(res) >= 2 && row[1] != NULL)
+		ddl = pstrdup(row[1]);
+	chameleon_mysql_free_result(res);
+
+	foreach(lc, t->foreign_keys)
+	{
+		ChameleonForeignKey *fk = lfirst(lc);
+		char	   *needle = psprintf("CONSTRAINT %s FOREIGN KEY",
+									  chameleon_mysql_quote_identifier(fk->name));
+		char	   *line = ddl ? strstr(ddl, needle) : NULL;
+		char	   *eol;
+
+		if (fk->on_update != NULL && fk->on_delete != NULL)
+			continue;
+		if (line == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("could not read foreign key \"%s\" of MySQL table \"%s\"",
+							fk->name, t->name),
+					 errdetail("SHOW CREATE TABLE does not show it.")));
+		line = pstrdup(line);
+		eol = strchr(line, '\n');
+		if (eol != NULL)
+			*eol = '\0';
+		fk->on_update = rule_after(line, " ON UPDATE ");
+		fk->on_delete = rule_after(line, " ON DELETE ");
+	}
+}
+
+static void
+read_foreign_keys(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db,
+				  List *tables)
 {
 	MYSQL_RES  *res;
 	MYSQL_ROW	row;
 	ChameleonTable *t = NULL;
 	ChameleonForeignKey *fk = NULL;
+	ListCell   *lc;
 
 	res = chameleon_mysql_query(conn, psprintf(
 			"SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, "
 			"k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, "
 			"r.UPDATE_RULE, r.DELETE_RULE "
 			"FROM information_schema.KEY_COLUMN_USAGE k "
-			"JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
+			"LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
 			"ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA "
 			"AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME "
 			"WHERE k.TABLE_SCHEMA = %s AND k.REFERENCED_TABLE_NAME IS NOT NULL "
@@ -706,7 +773,8 @@ read_foreign_keys(MYSQL *conn, const char *db, List *tables)
 		t = find_table(tables, row[0], t);
 		if (t == NULL)
 			continue;
-		if (fk == NULL || llast(t->foreign_keys) != fk || strcmp(fk->name, row[1]) != 0)
+		if (fk == NULL || t->foreign_keys == NIL || llast(t->foreign_keys) != fk ||
+			strcmp(fk->name, row[1]) != 0)
 		{
 			fk = palloc0(sizeof(ChameleonForeignKey));
 			fk->name = field(row, len, 1);
@@ -720,6 +788,23 @@ read_foreign_keys(MYSQL *conn, const char *db, List *tables)
 		fk->ref_columns = lappend(fk->ref_columns, field(row, len, 5));
 	}
 	chameleon_mysql_free_result(res);
+
+	foreach(lc, tables)
+	{
+		ChameleonTable *tt = lfirst(lc);
+		ListCell   *lf;
+
+		foreach(lf, tt->foreign_keys)
+		{
+			ChameleonForeignKey *f = lfirst(lf);
+
+			if (f->on_update == NULL || f->on_delete == NULL)
+			{
+				rules_from_create_table(conn, opts->my_database, tt);
+				break;
+			}
+		}
+	}
 }
 
 List *
@@ -735,7 +820,7 @@ chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts)
 	json_columns = read_json_columns(conn, opts, db);
 	read_columns(conn, opts, db, tables, json_columns);
 	read_indexes(conn, db, tables);
-	read_foreign_keys(conn, db, tables);
+	read_foreign_keys(conn, opts, db, tables);
 	return tables;
 }
 
@@ -988,14 +1073,10 @@ chameleon_schema_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable
 static const char *
 fk_action(const char *rule)
 {
-	static const char *const rules[] = {
-		"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"
-	};
-
-	for (int i = 0; i < (int) lengthof(rules); i++)
+	for (int i = 0; i < (int) lengthof(fk_rules); i++)
 	{
-		if (rule && pg_strcasecmp(rule, rules[i]) == 0)
-			return rules[i];
+		if (rule && pg_strcasecmp(rule, fk_rules[i]) == 0)
+			return fk_rules[i];
 	}
 	return "NO ACTION";
 }
