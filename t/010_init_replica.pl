@@ -493,8 +493,9 @@ is(pg_one("SELECT count(*) FROM sch_chameleon.t_sources"), '1', 'still one sourc
 
 $my->sql('CREATE DATABASE bad');
 $my->sql(<<'EOF', database => 'bad');
-CREATE TABLE good (id int PRIMARY KEY);
-INSERT INTO good VALUES (1);
+SET NAMES utf8mb4;
+CREATE TABLE good (id int PRIMARY KEY, g int AS (id * 2) VIRTUAL, h varchar(10) DEFAULT 'hé');
+INSERT INTO good (id) VALUES (1);
 CREATE TABLE nul (id int, k varchar(5), v varchar(10), PRIMARY KEY (id, k));
 INSERT INTO nul VALUES (1, 'a', 'fine'), (7, 'b', CONCAT('x', CHAR(0), 'y'));
 EOF
@@ -531,11 +532,21 @@ like($stderr, qr/table "missing" of tables_limit does not exist in MySQL databas
 	'a table of tables_limit that does not exist is an error');
 
 $my->sql('DELETE FROM nul WHERE id = 7', database => 'bad');
+my $conf_hexify = $my->write_config(
+	user => 'chameleon', passwd => $pass, my_database => 'bad',
+	tables_limit => [ 'good', 'nul' ], hexify => ['varchar'],
+	path => $node->basedir . '/bad_hexify.yaml');
 ($ret, $stdout, $stderr) = $node->psql('postgres',
-	"SELECT chameleon.init_replica('$bad_conf{'good,nul'}')");
+	"SELECT chameleon.init_replica('$conf_hexify')");
 is($ret, 0, 'tables_limit copies the listed tables') or diag($stderr);
 is(pg_one("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'bad'::regnamespace AND relkind = 'r'"),
 	'good,nul', 'only the listed tables');
+like($stderr, qr/generated column "g" of table "good" is copied as a plain column/,
+	'NOTICE for a generated column');
+is(pg_one("SELECT id || ' ' || g || ' ' || h || ' ' || pg_typeof(h) || ' ' || pg_get_expr(adbin, adrelid)
+             FROM bad.good, pg_attrdef WHERE adrelid = 'bad.good'::regclass"),
+	"1 2 \\x68c3a9 bytea '\\x68c3a9'::bytea",
+	'generated values copied; hexify makes varchar bytea, its default too');
 
 # ---------------------------------------------------------------------------
 # MyISAM: the global read lock path
