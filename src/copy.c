@@ -30,7 +30,6 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/copy.h"
-#include "commands/extension.h"
 #include "common/hashfn.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -894,7 +893,8 @@ fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 	opts->zero_dates_to_null = cfg->zero_dates_to_null;
 	opts->type_options.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
 	opts->type_options.hexify = cfg->hexify;
-	opts->type_options.postgis = OidIsValid(get_extension_oid("postgis", true));
+	/* spatial columns stay bytea (WKB) even with PostGIS: the decoder writes bytea */
+	opts->type_options.postgis = false;
 }
 
 char *

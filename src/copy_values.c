@@ -17,7 +17,7 @@
  *   dates               zero month or day -> NULL; TIMESTAMP gets "+00"
  *                       (the session runs with time_zone '+00:00')
  *   strings             UTF-8 (the session runs SET NAMES utf8mb4), checked
- *   binary, geometry    raw bytes -> \x hex (EWKB hex for PostGIS)
+ *   binary, geometry    raw bytes -> \x hex
  *   set                 'a,b' -> {a,b} array literal
  */
 #include "postgres.h"
@@ -41,8 +41,6 @@ chameleon_value_conv_init(ChameleonValueConv *conv, const ChameleonMySQLType *mt
 	conv->bits = (pt->kind == CHAMELEON_KIND_BIT) ? Max(mt->length, 1) : 0;
 	conv->zerofill = mt->zerofill;
 	conv->zero_dates_to_null = zero_dates_to_null;
-	conv->postgis = (pt->kind == CHAMELEON_KIND_GEOMETRY &&
-					 strcmp(pt->pg_type, "geometry") == 0);
 }
 
 /* A character type (text charset) copied as bytea through hexify. */
@@ -219,54 +217,6 @@ convert_binary(const char *in, size_t len, StringInfo scratch)
 	return CHAMELEON_CONV_OK;
 }
 
-static uint32
-read_uint32(const unsigned char *p, bool little_endian)
-{
-	if (little_endian)
-		return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32) p[3] << 24);
-	return ((uint32) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-
-static void
-append_uint32_hex(StringInfo buf, uint32 v, bool little_endian)
-{
-	unsigned char b[4];
-
-	for (int i = 0; i < 4; i++)
-		b[little_endian ? i : 3 - i] = (v >> (8 * i)) & 0xff;
-	append_hex(buf, b, 4);
-}
-
-/*
- * MySQL's geometry value is a 4-byte little-endian SRID followed by WKB.
- * PostGIS reads hex EWKB: the WKB with the SRID flag in the type word and
- * the SRID after it.
- */
-static ChameleonConvStatus
-convert_geometry_ewkb(const char *in, size_t len, StringInfo scratch)
-{
-	const unsigned char *p = (const unsigned char *) in;
-	uint32		srid;
-	bool		little;
-	uint32		type;
-
-	if (len < 9 || p[4] > 1 || len > (MaxAllocSize - 32) / 2)
-		return CHAMELEON_CONV_BAD_VALUE;
-	srid = read_uint32(p, true);
-	little = (p[4] == 1);
-	type = read_uint32(p + 5, little);
-	append_hex(scratch, p + 4, 1);
-	if (srid == 0)
-	{
-		append_hex(scratch, p + 5, len - 5);
-		return CHAMELEON_CONV_OK;
-	}
-	append_uint32_hex(scratch, type | 0x20000000, little);
-	append_uint32_hex(scratch, srid, little);
-	append_hex(scratch, p + 9, len - 9);
-	return CHAMELEON_CONV_OK;
-}
-
 /* ---------- sets ---------- */
 
 /* Does an array element need double quotes (as array_out decides)? */
@@ -402,8 +352,7 @@ chameleon_convert_value(const ChameleonValueConv *conv, const char *in, size_t l
 			status = convert_binary(in, len, scratch);
 			break;
 		case CHAMELEON_KIND_GEOMETRY:
-			status = conv->postgis ? convert_geometry_ewkb(in, len, scratch)
-				: convert_binary(in, len, scratch);
+			status = convert_binary(in, len, scratch);
 			break;
 	}
 	if (status != CHAMELEON_CONV_OK)

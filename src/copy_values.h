@@ -21,7 +21,6 @@ typedef struct ChameleonValueConv
 	int			bits;			/* BIT: the column width n */
 	bool		zerofill;		/* strip MySQL's zero padding */
 	bool		zero_dates_to_null;
-	bool		postgis;		/* GEOMETRY into a PostGIS geometry (EWKB hex) */
 } ChameleonValueConv;
 
 typedef enum ChameleonConvStatus
