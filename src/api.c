@@ -12,6 +12,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "catalog/pg_authid.h"
 #include "utils/acl.h"
@@ -22,7 +23,9 @@
 #include "mb/pg_wchar.h"
 
 #include "config.h"
+#include "copy.h"
 #include "preflight.h"
+#include "progress.h"
 #include "typemap.h"
 #include "binlog.h"
 #include "decode.h"
@@ -219,6 +222,85 @@ chameleon_map_type_details(PG_FUNCTION_ARGS)
 	put_text(values, nulls, 2, pt->check_expr);
 	put_text(values, nulls, 3, chameleon_format_mysql_type(mt));
 	tuplestore_putvalues(store, tupdesc, values, nulls);
+	PG_RETURN_NULL();
+}
+
+/* ---------------------------------------------------------------------
+ * init_replica and copy progress (copy.c, progress.c)
+ * ---------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(chameleon_init_replica);
+PG_FUNCTION_INFO_V1(chameleon_copy_progress_rows);
+
+/*
+ * chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
+ *   RETURNS text
+ */
+Datum
+chameleon_init_replica(PG_FUNCTION_ARGS)
+{
+	char	   *path = optional_path_arg(fcinfo);
+	bool		force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+
+	PG_RETURN_TEXT_P(cstring_to_text(chameleon_copy_init_replica(path, force)));
+}
+
+static void
+put_int8(Datum *values, bool *nulls, int i, int64 v)
+{
+	nulls[i] = false;
+	values[i] = Int64GetDatum(v);
+}
+
+static void
+put_timestamp(Datum *values, bool *nulls, int i, TimestampTz t)
+{
+	nulls[i] = (t == 0);
+	values[i] = TimestampTzGetDatum(t);
+}
+
+/*
+ * chameleon.copy_progress_rows() RETURNS TABLE (pid integer, dboid oid,
+ *   source text, pg_schema text, phase text, table_name text,
+ *   table_rows_copied bigint, table_rows_estimated bigint, table_started timestamptz,
+ *   tables_done integer, tables_total integer, rows_copied bigint,
+ *   rows_estimated bigint, started timestamptz)
+ */
+Datum
+chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
+{
+	ChameleonProgressRow *rows;
+	int			n = chameleon_progress_snapshot(&rows);
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+
+	for (int i = 0; i < n; i++)
+	{
+		ChameleonProgressRow *r = &rows[i];
+		Datum		values[14];
+		bool		nulls[14];
+
+		values[0] = Int32GetDatum(r->pid);
+		nulls[0] = false;
+		values[1] = ObjectIdGetDatum(r->dboid);
+		nulls[1] = false;
+		put_text(values, nulls, 2, r->source);
+		put_text(values, nulls, 3, r->pg_schema);
+		put_text(values, nulls, 4, r->phase);
+		put_text(values, nulls, 5, r->table_name[0] ? r->table_name : NULL);
+		put_int8(values, nulls, 6, r->table_rows_copied);
+		put_int8(values, nulls, 7, r->table_rows_estimated);
+		put_timestamp(values, nulls, 8, r->table_name[0] ? r->table_started : 0);
+		values[9] = Int32GetDatum(r->tables_done);
+		nulls[9] = false;
+		values[10] = Int32GetDatum(r->tables_total);
+		nulls[10] = false;
+		put_int8(values, nulls, 11, r->rows_copied);
+		put_int8(values, nulls, 12, r->rows_estimated);
+		put_timestamp(values, nulls, 13, r->started);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
 	PG_RETURN_NULL();
 }
 

@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "config.h"
+#include "progress.h"
 
 PG_MODULE_MAGIC;
 
@@ -29,6 +30,9 @@ _PG_init(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	/* shared memory of chameleon.copy_progress (progress.c) */
+	chameleon_progress_shmem_init();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pg_chameleon");
