@@ -15,7 +15,7 @@ use ChameleonMariaDB;
 my ($tables, $rows, $runs) = @ENV{qw(TABLES ROWS RUNS)};
 my $total = $tables * $rows;
 
-sub say_now { local $| = 1; print "# ", @_, "\n"; }
+sub say_now { diag(@_); }
 
 my $my = ChameleonMariaDB->new(name => 'bench',
 	extra => ['--innodb-buffer-pool-size=2G', '--binlog-row-metadata=FULL']);
