@@ -26,6 +26,7 @@
 
 #include "common/shortest_dec.h"
 #include "mb/pg_wchar.h"
+#include "utils/ascii.h"
 #include "utils/memutils.h"
 
 #include "copy_values.h"
@@ -86,18 +87,21 @@ chameleon_conv_status_message(ChameleonConvStatus status)
 static bool
 is_valid_text(const char *s, size_t len)
 {
+	size_t		whole = len & ~(size_t) 7;
 	size_t		i;
 
-	for (i = 0; i < len; i++)
+	/* fast path: plain ASCII, 8 bytes at a time */
+	if (whole > 0 && whole <= PG_INT32_MAX &&
+		!is_valid_ascii((const unsigned char *) s, (int) whole))
+		return pg_verify_mbstr(PG_UTF8, s, (int) len, true);
+	for (i = (whole <= PG_INT32_MAX ? whole : 0); i < len; i++)
 	{
 		unsigned char c = (unsigned char) s[i];
 
 		if (c == 0 || c >= 0x80)
-			break;
+			return pg_verify_mbstr(PG_UTF8, s, (int) len, true);
 	}
-	if (i == len)
-		return true;
-	return pg_verify_mbstr(PG_UTF8, s + i, (int) (len - i), true);
+	return true;
 }
 
 /* YYYY-MM-DD... with a zero month or day (zero dates and partial zero dates). */
@@ -373,10 +377,14 @@ chameleon_convert_value(const ChameleonValueConv *conv, const char *in, size_t l
 /* ---------- COPY escaping ---------- */
 
 /* Characters COPY text format must escape. */
+static const bool text_escape[256] = {
+	['\t'] = true, ['\n'] = true, ['\r'] = true, ['\\'] = true
+};
+
 static inline bool
 needs_text_escape(unsigned char c)
 {
-	return c == '\\' || c == '\t' || c == '\n' || c == '\r';
+	return text_escape[c];
 }
 
 void
