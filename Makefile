@@ -15,7 +15,7 @@ TAP_TESTS = 1
 MARIADB_CONFIG ?= mariadb_config
 PG_CPPFLAGS = $(shell $(MARIADB_CONFIG) --include) $(shell pkg-config --cflags yaml-0.1) \
 	-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = $(shell $(MARIADB_CONFIG) --libs) $(shell pkg-config --libs yaml-0.1) -lz
+SHLIB_LINK = $(shell $(MARIADB_CONFIG) --libs) $(shell pkg-config --libs yaml-0.1) -lz -lzstd
 
 EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out tmp_check_bench
 
@@ -29,6 +29,10 @@ EXTRA_CLEAN += tmp_regress_configs
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: a changed struct in a header must
+# rebuild every object, or objects disagree on its layout (stack smashing).
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
 
 # config regress test inputs (after the pgxs include: not the default goal).
 regress_configs:

@@ -130,6 +130,126 @@ COMMENT ON FUNCTION chameleon.map_type_details(text, bool, text[], bool) IS
     'pg_chameleon type mapping of a MySQL/MariaDB column type, with options and details';
 
 -- ---------------------------------------------------------------------------
+-- init_replica: schema translation and the consistent copy (schema.c, copy.c)
+-- ---------------------------------------------------------------------------
+
+-- MySQL foreign keys of the copied tables: not created while replicating
+-- (rows arrive in binlog order, not in dependency order); created at detach.
+CREATE TABLE sch_chameleon.t_foreign_keys (
+    source_id          integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
+    mysql_table        text NOT NULL,
+    constraint_name    text NOT NULL,
+    columns            text[] NOT NULL,
+    referenced_schema  text NOT NULL,          -- MySQL database of the referenced table
+    referenced_table   text NOT NULL,
+    referenced_columns text[] NOT NULL,
+    on_update          text NOT NULL,
+    on_delete          text NOT NULL,
+    create_sql         text NOT NULL,          -- ALTER TABLE ... ADD CONSTRAINT ... to run at detach
+    PRIMARY KEY (source_id, mysql_table, constraint_name)
+);
+SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_foreign_keys', '');
+
+-- Create the PostgreSQL schema of the configured MySQL database and copy every
+-- table from one consistent snapshot; the binlog position goes to t_replica_batch.
+CREATE FUNCTION chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_init_replica'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.init_replica(text, boolean) IS
+    'copy the configured MySQL database into PostgreSQL at one binlog position (force: replace an existing replica)';
+
+-- The running copies, from shared memory (the copy's own transaction is not visible).
+CREATE FUNCTION chameleon.copy_progress_rows()
+RETURNS TABLE (pid integer, dboid oid, source text, pg_schema text, phase text,
+               table_name text, table_rows_copied bigint, table_rows_estimated bigint,
+               table_started timestamptz, tables_done integer, tables_total integer,
+               rows_copied bigint, rows_estimated bigint, started timestamptz)
+AS 'MODULE_PATHNAME', 'chameleon_copy_progress_rows'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW chameleon.copy_progress AS
+SELECT p.pid,
+       d.datname AS database,
+       p.source,
+       p.pg_schema,
+       p.phase,
+       p.table_name,
+       p.table_rows_copied AS rows_copied,
+       p.table_rows_estimated AS rows_estimated,
+       pg_catalog.clock_timestamp() - p.table_started AS table_elapsed,
+       p.tables_done,
+       p.tables_total,
+       p.rows_copied AS total_rows_copied,
+       p.rows_estimated AS total_rows_estimated,
+       p.started,
+       pg_catalog.clock_timestamp() - p.started AS elapsed,
+       pg_catalog.round(p.rows_copied / greatest(
+           extract(epoch FROM pg_catalog.clock_timestamp() - p.started), 0.001)) AS rows_per_second
+FROM chameleon.copy_progress_rows() p
+LEFT JOIN pg_catalog.pg_database d ON d.oid = p.dboid;
+
+COMMENT ON VIEW chameleon.copy_progress IS
+    'running init_replica copies: current table, rows copied and estimated, elapsed time, rows/s';
+
+REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.copy_progress_rows() FROM PUBLIC;
+REVOKE ALL ON chameleon.copy_progress FROM PUBLIC;
+
+-- ==================== binlog look-through (binlog section) ====================
+
+-- Events of a local binlog file (server file access: superuser / pg_read_server_files).
+CREATE FUNCTION chameleon.binlog_file_events(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_events'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_events(text, int) IS
+    'list the events of a local MySQL/MariaDB binlog file';
+
+-- Row changes of a local binlog file, values in the canonical PostgreSQL text forms.
+CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int) IS
+    'decode the row changes of a local MySQL/MariaDB binlog file';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
+
+-- Events of the configured source's binlog, read through the replication protocol;
+-- stops at max_events or at the end of the binlog when the call began.
+CREATE FUNCTION chameleon.binlog_events(start_file text, start_pos bigint,
+                                          max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
+               event_type text, gtid text, table_name text, summary text)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_events'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_events(text, bigint, int) IS
+    'list binlog events of the configured MySQL/MariaDB source (non-blocking)';
+
+-- Row changes of the configured source's binlog (without binlog_row_metadata=FULL the
+-- table definitions come from the source's information_schema as it is now).
+CREATE FUNCTION chameleon.binlog_rows(start_file text, start_pos bigint,
+                                        max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_rows'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int) IS
+    'decode row changes of the configured MySQL/MariaDB source (non-blocking)';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
 -- Replica lifecycle and monitoring (worker.c, slots.c, launcher.c)
 -- ---------------------------------------------------------------------------
 
@@ -236,55 +356,3 @@ REVOKE ALL ON FUNCTION chameleon.worker_status() FROM PUBLIC;
 GRANT USAGE ON SCHEMA chameleon TO pg_monitor;
 GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO pg_monitor;
 GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors TO pg_monitor;
-
--- ==================== binlog look-through (binlog section) ====================
-
--- Events of a local binlog file (server file access: superuser / pg_read_server_files).
-CREATE FUNCTION chameleon.binlog_file_events(path text, max_events int DEFAULT 1000)
-RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
-               event_type text, gtid text, table_name text, summary text)
-AS 'MODULE_PATHNAME', 'chameleon_binlog_file_events'
-LANGUAGE C VOLATILE;
-
-COMMENT ON FUNCTION chameleon.binlog_file_events(text, int) IS
-    'list the events of a local MySQL/MariaDB binlog file';
-
--- Row changes of a local binlog file, values in the canonical PostgreSQL text forms.
-CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
-RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
-               before jsonb, after jsonb)
-AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
-LANGUAGE C VOLATILE;
-
-COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int) IS
-    'decode the row changes of a local MySQL/MariaDB binlog file';
-
-REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
-REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
-
--- Events of the configured source's binlog, read through the replication protocol;
--- stops at max_events or at the end of the binlog when the call began.
-CREATE FUNCTION chameleon.binlog_events(start_file text, start_pos bigint,
-                                          max_events int DEFAULT 1000)
-RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
-               event_type text, gtid text, table_name text, summary text)
-AS 'MODULE_PATHNAME', 'chameleon_binlog_events'
-LANGUAGE C CALLED ON NULL INPUT VOLATILE;
-
-COMMENT ON FUNCTION chameleon.binlog_events(text, bigint, int) IS
-    'list binlog events of the configured MySQL/MariaDB source (non-blocking)';
-
--- Row changes of the configured source's binlog (without binlog_row_metadata=FULL the
--- table definitions come from the source's information_schema as it is now).
-CREATE FUNCTION chameleon.binlog_rows(start_file text, start_pos bigint,
-                                        max_events int DEFAULT 1000)
-RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
-               before jsonb, after jsonb)
-AS 'MODULE_PATHNAME', 'chameleon_binlog_rows'
-LANGUAGE C CALLED ON NULL INPUT VOLATILE;
-
-COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int) IS
-    'decode row changes of the configured MySQL/MariaDB source (non-blocking)';
-
-REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int) FROM PUBLIC;
-REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int) FROM PUBLIC;

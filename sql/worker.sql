@@ -41,6 +41,6 @@ SELECT c.relname,
        has_table_privilege('pg_monitor', c.oid, 'SELECT') AS pg_monitor_can_read,
        has_table_privilege('public', c.oid, 'SELECT') AS public_can_read
 FROM pg_class c
-WHERE c.relnamespace = 'chameleon'::regnamespace AND c.relkind = 'v'
+WHERE c.relnamespace = 'chameleon'::regnamespace AND c.relname IN ('errors', 'status', 'tables')
 ORDER BY 1;
 SELECT has_function_privilege('pg_monitor', 'chameleon.worker_status()', 'EXECUTE');

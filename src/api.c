@@ -15,12 +15,25 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#include "catalog/pg_authid.h"
+#include "utils/acl.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "mb/pg_wchar.h"
 
 #include "config.h"
+#include "copy.h"
 #include "preflight.h"
+#include "progress.h"
 #include "typemap.h"
 #include "position.h"
 #include "worker.h"
+#include "binlog.h"
+#include "decode.h"
+#include "binlog_stream.h"
+#include "mysql_client.h"
 
 PG_FUNCTION_INFO_V1(chameleon_check_config);
 PG_FUNCTION_INFO_V1(chameleon_check_source);
@@ -216,143 +229,31 @@ chameleon_map_type_details(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------
- * Replica lifecycle: start_replica, stop_replica, worker status
- * (worker.h / slots.c own the workers, position.c the state rows)
+ * init_replica and copy progress (copy.c, progress.c)
  * ---------------------------------------------------------------------
  */
 
-PG_FUNCTION_INFO_V1(chameleon_start_replica);
-PG_FUNCTION_INFO_V1(chameleon_stop_replica);
-PG_FUNCTION_INFO_V1(chameleon_worker_status);
-
-static void
-report_not_initialised(const char *name, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("replica \"%s\" is not initialised", name),
-			 errdetail_internal("%s", detail),
-			 errhint("Run chameleon.init_replica() first.")));
-}
-
-/* The source a config file describes, checked ready to stream. */
-static ChameleonSource *
-source_ready_to_start(const ChameleonConfig *cfg)
-{
-	ChameleonSource *src = chameleon_source_by_name(cfg->my_database);
-	ChameleonPosition pos;
-
-	if (src == NULL)
-		report_not_initialised(cfg->my_database,
-							   psprintf("sch_chameleon.t_sources has no source \"%s\".",
-										cfg->my_database));
-	if (strcmp(src->state, "initialising") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("replica \"%s\" is still being initialised", src->name),
-				 errhint("Wait for chameleon.init_replica() to finish, or run it again if it failed.")));
-	if (strcmp(src->state, "detached") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("replica \"%s\" is detached", src->name),
-				 errdetail("Its tables are plain PostgreSQL tables now."),
-				 errhint("Run chameleon.init_replica() to replicate it again.")));
-	memset(&pos, 0, sizeof(pos));
-	if (!chameleon_position_load(src->source_id, &pos))
-		report_not_initialised(src->name,
-							   "It has no start position in sch_chameleon.t_replica_batch.");
-	return src;
-}
+PG_FUNCTION_INFO_V1(chameleon_init_replica);
+PG_FUNCTION_INFO_V1(chameleon_copy_progress_rows);
 
 /*
- * chameleon.start_replica(path text DEFAULT NULL) RETURNS void
- *
- * Starts the apply worker of the source the config describes, in this
- * database, and returns once the worker process runs.
+ * chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
+ *   RETURNS text
  */
 Datum
-chameleon_start_replica(PG_FUNCTION_ARGS)
+chameleon_init_replica(PG_FUNCTION_ARGS)
 {
 	char	   *path = optional_path_arg(fcinfo);
-	ChameleonConfig *cfg = chameleon_config_load(path);
-	ChameleonSource *src;
-	char	   *dbname = get_database_name(MyDatabaseId);
-	pid_t		pid;
+	bool		force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
 
-	if (cfg->pg_database != NULL && strcmp(cfg->pg_database, dbname) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("configuration \"%s\" is for database \"%s\"",
-						cfg->path, cfg->pg_database),
-				 errdetail("This is database \"%s\".", dbname),
-				 errhint("Connect to database \"%s\" to start this replica.",
-						 cfg->pg_database)));
-
-	src = source_ready_to_start(cfg);
-	if (chameleon_worker_is_running(MyDatabaseId, src->source_id, &pid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("replica \"%s\" is already running", src->name),
-				 pid != 0
-				 ? errdetail("Its apply worker has PID %d.", (int) pid)
-				 : errdetail("Its apply worker is starting or waiting to be restarted."),
-				 errhint("Use chameleon.stop_replica() to stop it.")));
-
-	/* the worker reads its row FOR SHARE: it sees these once we commit */
-	chameleon_source_set_config_path(src->source_id, cfg->path);
-	chameleon_source_set_state(src->source_id, "streaming", NULL, true);
-	(void) chameleon_worker_start(MyDatabaseId, src->source_id);
-	PG_RETURN_VOID();
+	PG_RETURN_TEXT_P(cstring_to_text(chameleon_copy_init_replica(path, force)));
 }
 
-/* The source stop_replica means: by name, or the only one. */
-static ChameleonSource *
-source_to_stop(FunctionCallInfo fcinfo)
+static void
+put_int8(Datum *values, bool *nulls, int i, int64 v)
 {
-	List	   *all;
-
-	if (PG_NARGS() >= 1 && !PG_ARGISNULL(0))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-		ChameleonSource *src = chameleon_source_by_name(name);
-
-		if (src == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("replica \"%s\" does not exist", name),
-					 errhint("The sources of this database are listed in chameleon.status.")));
-		return src;
-	}
-	all = chameleon_source_list();
-	if (all == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("there is no replica in this database")));
-	if (list_length(all) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
-				 errmsg("this database has %d replicas", list_length(all)),
-				 errhint("Name the one to stop, e.g. chameleon.stop_replica('%s').",
-						 ((ChameleonSource *) linitial(all))->name)));
-	return (ChameleonSource *) linitial(all);
-}
-
-/*
- * chameleon.stop_replica(source text DEFAULT NULL) RETURNS void
- *
- * Stops the apply worker at a transaction boundary, waits until it has
- * exited, and sets the state to stopped.
- */
-Datum
-chameleon_stop_replica(PG_FUNCTION_ARGS)
-{
-	ChameleonSource *src = source_to_stop(fcinfo);
-
-	if (!chameleon_worker_stop(MyDatabaseId, src->source_id))
-		ereport(NOTICE,
-				(errmsg("replica \"%s\" was not running", src->name)));
-	chameleon_source_mark_stopped(src->source_id);
-	PG_RETURN_VOID();
+	nulls[i] = false;
+	values[i] = Int64GetDatum(v);
 }
 
 static void
@@ -363,49 +264,44 @@ put_timestamp(Datum *values, bool *nulls, int i, TimestampTz t)
 }
 
 /*
- * chameleon.worker_status() RETURNS SETOF record: the apply worker slots of
- * this database, copied under a shared lock (the base of chameleon.status).
+ * chameleon.copy_progress_rows() RETURNS TABLE (pid integer, dboid oid,
+ *   source text, pg_schema text, phase text, table_name text,
+ *   table_rows_copied bigint, table_rows_estimated bigint, table_started timestamptz,
+ *   tables_done integer, tables_total integer, rows_copied bigint,
+ *   rows_estimated bigint, started timestamptz)
  */
 Datum
-chameleon_worker_status(PG_FUNCTION_ARGS)
+chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
 {
-#define WORKER_STATUS_COLS 18
+	ChameleonProgressRow *rows;
+	int			n = chameleon_progress_snapshot(&rows);
 	TupleDesc	tupdesc;
 	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
-	int			n;
-	ChameleonSlotView *views = chameleon_slots_snapshot(MyDatabaseId, &n);
 
 	for (int i = 0; i < n; i++)
 	{
-		ChameleonWorkerSlot *s = &views[i].slot;
-		Datum		values[WORKER_STATUS_COLS];
-		bool		nulls[WORKER_STATUS_COLS];
-		int			c = 0;
+		ChameleonProgressRow *r = &rows[i];
+		Datum		values[14];
+		bool		nulls[14];
 
-		memset(nulls, 0, sizeof(nulls));
-		values[c++] = Int32GetDatum(s->source_id);
-		nulls[c] = (s->pid == 0);
-		values[c++] = Int32GetDatum((int32) s->pid);
-		put_text(values, nulls, c++, chameleon_slot_state_name(s->state));
-		put_text(values, nulls, c++, s->read_file[0] ? s->read_file : NULL);
-		nulls[c] = (s->read_file[0] == '\0');
-		values[c++] = Int64GetDatum((int64) s->read_pos);
-		put_text(values, nulls, c++, s->applied_file[0] ? s->applied_file : NULL);
-		nulls[c] = (s->applied_file[0] == '\0');
-		values[c++] = Int64GetDatum((int64) s->applied_pos);
-		put_text(values, nulls, c++, s->applied_gtid[0] ? s->applied_gtid : NULL);
-		put_timestamp(values, nulls, c++, s->last_commit_time);
-		put_timestamp(values, nulls, c++, s->last_heartbeat);
-		put_timestamp(values, nulls, c++, s->caught_up_at);
-		put_timestamp(values, nulls, c++, s->started_at);
-		values[c++] = Int64GetDatum((int64) s->xacts_applied);
-		values[c++] = Int64GetDatum((int64) s->rows_applied);
-		nulls[c] = (views[i].rows_per_second < 0);
-		values[c++] = Float8GetDatum(views[i].rows_per_second);
-		values[c++] = Int32GetDatum(s->restarts);
-		put_text(values, nulls, c++, s->last_error[0] ? s->last_error : NULL);
-		put_timestamp(values, nulls, c++, s->last_error_time);
-		Assert(c == WORKER_STATUS_COLS);
+		values[0] = Int32GetDatum(r->pid);
+		nulls[0] = false;
+		values[1] = ObjectIdGetDatum(r->dboid);
+		nulls[1] = false;
+		put_text(values, nulls, 2, r->source);
+		put_text(values, nulls, 3, r->pg_schema);
+		put_text(values, nulls, 4, r->phase);
+		put_text(values, nulls, 5, r->table_name[0] ? r->table_name : NULL);
+		put_int8(values, nulls, 6, r->table_rows_copied);
+		put_int8(values, nulls, 7, r->table_rows_estimated);
+		put_timestamp(values, nulls, 8, r->table_name[0] ? r->table_started : 0);
+		values[9] = Int32GetDatum(r->tables_done);
+		nulls[9] = false;
+		values[10] = Int32GetDatum(r->tables_total);
+		nulls[10] = false;
+		put_int8(values, nulls, 11, r->rows_copied);
+		put_int8(values, nulls, 12, r->rows_estimated);
+		put_timestamp(values, nulls, 13, r->started);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	PG_RETURN_NULL();
@@ -418,15 +314,7 @@ chameleon_worker_status(PG_FUNCTION_ARGS)
  * the replication protocol and stop at the binlog end seen when they start.
  * Each event is parsed in a memory context reset per event.
  */
-#include "catalog/pg_authid.h"
-#include "utils/acl.h"
-#include "utils/json.h"
-#include "utils/jsonb.h"
-#include "utils/memutils.h"
-#include "utils/timestamp.h"
 
-#include "binlog.h"
-#include "decode.h"
 
 PG_FUNCTION_INFO_V1(chameleon_binlog_file_events);
 PG_FUNCTION_INFO_V1(chameleon_binlog_file_rows);
@@ -562,12 +450,12 @@ emit_rows(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *store,
 		ChameleonBinlogWhere where;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ev.type == BL_TRANSACTION_PAYLOAD_EVENT || ev.type == BL_PARTIAL_UPDATE_ROWS_EVENT)
+		if (ev.type == BL_PARTIAL_UPDATE_ROWS_EVENT)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("binlog event %s at %s:" UINT64_FORMAT " cannot be decoded yet",
 							chameleon_binlog_event_name(ev.type), ev.file, ev.position),
-					 errhint("On the MySQL source set binlog_transaction_compression=OFF and binlog_row_value_options=''.")));
+					 errhint("On the MySQL source set binlog_row_value_options='' (no partial JSON updates).")));
 		if (ev.rows.ncols == 0)
 		{
 			MemoryContextReset(evcxt);
@@ -621,10 +509,10 @@ chameleon_binlog_file_events(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	require_file_reader();
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = begin_materialized_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no file: no rows */
+	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	reader = chameleon_binlog_open_file(path);
 	emit_events(reader, max_events, store, tupdesc);
 	chameleon_binlog_close(reader);
@@ -649,10 +537,10 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	require_file_reader();
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = begin_materialized_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no file: no rows */
+	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	reader = chameleon_binlog_open_file(path);
 	emit_rows(reader, max_events, store, tupdesc, NULL, NULL, NULL);
 	chameleon_binlog_close(reader);
@@ -661,11 +549,7 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 
 /* ---------- the configured source (network) ---------- */
 
-#include "mb/pg_wchar.h"
 
-#include "binlog_stream.h"
-#include "config.h"
-#include "mysql_client.h"
 
 PG_FUNCTION_INFO_V1(chameleon_binlog_events);
 PG_FUNCTION_INFO_V1(chameleon_binlog_rows);
@@ -887,5 +771,194 @@ chameleon_binlog_rows(PG_FUNCTION_ARGS)
 	chameleon_binlog_close(reader);
 	if (sd->conn)
 		chameleon_mysql_close(sd->conn);
+	PG_RETURN_NULL();
+}
+
+/* ---------------------------------------------------------------------
+ * Replica lifecycle: start_replica, stop_replica, worker status
+ * (worker.h / slots.c own the workers, position.c the state rows)
+ * ---------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(chameleon_start_replica);
+PG_FUNCTION_INFO_V1(chameleon_stop_replica);
+PG_FUNCTION_INFO_V1(chameleon_worker_status);
+
+static void
+report_not_initialised(const char *name, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("replica \"%s\" is not initialised", name),
+			 errdetail_internal("%s", detail),
+			 errhint("Run chameleon.init_replica() first.")));
+}
+
+/* The source a config file describes, checked ready to stream. */
+static ChameleonSource *
+source_ready_to_start(const ChameleonConfig *cfg)
+{
+	ChameleonSource *src = chameleon_source_by_name(cfg->my_database);
+	ChameleonPosition pos;
+
+	if (src == NULL)
+		report_not_initialised(cfg->my_database,
+							   psprintf("sch_chameleon.t_sources has no source \"%s\".",
+										cfg->my_database));
+	if (strcmp(src->state, "initialising") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is still being initialised", src->name),
+				 errhint("Wait for chameleon.init_replica() to finish, or run it again if it failed.")));
+	if (strcmp(src->state, "detached") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is detached", src->name),
+				 errdetail("Its tables are plain PostgreSQL tables now."),
+				 errhint("Run chameleon.init_replica() to replicate it again.")));
+	memset(&pos, 0, sizeof(pos));
+	if (!chameleon_position_load(src->source_id, &pos))
+		report_not_initialised(src->name,
+							   "It has no start position in sch_chameleon.t_replica_batch.");
+	return src;
+}
+
+/*
+ * chameleon.start_replica(path text DEFAULT NULL) RETURNS void
+ *
+ * Starts the apply worker of the source the config describes, in this
+ * database, and returns once the worker process runs.
+ */
+Datum
+chameleon_start_replica(PG_FUNCTION_ARGS)
+{
+	char	   *path = optional_path_arg(fcinfo);
+	ChameleonConfig *cfg = chameleon_config_load(path);
+	ChameleonSource *src;
+	char	   *dbname = get_database_name(MyDatabaseId);
+	pid_t		pid;
+
+	if (cfg->pg_database != NULL && strcmp(cfg->pg_database, dbname) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("configuration \"%s\" is for database \"%s\"",
+						cfg->path, cfg->pg_database),
+				 errdetail("This is database \"%s\".", dbname),
+				 errhint("Connect to database \"%s\" to start this replica.",
+						 cfg->pg_database)));
+
+	src = source_ready_to_start(cfg);
+	if (chameleon_worker_is_running(MyDatabaseId, src->source_id, &pid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("replica \"%s\" is already running", src->name),
+				 pid != 0
+				 ? errdetail("Its apply worker has PID %d.", (int) pid)
+				 : errdetail("Its apply worker is starting or waiting to be restarted."),
+				 errhint("Use chameleon.stop_replica() to stop it.")));
+
+	/* the worker reads its row FOR SHARE: it sees these once we commit */
+	chameleon_source_set_config_path(src->source_id, cfg->path);
+	chameleon_source_set_state(src->source_id, "streaming", NULL, true);
+	(void) chameleon_worker_start(MyDatabaseId, src->source_id);
+	PG_RETURN_VOID();
+}
+
+/* The source stop_replica means: by name, or the only one. */
+static ChameleonSource *
+source_to_stop(FunctionCallInfo fcinfo)
+{
+	List	   *all;
+
+	if (PG_NARGS() >= 1 && !PG_ARGISNULL(0))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+		ChameleonSource *src = chameleon_source_by_name(name);
+
+		if (src == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("replica \"%s\" does not exist", name),
+					 errhint("The sources of this database are listed in chameleon.status.")));
+		return src;
+	}
+	all = chameleon_source_list();
+	if (all == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("there is no replica in this database")));
+	if (list_length(all) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("this database has %d replicas", list_length(all)),
+				 errhint("Name the one to stop, e.g. chameleon.stop_replica('%s').",
+						 ((ChameleonSource *) linitial(all))->name)));
+	return (ChameleonSource *) linitial(all);
+}
+
+/*
+ * chameleon.stop_replica(source text DEFAULT NULL) RETURNS void
+ *
+ * Stops the apply worker at a transaction boundary, waits until it has
+ * exited, and sets the state to stopped.
+ */
+Datum
+chameleon_stop_replica(PG_FUNCTION_ARGS)
+{
+	ChameleonSource *src = source_to_stop(fcinfo);
+
+	if (!chameleon_worker_stop(MyDatabaseId, src->source_id))
+		ereport(NOTICE,
+				(errmsg("replica \"%s\" was not running", src->name)));
+	chameleon_source_mark_stopped(src->source_id);
+	PG_RETURN_VOID();
+}
+
+/*
+ * chameleon.worker_status() RETURNS SETOF record: the apply worker slots of
+ * this database, copied under a shared lock (the base of chameleon.status).
+ */
+Datum
+chameleon_worker_status(PG_FUNCTION_ARGS)
+{
+#define WORKER_STATUS_COLS 18
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+	int			n;
+	ChameleonSlotView *views = chameleon_slots_snapshot(MyDatabaseId, &n);
+
+	for (int i = 0; i < n; i++)
+	{
+		ChameleonWorkerSlot *s = &views[i].slot;
+		Datum		values[WORKER_STATUS_COLS];
+		bool		nulls[WORKER_STATUS_COLS];
+		int			c = 0;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[c++] = Int32GetDatum(s->source_id);
+		nulls[c] = (s->pid == 0);
+		values[c++] = Int32GetDatum((int32) s->pid);
+		put_text(values, nulls, c++, chameleon_slot_state_name(s->state));
+		put_text(values, nulls, c++, s->read_file[0] ? s->read_file : NULL);
+		nulls[c] = (s->read_file[0] == '\0');
+		values[c++] = Int64GetDatum((int64) s->read_pos);
+		put_text(values, nulls, c++, s->applied_file[0] ? s->applied_file : NULL);
+		nulls[c] = (s->applied_file[0] == '\0');
+		values[c++] = Int64GetDatum((int64) s->applied_pos);
+		put_text(values, nulls, c++, s->applied_gtid[0] ? s->applied_gtid : NULL);
+		put_timestamp(values, nulls, c++, s->last_commit_time);
+		put_timestamp(values, nulls, c++, s->last_heartbeat);
+		put_timestamp(values, nulls, c++, s->caught_up_at);
+		put_timestamp(values, nulls, c++, s->started_at);
+		values[c++] = Int64GetDatum((int64) s->xacts_applied);
+		values[c++] = Int64GetDatum((int64) s->rows_applied);
+		nulls[c] = (views[i].rows_per_second < 0);
+		values[c++] = Float8GetDatum(views[i].rows_per_second);
+		values[c++] = Int32GetDatum(s->restarts);
+		put_text(values, nulls, c++, s->last_error[0] ? s->last_error : NULL);
+		put_timestamp(values, nulls, c++, s->last_error_time);
+		Assert(c == WORKER_STATUS_COLS);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
 	PG_RETURN_NULL();
 }

@@ -3,7 +3,8 @@
  *
  * Owns: the common header, FORMAT_DESCRIPTION state, CRC32 checks (zlib's
  * crc32: the binlog uses the ISO-HDLC polynomial, not PostgreSQL's CRC-32C),
- * decompression of MariaDB compressed events (log_bin_compress, zlib), the
+ * decompression of MariaDB compressed events (log_bin_compress, zlib) and
+ * of MySQL 8 TRANSACTION_PAYLOAD events (zstd), the
  * bodies of control events, GTID bookkeeping per transaction, event names
  * and summaries, the error context naming file:pos, and the generic read
  * loop over a ChameleonBinlogReader source.
@@ -15,6 +16,7 @@
 #include "postgres.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
@@ -266,7 +268,6 @@ is_known_opaque_event(uint8 type)
 		case BL_VIEW_CHANGE_EVENT:
 		case BL_XA_PREPARE_EVENT:
 		case BL_PARTIAL_UPDATE_ROWS_EVENT:
-		case BL_TRANSACTION_PAYLOAD_EVENT:
 		case BL_HEARTBEAT_V2_EVENT:
 		case BL_GTID_TAGGED_EVENT:
 			return true;
@@ -708,6 +709,58 @@ parse_rows(const ChameleonBinlogFormat *fmt, uint8 wire_type, ChameleonByteReade
 	r->p = r->end;
 }
 
+/*
+ * MySQL 8 TRANSACTION_PAYLOAD: header fields (packed type, packed length,
+ * packed value) up to the end mark 0, then the payload: the transaction's
+ * events, zstd-compressed (compression 0) or plain (255), without checksums.
+ */
+static void
+parse_transaction_payload(ChameleonByteReader *r, ChameleonBinlogEvent *ev)
+{
+	uint64		size = UINT64_MAX;
+
+	ev->payload.compression = 255;
+	ev->payload.uncompressed_size = 0;
+	for (;;)
+	{
+		uint64		type = chameleon_read_packed(r, "payload field type");
+		uint64		len;
+		uint64		value;
+		ChameleonByteReader v;
+
+		if (type == 0)
+			break;
+		len = chameleon_read_packed(r, "payload field length");
+		if (len > chameleon_reader_left(r))
+			chameleon_reader_overrun(r, (size_t) len, "payload field");
+		chameleon_reader_init(&v, chameleon_read_bytes(r, (size_t) len, "payload field"),
+							  (size_t) len);
+		if (type > 3)
+			continue;			/* a newer field */
+		value = chameleon_read_packed(&v, "payload field value");
+		if (type == 1)
+			size = value;
+		else if (type == 2)
+			ev->payload.compression = value;
+		else
+			ev->payload.uncompressed_size = value;
+	}
+	if (size != UINT64_MAX && size != chameleon_reader_left(r))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("transaction payload size mismatch"),
+				 errdetail("The header says " UINT64_FORMAT " bytes, the event holds %zu.",
+						   size, chameleon_reader_left(r))));
+	if (ev->payload.compression != 0 && ev->payload.compression != 255)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unknown transaction payload compression " UINT64_FORMAT,
+						ev->payload.compression)));
+	ev->payload.data = r->p;
+	ev->payload.size = chameleon_reader_left(r);
+	r->p = r->end;
+}
+
 /* Plain event type of a MariaDB compressed one. */
 static uint8
 uncompressed_type(uint8 type)
@@ -805,7 +858,7 @@ chameleon_binlog_parse_event(ChameleonBinlogState *st, const uint8 *buf,
 		return;
 	}
 
-	if (st->fmt.checksum_alg == BL_CHECKSUM_CRC32)
+	if (st->fmt.checksum_alg == BL_CHECKSUM_CRC32 && !st->in_payload)
 	{
 		if (st->verify_checksum)
 			verify_checksum(buf, len);
@@ -881,6 +934,9 @@ chameleon_binlog_parse_event(ChameleonBinlogState *st, const uint8 *buf,
 				ev->text = psprintf("incident %u: %s", kind, copy_string(msg, n));
 				break;
 			}
+		case BL_TRANSACTION_PAYLOAD_EVENT:
+			parse_transaction_payload(&r, ev);
+			break;
 		case BL_MARIA_START_ENCRYPTION_EVENT:
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -953,6 +1009,11 @@ chameleon_binlog_event_summary(const ChameleonBinlogEvent *ev)
 		case BL_HEARTBEAT_EVENT:
 		case BL_INCIDENT_EVENT:
 			return pstrdup(ev->text);
+		case BL_TRANSACTION_PAYLOAD_EVENT:
+			return psprintf("%s payload of %zu bytes (" UINT64_FORMAT " uncompressed)",
+							ev->payload.compression == 0 ? "zstd" : "uncompressed",
+							ev->payload.size, ev->payload.compression == 0 ?
+							ev->payload.uncompressed_size : (uint64) ev->payload.size);
 		default:
 			return NULL;
 	}
@@ -969,6 +1030,93 @@ format_summary(const ChameleonBinlogFormat *fmt)
 
 /* ---------- the read loop over a source ---------- */
 
+/* Keep the events of a TRANSACTION_PAYLOAD for the next reads. */
+static void
+load_payload(ChameleonBinlogReader *reader, const ChameleonBinlogEvent *ev)
+{
+	uint8	   *buf;
+	size_t		len;
+
+	if (ev->payload.compression == 255)
+	{
+		len = ev->payload.size;
+		buf = MemoryContextAlloc(reader->cxt, Max(len, 1));
+		memcpy(buf, ev->payload.data, len);
+	}
+	else
+	{
+		unsigned long long content = ev->payload.uncompressed_size;
+		size_t		got;
+
+		if (content == 0)
+			content = ZSTD_getFrameContentSize(ev->payload.data, ev->payload.size);
+		if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
+			content == 0 || content >= MaxAllocSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid transaction payload"),
+					 errdetail("The uncompressed size is unknown or too large.")));
+		len = (size_t) content;
+		buf = MemoryContextAlloc(reader->cxt, len);
+		got = ZSTD_decompress(buf, len, ev->payload.data, ev->payload.size);
+		if (ZSTD_isError(got) || got != len)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not uncompress transaction payload"),
+					 errdetail("%s", ZSTD_isError(got) ? ZSTD_getErrorName(got) :
+							   "The payload is shorter than its header says.")));
+	}
+	reader->payload = buf;
+	reader->payload_len = len;
+	reader->payload_off = 0;
+	reader->payload_position = ev->position;
+	reader->payload_end = ev->end_position;
+}
+
+/* The next event inside the current payload; false when it is used up. */
+static bool
+read_payload_event(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
+{
+	const uint8 *buf = reader->payload + reader->payload_off;
+	size_t		left = reader->payload_len - reader->payload_off;
+	uint32		size;
+	ErrorContextCallback cb;
+	ChameleonBinlogWhere where;
+
+	if (left == 0)
+	{
+		pfree(reader->payload);
+		reader->payload = NULL;
+		return false;
+	}
+	where.file = reader->file;
+	where.position = reader->payload_position;
+	where.event_type = BL_TRANSACTION_PAYLOAD_EVENT;
+	where.table = NULL;
+	chameleon_binlog_context_push(&cb, &where);
+	if (left < BL_HEADER_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("transaction payload ends inside an event header")));
+	size = (uint32) chameleon_uint_le(buf + 9, 4);
+	if (size < BL_HEADER_LEN || size > left)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid event size %u inside a transaction payload", size)));
+	reader->state.in_payload = true;
+	chameleon_binlog_parse_event(&reader->state, buf, size, ev);
+	reader->state.in_payload = false;
+	chameleon_binlog_context_pop(&cb);
+
+	ev->in_payload = true;
+	ev->file = reader->file;
+	ev->position = reader->payload_position;
+	ev->end_position = reader->payload_end;
+	reader->payload_off += size;
+	reader->events_read++;
+	return true;
+}
+
 bool
 chameleon_binlog_read(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 {
@@ -977,6 +1125,8 @@ chameleon_binlog_read(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 	ErrorContextCallback cb;
 	ChameleonBinlogWhere where;
 
+	if (reader->payload && read_payload_event(reader, ev))
+		return true;
 	if (reader->stop_file && reader->file)
 	{
 		int			cmp = strcmp(reader->file, reader->stop_file);
@@ -1022,6 +1172,8 @@ chameleon_binlog_read(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 	reader->position = ev->end_position;
 	reader->events_read++;
 
+	if (ev->type == BL_TRANSACTION_PAYLOAD_EVENT)
+		load_payload(reader, ev);
 	if (ev->type == BL_FORMAT_DESCRIPTION_EVENT)
 		ev->text = format_summary(&reader->state.fmt);
 	else if (ev->type == BL_ROTATE_EVENT && !reader->is_file)

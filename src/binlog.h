@@ -248,6 +248,14 @@ typedef struct ChameleonBinlogEvent
 								 * heartbeat file / incident message */
 	ChameleonTableMap *table_map;
 	ChameleonRowsEvent rows;
+	struct
+	{
+		uint64		compression;	/* 0 zstd, 255 none */
+		uint64		uncompressed_size;
+		const uint8 *data;		/* the (compressed) events */
+		size_t		size;
+	}			payload;
+	bool		in_payload;		/* delivered from inside a TRANSACTION_PAYLOAD */
 } ChameleonBinlogEvent;
 
 /* Parser state: the format of the current file and the table map cache. */
@@ -260,6 +268,8 @@ typedef struct ChameleonBinlogState
 	char		gtid[128];		/* GTID of the current transaction, "" if none */
 	bool		in_transaction;
 	bool		gtid_ends;		/* the last event ended the transaction */
+	bool		in_payload;		/* parsing events of a TRANSACTION_PAYLOAD:
+								 * they carry no checksum */
 } ChameleonBinlogState;
 
 extern void chameleon_binlog_state_init(ChameleonBinlogState *st);
@@ -337,6 +347,13 @@ struct ChameleonBinlogReader
 	uint64		events_read;
 	char	   *stop_file;		/* stream: stop on reaching stop_file:stop_position */
 	uint64		stop_position;
+
+	/* events of a MySQL TRANSACTION_PAYLOAD still to be delivered */
+	uint8	   *payload;
+	size_t		payload_len;
+	size_t		payload_off;
+	uint64		payload_position;	/* where the payload event is */
+	uint64		payload_end;
 };
 
 /* Read the next event; false at the end of the source. */

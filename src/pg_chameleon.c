@@ -16,6 +16,7 @@
 #include "utils/guc.h"
 
 #include "config.h"
+#include "progress.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -144,6 +145,9 @@ define_gucs(void)
 								PGC_POSTMASTER,
 								0,
 								NULL, NULL, NULL);
+
+	/* shared memory of chameleon.copy_progress (progress.c) */
+	chameleon_progress_shmem_init();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pg_chameleon");

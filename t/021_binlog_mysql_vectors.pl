@@ -339,6 +339,61 @@ is($r[1][2], '{"j": null, "u": "1", "id": "-5"}', 'update after image: present c
 is($r[2][0] . ' ' . $r[2][1], 'delete {"id": "-5"}', 'delete');
 
 # ---------------------------------------------------------------------------
+# MySQL 8.0.20+ binlog_transaction_compression: TRANSACTION_PAYLOAD events
+# hold the transaction's events, zstd-compressed or plain, without checksums.
+
+sub inner_events
+{
+	my $out = '';
+	for my $ev (@_)
+	{
+		my ($type, $body) = @$ev;
+		my $size = 19 + length $body;
+		$out .= pack('V C V V V v', 1700000000, $type, 1, $size, 0, 0) . $body;
+	}
+	return $out;
+}
+
+sub payload_field { return packed_int($_[0]) . packed_str(packed_int($_[1])) }
+
+my $inner = inner_events(query('db', 'BEGIN'), table_map(), $insert, xid(12));
+my $inner_file = write_file('inner.raw', $inner);
+system('zstd', '-q', '-f', '-o', "$inner_file.zst", $inner_file) == 0
+  or die 'zstd failed';
+open(my $zfh, '<:raw', "$inner_file.zst") or die;
+my $zstd = do { local $/; <$zfh> };
+close $zfh;
+
+my $compressed_payload = [ 40,
+	payload_field(2, 0) . payload_field(3, length $inner)
+	  . payload_field(1, length $zstd) . chr(0) . $zstd ];
+my $plain_payload = [ 40, payload_field(1, length $inner) . chr(0) . $inner ];
+
+for my $case ([ 'zstd', $compressed_payload ], [ 'uncompressed', $plain_payload ])
+{
+	my ($name, $payload) = @$case;
+	my $pf = write_file("payload-$name.bin",
+		binlog(fde(), gtid(20), $payload, [ 4, pack('Q<', 4) . 'binlog.000003' ]));
+	my $pev = $node->safe_psql('postgres',
+		"SELECT string_agg(event_type || '#' || position, ' ' ORDER BY ordinality)
+		   FROM chameleon.binlog_file_events('$pf') WITH ORDINALITY");
+	like($pev, qr/^Format_desc#4 Gtid#\d+ Transaction_payload#(\d+) Query#\1 Table_map#\1 Write_rows#\1 Xid#\1 Rotate#\d+$/,
+		"$name transaction payload: its events come out at its position");
+	is($node->safe_psql('postgres',
+		"SELECT operation || ' ' || (after->>'d') || ' ' || (after->>'e')
+		   FROM chameleon.binlog_file_rows('$pf')"),
+		'insert -1234.5678 bb', "$name transaction payload: rows decode");
+}
+
+# damaged payload: an inner event size that runs past the payload
+(my $bad_inner = $inner) =~ s/^(.{9})..../$1 . pack('V', 100000)/se;
+my $badpf = write_file('payload-bad.bin',
+	binlog(fde(), [ 40, payload_field(1, length $bad_inner) . chr(0) . $bad_inner ]));
+my ($pr, $po, $pe) = $node->psql('postgres',
+	"SELECT * FROM chameleon.binlog_file_events('$badpf')");
+like($pe, qr/invalid event size 100000 inside a transaction payload/, 'a damaged payload is an error');
+
+# ---------------------------------------------------------------------------
 # Damage
 
 # an unknown event not flagged ignorable

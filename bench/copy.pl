@@ -1,0 +1,113 @@
+# copy.pl -- the body of bench/copy (see there).  Prints one line per run and
+# the medians; ratios are taken within each run, so machine noise that hits
+# one run hits all three loaders alike.
+use strict;
+use warnings;
+
+use List::Util qw(sum);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+
+use ChameleonMariaDB;
+
+my ($tables, $rows, $runs) = @ENV{qw(TABLES ROWS RUNS)};
+my $total = $tables * $rows;
+
+sub say_now { diag(@_); }
+
+my $my = ChameleonMariaDB->new(name => 'bench',
+	extra => ['--innodb-buffer-pool-size=2G', '--binlog-row-metadata=FULL']);
+$my->start;
+$my->sql('CREATE DATABASE sbtest');
+my $pass = 'bench-' . int(rand(1e9));
+$my->create_user('bench', $pass, 'ALL PRIVILEGES ON *.*');
+
+say_now("sysbench prepare: $tables tables x $rows rows");
+my $t0 = time;
+system('sysbench', 'oltp_read_write', '--db-driver=mysql',
+	'--mysql-host=127.0.0.1', '--mysql-port=' . $my->port,
+	'--mysql-user=bench', "--mysql-password=$pass", '--mysql-db=sbtest',
+	"--tables=$tables", "--table-size=$rows", 'prepare') == 0
+  or die "sysbench prepare failed\n";
+say_now(sprintf("prepared in %.0f s", time - $t0));
+
+my $node = PostgreSQL::Test::Cluster->new('bench');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pg_chameleon'
+shared_buffers = 1GB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+wal_level = minimal
+max_wal_senders = 0
+synchronous_commit = off
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_chameleon');
+my $conf = $my->write_config(user => 'bench', passwd => $pass, my_database => 'sbtest');
+
+# CSV files for plain COPY, written once by the MariaDB client.
+my $csvdir = "$ENV{TESTDIR}/csv";
+mkdir $csvdir;
+for my $i (1 .. $tables)
+{
+	my $out = $my->sql("SELECT id, k, c, pad FROM sbtest$i", database => 'sbtest');
+	open(my $fh, '>', "$csvdir/sbtest$i.tsv") or die $!;
+	print $fh $out, "\n";
+	close $fh;
+}
+
+sub timed { my $t = time; $_[0]->(); return time - $t; }
+
+my $ddl = join('', map { qq{
+	CREATE TABLE plain.sbtest$_ (id integer NOT NULL, k integer NOT NULL DEFAULT 0,
+		c character(120) NOT NULL DEFAULT '', pad character(60) NOT NULL DEFAULT '');} } 1 .. $tables);
+my $idx = join('', map { qq{
+	ALTER TABLE plain.sbtest$_ ADD PRIMARY KEY (id);
+	CREATE INDEX ON plain.sbtest$_ (k);} } 1 .. $tables);
+
+my (@cham, @copy, @pgl);
+for my $run (1 .. $runs)
+{
+	my $tc = timed(sub {
+		$node->safe_psql('postgres',
+			"SELECT chameleon.init_replica('$conf', force => true)");
+	});
+	my $tp = timed(sub {
+		$node->safe_psql('postgres', "DROP SCHEMA IF EXISTS plain CASCADE; CREATE SCHEMA plain; $ddl "
+			  . join('', map { "COPY plain.sbtest$_ FROM '$csvdir/sbtest$_.tsv';" } 1 .. $tables)
+			  . $idx);
+	});
+	$node->safe_psql('postgres', 'DROP DATABASE IF EXISTS pgl');
+	$node->safe_psql('postgres', 'CREATE DATABASE pgl');
+	my $tl = timed(sub {
+		my $url_my = sprintf('mysql://bench:%s@127.0.0.1:%d/sbtest', $pass, $my->port);
+		my $url_pg = sprintf('postgresql://%s@unix:%s:%d/pgl',
+			scalar getpwuid($<), $node->host, $node->port);
+		system("pgloader --quiet '$url_my' '$url_pg' > $ENV{TESTDIR}/pgloader.log 2>&1") == 0
+		  or die "pgloader failed, see $ENV{TESTDIR}/pgloader.log\n";
+	});
+	push @cham, $total / $tc; push @copy, $total / $tp; push @pgl, $total / $tl;
+	say_now(sprintf("run %d: init_replica %.0f rows/s, plain COPY %.0f rows/s, pgloader %.0f rows/s;"
+		  . " init_replica/COPY %.2f, init_replica/pgloader %.2f",
+		$run, $cham[-1], $copy[-1], $pgl[-1], $cham[-1] / $copy[-1], $cham[-1] / $pgl[-1]));
+}
+
+# Same contents, checked once: counts and a checksum per table.
+for my $i (1 .. $tables)
+{
+	my $q = "SELECT count(*), sum(k), md5(string_agg(c || pad, '' ORDER BY id))";
+	is($node->safe_psql('postgres', "$q FROM sbtest.sbtest$i"),
+		$node->safe_psql('postgres', "$q FROM plain.sbtest$i"),
+		"sbtest$i: init_replica and plain COPY hold the same rows");
+}
+
+sub median { my @s = sort { $a <=> $b } @_; return $s[$#s / 2]; }
+my @r1 = map { $cham[$_] / $copy[$_] } 0 .. $#cham;
+my @r2 = map { $cham[$_] / $pgl[$_] } 0 .. $#cham;
+say_now(sprintf("median of %d runs (%d rows): init_replica %.0f rows/s, plain COPY %.0f rows/s,"
+	  . " pgloader %.0f rows/s; ratio init_replica/COPY %.2f (goal >= 0.9), init_replica/pgloader %.2f (goal >= 2)",
+	$runs, $total, median(@cham), median(@copy), median(@pgl), median(@r1), median(@r2)));
+done_testing();

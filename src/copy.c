@@ -1,0 +1,932 @@
+/*
+ * copy.c -- init_replica: a consistent snapshot of MySQL and the data copy.
+ *
+ * Owns the initial copy of a MySQL database into PostgreSQL:
+ *   - the snapshot: on MariaDB with InnoDB tables only, START TRANSACTION
+ *     WITH CONSISTENT SNAPSHOT and the binlog_snapshot_file/position status
+ *     of that transaction (no global lock).  Otherwise (MySQL, or a table
+ *     that is not InnoDB) FLUSH TABLES WITH READ LOCK while the snapshot is
+ *     opened and SHOW MASTER STATUS is read; the lock is held only while the
+ *     non-transactional tables are copied (they have no snapshot), and
+ *     released before the first InnoDB table;
+ *   - streaming each table: one SELECT read with mysql_use_result, values
+ *     converted by copy_values.c into COPY text format and handed to
+ *     PostgreSQL's COPY FROM through a data callback (BeginCopyFrom, as
+ *     core's logical replication tablesync.c does).  With copy_mode: file the
+ *     rows go to a CSV file in out_dir first, then COPY reads that file.
+ *     Memory stays flat: one buffer of about 64 kB (1 MB for the file);
+ *   - the whole init_replica sequence in the caller's transaction: target
+ *     schema checks (force), tables, copy, indexes after the data, catalog
+ *     rows with the snapshot coordinates.  An error anywhere rolls all of it
+ *     back, so no half-copied table is ever marked copied.
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/copy.h"
+#include "common/hashfn.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "storage/fd.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/portal.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "config.h"
+#include "copy.h"
+#include "copy_values.h"
+#include "mysql_client.h"
+#include "progress.h"
+#include "schema.h"
+
+/* Bytes written to a CSV file per write() in copy_mode: file. */
+#define FILE_CHUNK_BYTES	(1024 * 1024)
+/* Rows between two progress updates. */
+#define PROGRESS_EVERY_ROWS 1024
+/* Lock tag field 4 of our advisory lock (user advisory locks use 1 and 2). */
+#define INIT_LOCK_TAG		0x4348
+
+/* One table being streamed out of MySQL. */
+typedef struct CopyStream
+{
+	MYSQL	   *conn;
+	MYSQL_RES  *res;			/* mysql_use_result; NULL before and after */
+	const ChameleonSchemaOptions *opts;
+	const ChameleonTable *table;
+	ChameleonValueConv *convs;
+	int		   *key_columns;	/* positions of the primary key columns */
+	int			nkey;
+	bool		csv;
+	StringInfoData buf;			/* converted rows not yet handed out */
+	int			bufpos;
+	StringInfoData scratch;
+	bool		eof;
+	int64		rows;
+} CopyStream;
+
+/* The stream the COPY data callback reads (the callback has no argument). */
+static CopyStream *active_stream = NULL;
+
+/* ---------------------------------------------------------------------
+ * Streaming rows
+ * ---------------------------------------------------------------------
+ */
+
+static char *
+mysql_ident(const char *name)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '`');
+	for (const char *p = name; *p; p++)
+	{
+		if (*p == '`')
+			appendStringInfoChar(&buf, '`');
+		appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '`');
+	return buf.data;
+}
+
+static void
+stream_init(CopyStream *st, MYSQL *conn, const ChameleonSchemaOptions *opts,
+			const ChameleonTable *t, bool csv)
+{
+	const ChameleonIndex *pk = NULL;
+
+	memset(st, 0, sizeof(*st));
+	st->conn = conn;
+	st->opts = opts;
+	st->table = t;
+	st->csv = csv;
+	st->convs = palloc0(sizeof(ChameleonValueConv) * t->ncolumns);
+	for (int i = 0; i < t->ncolumns; i++)
+		chameleon_value_conv_init(&st->convs[i], t->columns[i].mytype,
+								  t->columns[i].pgtype, opts->zero_dates_to_null);
+	if (t->indexes != NIL && ((ChameleonIndex *) linitial(t->indexes))->primary)
+		pk = linitial(t->indexes);
+	if (pk != NULL)
+	{
+		ListCell   *lc;
+
+		st->key_columns = palloc0(sizeof(int) * list_length(pk->columns));
+		foreach(lc, pk->columns)
+		{
+			for (int i = 0; i < t->ncolumns; i++)
+			{
+				if (strcmp(t->columns[i].name, lfirst(lc)) == 0)
+					st->key_columns[st->nkey++] = i;
+			}
+		}
+	}
+	initStringInfo(&st->buf);
+	initStringInfo(&st->scratch);
+}
+
+static char *
+build_select(const CopyStream *st)
+{
+	const ChameleonTable *t = st->table;
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int i = 0; i < t->ncolumns; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&sql, ", ");
+		appendStringInfoString(&sql, chameleon_select_expr(&st->convs[i],
+														   t->columns[i].mytype,
+														   mysql_ident(t->columns[i].name)));
+	}
+	appendStringInfo(&sql, " FROM %s.%s", mysql_ident(st->opts->my_database),
+					 mysql_ident(t->name));
+	return sql.data;
+}
+
+static void
+stream_start(CopyStream *st)
+{
+	char	   *sql = build_select(st);
+	char	   *what = psprintf("could not read MySQL table \"%s\"", st->table->name);
+
+	if (mysql_real_query(st->conn, sql, strlen(sql)) != 0)
+		chameleon_mysql_report(st->conn, ERROR, what);
+	st->res = mysql_use_result(st->conn);
+	if (st->res == NULL)
+		chameleon_mysql_report(st->conn, ERROR, what);
+	if (mysql_num_fields(st->res) != (unsigned int) st->table->ncolumns)
+		elog(ERROR, "MySQL returned %u columns for table \"%s\", expected %d",
+			 mysql_num_fields(st->res), st->table->name, st->table->ncolumns);
+}
+
+/*
+ * Give up an unfinished result without reading the rest of it (which
+ * mysql_free_result would do): detach it from the connection first.  The
+ * connection is then unusable and must be closed.
+ */
+static void
+stream_abandon(CopyStream *st)
+{
+	if (st->res == NULL)
+		return;
+	st->res->handle = NULL;
+	mysql_free_result(st->res);
+	st->res = NULL;
+}
+
+/* A value for an error message: as text when printable, else as hex. */
+static char *
+display_value(const char *v, unsigned long len)
+{
+	StringInfoData buf;
+	bool		printable = pg_verify_mbstr(PG_UTF8, v, (int) len, true);
+
+	for (unsigned long i = 0; printable && i < len; i++)
+		printable = ((unsigned char) v[i] >= 0x20);
+	initStringInfo(&buf);
+	if (printable)
+	{
+		int			keep = pg_mbcliplen(v, (int) len, 100);
+
+		appendBinaryStringInfo(&buf, v, keep);
+		if ((unsigned long) keep < len)
+			appendStringInfoString(&buf, "...");
+		return buf.data;
+	}
+	appendStringInfoString(&buf, "0x");
+	for (unsigned long i = 0; i < len && i < 64; i++)
+		appendStringInfo(&buf, "%02x", (unsigned char) v[i]);
+	if (len > 64)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/* "with primary key (a, b)=(1, x)", or the row number when there is no key. */
+static char *
+describe_row(const CopyStream *st, MYSQL_ROW row, unsigned long *lengths)
+{
+	StringInfoData names;
+	StringInfoData values;
+
+	if (st->nkey == 0)
+		return psprintf("number " INT64_FORMAT " (the table has no primary key)",
+						st->rows + 1);
+	initStringInfo(&names);
+	initStringInfo(&values);
+	for (int k = 0; k < st->nkey; k++)
+	{
+		int			i = st->key_columns[k];
+
+		appendStringInfo(&names, "%s%s", k > 0 ? ", " : "", st->table->columns[i].name);
+		appendStringInfo(&values, "%s%s", k > 0 ? ", " : "",
+						 row[i] ? display_value(row[i], lengths[i]) : "NULL");
+	}
+	return psprintf("with primary key (%s)=(%s)", names.data, values.data);
+}
+
+static void
+report_bad_value(const CopyStream *st, int col, ChameleonConvStatus status,
+				 MYSQL_ROW row, unsigned long *lengths)
+{
+	const char *hint = NULL;
+	int			code = ERRCODE_INVALID_TEXT_REPRESENTATION;
+
+	if (status == CHAMELEON_CONV_BAD_TEXT)
+	{
+		code = ERRCODE_CHARACTER_NOT_IN_REPERTOIRE;
+		hint = "Fix the value in MySQL, or check the character set of the column.";
+	}
+	else if (status == CHAMELEON_CONV_ZERO_DATE)
+	{
+		code = ERRCODE_INVALID_DATETIME_FORMAT;
+		hint = "Set zero_dates_to_null: true to copy zero dates as NULL.";
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("could not copy column \"%s\" of MySQL table \"%s\".\"%s\"",
+					st->table->columns[col].name, st->opts->my_database, st->table->name),
+			 errdetail("In the row %s: %s; the value is %s.",
+					   describe_row(st, row, lengths),
+					   chameleon_conv_status_message(status),
+					   display_value(row[col], lengths[col])),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+static void
+append_row(CopyStream *st, MYSQL_ROW row, unsigned long *lengths)
+{
+	StringInfo	buf = &st->buf;
+
+	for (int i = 0; i < st->table->ncolumns; i++)
+	{
+		const char *out;
+		size_t		outlen;
+		ChameleonConvStatus status = CHAMELEON_CONV_NULL;
+
+		if (i > 0)
+			appendStringInfoChar(buf, st->csv ? ',' : '\t');
+		if (row[i] != NULL)
+			status = chameleon_convert_value(&st->convs[i], row[i], lengths[i],
+											 &st->scratch, &out, &outlen);
+		if (status == CHAMELEON_CONV_NULL)
+		{
+			if (!st->csv)
+				appendBinaryStringInfo(buf, "\\N", 2);
+			continue;
+		}
+		if (status != CHAMELEON_CONV_OK)
+			report_bad_value(st, i, status, row, lengths);
+		if (st->csv)
+			chameleon_copy_escape_csv(buf, out, outlen);
+		else
+			chameleon_copy_escape_text(buf, out, outlen);
+	}
+	appendStringInfoChar(buf, '\n');
+}
+
+/* Convert rows into st->buf until it holds at least want bytes or the table ends. */
+static void
+stream_fill(CopyStream *st, int want)
+{
+	while (!st->eof && st->buf.len < want)
+	{
+		MYSQL_ROW	row = mysql_fetch_row(st->res);
+
+		if (row == NULL)
+		{
+			if (mysql_errno(st->conn) != 0)
+				chameleon_mysql_report(st->conn, ERROR,
+									   psprintf("could not read MySQL table \"%s\"",
+												st->table->name));
+			mysql_free_result(st->res);
+			st->res = NULL;
+			st->eof = true;
+			break;
+		}
+		append_row(st, row, mysql_fetch_lengths(st->res));
+		st->rows++;
+		if (st->rows % PROGRESS_EVERY_ROWS == 0)
+			chameleon_progress_table_rows(st->rows);
+	}
+	chameleon_progress_table_rows(st->rows);
+}
+
+/* COPY's data source: hand out converted rows, 0 at the end of the table. */
+static int
+copy_read_data(void *outbuf, int minread, int maxread)
+{
+	CopyStream *st = active_stream;
+	int			n;
+
+	CHECK_FOR_INTERRUPTS();
+	if (st->bufpos >= st->buf.len)
+	{
+		resetStringInfo(&st->buf);
+		st->bufpos = 0;
+		stream_fill(st, maxread);
+	}
+	n = Min(st->buf.len - st->bufpos, maxread);
+	memcpy(outbuf, st->buf.data + st->bufpos, n);
+	st->bufpos += n;
+	return n;
+}
+
+/* ---------------------------------------------------------------------
+ * COPY FROM
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * COPY FREEZE is allowed (and saves rewriting every page later) when the
+ * table was created in this subtransaction and nothing else holds a
+ * snapshot: the same test CopyFrom makes, done here to avoid its error.
+ */
+static bool
+can_freeze(Relation rel)
+{
+	if (rel->rd_createSubid != GetCurrentSubTransactionId())
+		return false;
+	/* as CopyFrom does: the catalog snapshot's registration does not count */
+	InvalidateCatalogSnapshot();
+	return ThereAreNoPriorRegisteredSnapshots() && ThereAreNoReadyPortals();
+}
+
+static List *
+copy_options(Relation rel, bool csv)
+{
+	List	   *options = list_make1(makeDefElem("encoding", (Node *) makeString("UTF8"), -1));
+
+	if (csv)
+		options = lappend(options, makeDefElem("format", (Node *) makeString("csv"), -1));
+	if (can_freeze(rel))
+		options = lappend(options, makeDefElem("freeze", (Node *) makeBoolean(true), -1));
+	return options;
+}
+
+/* COPY into rel from filename, or from the active stream when filename is NULL. */
+static uint64
+run_copy_from(Relation rel, const char *filename, bool csv)
+{
+	ParseState *pstate = make_parsestate(NULL);
+	CopyFromState cstate;
+	uint64		processed;
+
+	(void) addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, NULL, false, false);
+	cstate = BeginCopyFrom(pstate, rel, NULL, filename, false,
+						   filename ? NULL : copy_read_data, NIL, copy_options(rel, csv));
+	processed = CopyFrom(cstate);
+	EndCopyFrom(cstate);
+	free_parsestate(pstate);
+	return processed;
+}
+
+static void
+write_all(int fd, const char *path, const char *data, int len)
+{
+	while (len > 0)
+	{
+		ssize_t		n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+		{
+			if (n == 0)
+				errno = ENOSPC;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write file \"%s\": %m", path)));
+		}
+		data += n;
+		len -= n;
+	}
+}
+
+/* copy_mode: file -- stream the table into a new CSV file; sets *path once created. */
+static void
+write_csv_file(CopyStream *st, const char *out_dir, Oid relid, char **path)
+{
+	char	   *name = psprintf("%s/pg_chameleon_%d_%u.csv", out_dir, MyProcPid, relid);
+	int			fd;
+
+	fd = OpenTransientFilePerm(name, O_WRONLY | O_CREAT | O_EXCL | PG_BINARY,
+							   S_IRUSR | S_IWUSR);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", name),
+				 errhint("Check out_dir in the configuration: the PostgreSQL server writes the copy files there.")));
+	*path = name;
+	while (!st->eof)
+	{
+		CHECK_FOR_INTERRUPTS();
+		resetStringInfo(&st->buf);
+		stream_fill(st, FILE_CHUNK_BYTES);
+		write_all(fd, name, st->buf.data, st->buf.len);
+	}
+	if (CloseTransientFile(fd) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not close file \"%s\": %m", name)));
+}
+
+static void
+copy_error_context(void *arg)
+{
+	CopyStream *st = (CopyStream *) arg;
+
+	errcontext("initial copy of MySQL table \"%s\".\"%s\" into \"%s\".\"%s\"",
+			   st->opts->my_database, st->table->name, st->opts->pg_schema,
+			   st->table->name);
+}
+
+/* Copy the rows of one table; returns the number of rows. */
+static int64
+copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
+				const ChameleonSchemaOptions *opts, const ChameleonTable *t)
+{
+	bool		file_mode = (cfg->copy_mode == CHAMELEON_COPY_FILE);
+	CopyStream	st;
+	Relation	rel;
+	volatile uint64 processed = 0;
+	char	   *volatile path = NULL;
+	ErrorContextCallback errcb;
+
+	stream_init(&st, conn, opts, t, file_mode);
+	rel = table_open(t->relid, RowExclusiveLock);
+	errcb.callback = copy_error_context;
+	errcb.arg = &st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	PG_TRY();
+	{
+		stream_start(&st);
+		if (file_mode)
+		{
+			write_csv_file(&st, cfg->out_dir ? cfg->out_dir : "/tmp", t->relid, (char **) &path);
+			processed = run_copy_from(rel, path, true);
+		}
+		else
+		{
+			active_stream = &st;
+			processed = run_copy_from(rel, NULL, false);
+		}
+	}
+	PG_FINALLY();
+	{
+		active_stream = NULL;
+		stream_abandon(&st);
+		if (path != NULL && unlink(path) != 0 && errno != ENOENT)
+			elog(WARNING, "could not remove file \"%s\": %m", path);
+	}
+	PG_END_TRY();
+	error_context_stack = errcb.previous;
+	table_close(rel, NoLock);
+
+	if ((int64) processed != st.rows)
+		elog(ERROR, "COPY stored " UINT64_FORMAT " rows of table \"%s\", MySQL sent " INT64_FORMAT,
+			 processed, t->name, st.rows);
+	return st.rows;
+}
+
+/* ---------------------------------------------------------------------
+ * Snapshot
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+server_is_mariadb(MYSQL *conn)
+{
+	const char *version = mysql_get_server_info(conn);
+
+	return version != NULL && strstr(version, "MariaDB") != NULL;
+}
+
+static void
+setup_session(MYSQL *conn, bool is_mariadb)
+{
+	if (mysql_set_character_set(conn, "utf8mb4") != 0)
+		chameleon_mysql_report(conn, ERROR, "could not set the MySQL connection to utf8mb4");
+	chameleon_mysql_exec(conn, "SET SESSION time_zone = '+00:00'");
+	chameleon_mysql_exec(conn, "SET SESSION sql_mode = ''");
+	/* the server must wait for us while PostgreSQL writes a batch */
+	chameleon_mysql_exec(conn, "SET SESSION net_write_timeout = 3600");
+	chameleon_mysql_exec(conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+	chameleon_mysql_exec(conn, is_mariadb ? "SET SESSION max_statement_time = 0"
+						 : "SET SESSION max_execution_time = 0");
+}
+
+static bool
+is_transactional(const ChameleonTable *t)
+{
+	return t->engine != NULL && pg_strcasecmp(t->engine, "InnoDB") == 0;
+}
+
+static bool
+in_tables_limit(const ChameleonSchemaOptions *opts, const char *name)
+{
+	ListCell   *lc;
+
+	if (opts->tables_limit == NIL)
+		return true;
+	foreach(lc, opts->tables_limit)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is any table to copy not InnoDB (so it has no MVCC snapshot)? */
+static bool
+has_non_transactional_tables(MYSQL *conn, const ChameleonSchemaOptions *opts)
+{
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+	bool		found = false;
+
+	res = chameleon_mysql_query(conn, psprintf(
+			"SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES "
+			"WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
+			chameleon_mysql_quote_literal(conn, opts->my_database)));
+	while ((row = mysql_fetch_row(res)) != NULL)
+	{
+		if (in_tables_limit(opts, row[0]) &&
+			(row[1] == NULL || pg_strcasecmp(row[1], "InnoDB") != 0))
+			found = true;
+	}
+	chameleon_mysql_free_result(res);
+	return found;
+}
+
+/* File and position from SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4). */
+static void
+read_master_status(MYSQL *conn, bool is_mariadb, ChameleonSnapshot *snap)
+{
+	const char *sql = "SHOW MASTER STATUS";
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+
+	if (!is_mariadb && mysql_get_server_version(conn) >= 80400)
+		sql = "SHOW BINARY LOG STATUS";
+	res = chameleon_mysql_query(conn, sql);
+	row = res ? mysql_fetch_row(res) : NULL;
+	if (row != NULL && row[0] != NULL && row[0][0] != '\0')
+	{
+		snap->binlog_file = pstrdup(row[0]);
+		snap->binlog_position = strtoi64(row[1], NULL, 10);
+		if (!is_mariadb && mysql_num_fields(res) >= 5 && row[4] && row[4][0])
+			snap->gtid = pstrdup(row[4]);
+	}
+	if (res)
+		chameleon_mysql_free_result(res);
+}
+
+/* MariaDB: the binlog position of this session's consistent snapshot. */
+static void
+read_snapshot_status(MYSQL *conn, ChameleonSnapshot *snap)
+{
+	MYSQL_RES  *res = chameleon_mysql_query(conn, "SHOW STATUS LIKE 'binlog_snapshot_%'");
+	MYSQL_ROW	row;
+	char	   *position = NULL;
+
+	while ((row = mysql_fetch_row(res)) != NULL)
+	{
+		if (pg_strcasecmp(row[0], "Binlog_snapshot_file") == 0 && row[1] && row[1][0])
+			snap->binlog_file = pstrdup(row[1]);
+		else if (pg_strcasecmp(row[0], "Binlog_snapshot_position") == 0 && row[1])
+			position = pstrdup(row[1]);
+	}
+	chameleon_mysql_free_result(res);
+	if (snap->binlog_file != NULL && position == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("MariaDB did not report the binlog position of the snapshot"),
+				 errdetail("SHOW STATUS LIKE 'binlog_snapshot_%%' has no Binlog_snapshot_position.")));
+	if (position != NULL)
+		snap->binlog_position = strtoi64(position, NULL, 10);
+}
+
+static void
+open_snapshot(MYSQL *conn, bool is_mariadb, bool use_lock, ChameleonSnapshot *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	snap->global_lock = use_lock;
+	if (use_lock)
+		chameleon_mysql_exec(conn, "FLUSH TABLES WITH READ LOCK");
+	chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+	if (use_lock)
+		read_master_status(conn, is_mariadb, snap);
+	else
+		read_snapshot_status(conn, snap);
+	if (is_mariadb && snap->binlog_file != NULL)
+	{
+		char	   *gtid = chameleon_mysql_query_value(conn, psprintf(
+				"SELECT BINLOG_GTID_POS(%s, " INT64_FORMAT ")",
+				chameleon_mysql_quote_literal(conn, snap->binlog_file),
+				snap->binlog_position));
+
+		snap->gtid = (gtid && gtid[0]) ? gtid : NULL;
+	}
+}
+
+static void
+release_global_lock(MYSQL *conn, ChameleonSnapshot *snap)
+{
+	if (!snap->global_lock)
+		return;
+	chameleon_mysql_exec(conn, "UNLOCK TABLES");
+	snap->global_lock = false;
+}
+
+/* ---------------------------------------------------------------------
+ * init_replica
+ * ---------------------------------------------------------------------
+ */
+
+/* One init_replica per source at a time (until the end of the transaction). */
+static void
+lock_source(const char *source_name)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 hash_bytes((const unsigned char *) source_name, strlen(source_name)),
+						 0, INIT_LOCK_TAG);
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("init_replica is already running for MySQL database \"%s\"",
+						source_name)));
+}
+
+static void
+check_target_schema_name(const char *pg_schema)
+{
+	/* the extension is not relocatable: its API schema is always chameleon */
+	if (strncmp(pg_schema, "pg_", 3) == 0 || strcmp(pg_schema, "information_schema") == 0 ||
+		strcmp(pg_schema, "sch_chameleon") == 0 || strcmp(pg_schema, "chameleon") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_RESERVED_NAME),
+				 errmsg("schema \"%s\" cannot be the target of a replica", pg_schema),
+				 errhint("Set pg_schema in the configuration to another name.")));
+}
+
+static void
+drop_schema(const char *pg_schema)
+{
+	if (!OidIsValid(get_namespace_oid(pg_schema, true)))
+		return;
+	ereport(NOTICE, (errmsg("dropping schema \"%s\" and everything in it", pg_schema)));
+	chameleon_run_sql(psprintf("DROP SCHEMA %s CASCADE", quote_identifier(pg_schema)));
+}
+
+/* Refuse to overwrite an existing replica or schema, unless force. */
+static void
+prepare_target(const ChameleonSchemaOptions *opts, bool force)
+{
+	ChameleonSourceRow *src = chameleon_catalog_get_source(opts->my_database);
+	bool		schema_exists = OidIsValid(get_namespace_oid(opts->pg_schema, true));
+
+	check_target_schema_name(opts->pg_schema);
+	if (!force && src != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("MySQL database \"%s\" is already replicated into schema \"%s\"",
+						src->source_name, src->pg_schema),
+				 errdetail("The replica is in state \"%s\".", src->state),
+				 errhint("Use chameleon.init_replica(force => true) to drop schema \"%s\" and copy again.",
+						 src->pg_schema)));
+	if (!force && schema_exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_SCHEMA),
+				 errmsg("schema \"%s\" already exists", opts->pg_schema),
+				 errhint("Drop it, set pg_schema in the configuration, or use force => true to replace it.")));
+	if (src != NULL)
+	{
+		check_target_schema_name(src->pg_schema);
+		drop_schema(src->pg_schema);
+		chameleon_catalog_delete_source(src->source_id);
+	}
+	drop_schema(opts->pg_schema);
+}
+
+static int
+compare_copy_order(const ListCell *a, const ListCell *b)
+{
+	const ChameleonTable *ta = lfirst(a);
+	const ChameleonTable *tb = lfirst(b);
+	int			ka = is_transactional(ta) ? 1 : 0;
+	int			kb = is_transactional(tb) ? 1 : 0;
+
+	if (ka != kb)
+		return ka - kb;
+	return strcmp(ta->name, tb->name);
+}
+
+/*
+ * Without the global lock every table must be InnoDB: one that changed
+ * engine between our check and the snapshot would be copied inconsistently.
+ */
+static void
+check_engines(List *tables, const ChameleonSnapshot *snap)
+{
+	ListCell   *lc;
+
+	if (snap->global_lock)
+		return;
+	foreach(lc, tables)
+	{
+		ChameleonTable *t = lfirst(lc);
+
+		if (!is_transactional(t))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("MySQL table \"%s\" changed storage engine while the snapshot was opened",
+							t->name),
+					 errhint("Run init_replica again.")));
+	}
+}
+
+static int64
+copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
+			   const ChameleonSchemaOptions *opts, ChameleonTable *t)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	int64		rows;
+	long		secs;
+	int			usecs;
+	double		elapsed;
+
+	chameleon_progress_table_start(t->name, t->rows_estimate);
+	rows = copy_table_data(conn, cfg, opts, t);
+	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
+	chameleon_schema_finish_table(opts, t);
+	chameleon_progress_table_done(rows);
+
+	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+	elapsed = secs + usecs / 1000000.0;
+	ereport(NOTICE,
+			(errmsg("copied table \"%s\": " INT64_FORMAT " rows in %.1f s (%.0f rows/s)",
+					t->name, rows, elapsed, elapsed > 0 ? rows / elapsed : (double) rows)));
+	return rows;
+}
+
+static void
+store_foreign_keys(int source_id, const ChameleonSchemaOptions *opts, List *tables)
+{
+	ListCell   *lc;
+
+	foreach(lc, tables)
+	{
+		ChameleonTable *t = lfirst(lc);
+		ListCell   *lf;
+
+		foreach(lf, t->foreign_keys)
+		{
+			ChameleonForeignKey *fk = lfirst(lf);
+
+			chameleon_catalog_add_foreign_key(source_id, t->name, fk->name, fk->columns,
+											  fk->ref_schema, fk->ref_table, fk->ref_columns,
+											  fk->on_update, fk->on_delete,
+											  chameleon_foreign_key_sql(opts, t, fk));
+		}
+	}
+}
+
+static int64
+total_estimate(List *tables)
+{
+	ListCell   *lc;
+	int64		total = 0;
+
+	foreach(lc, tables)
+		total += ((ChameleonTable *) lfirst(lc))->rows_estimate;
+	return total;
+}
+
+/* The init sequence once connected; returns the summary line. */
+static char *
+run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
+{
+	ChameleonSnapshot snap;
+	List	   *tables;
+	ListCell   *lc;
+	int			source_id;
+	int64		total_rows = 0;
+
+	opts->is_mariadb = server_is_mariadb(conn);
+	setup_session(conn, opts->is_mariadb);
+	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
+
+	open_snapshot(conn, opts->is_mariadb,
+				  !opts->is_mariadb || has_non_transactional_tables(conn, opts), &snap);
+	tables = chameleon_schema_read(conn, opts);
+	check_engines(tables, &snap);
+	list_sort(tables, compare_copy_order);
+	chameleon_progress_totals(list_length(tables), total_estimate(tables));
+
+	chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
+	chameleon_schema_create_tables(opts, tables);
+	source_id = chameleon_catalog_add_source(opts->my_database, opts->pg_schema, cfg->path,
+											 cfg->my_server_id, "initialising");
+
+	foreach(lc, tables)
+	{
+		ChameleonTable *t = lfirst(lc);
+		int64		rows;
+
+		/* non-transactional tables come first, under the global read lock */
+		if (is_transactional(t))
+			release_global_lock(conn, &snap);
+		rows = copy_one_table(conn, cfg, opts, t);
+		chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
+									rows, snap.binlog_file, snap.binlog_position);
+		total_rows += rows;
+	}
+	release_global_lock(conn, &snap);
+	chameleon_mysql_exec(conn, "COMMIT");
+
+	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
+	store_foreign_keys(source_id, opts, tables);
+	if (snap.binlog_file != NULL)
+		chameleon_catalog_set_position(source_id, snap.binlog_file, snap.binlog_position,
+									   snap.gtid);
+	else
+		ereport(WARNING,
+				(errmsg("the MySQL binary log is off: the copy cannot be followed by a replica"),
+				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server and run init_replica again to replicate.")));
+	chameleon_catalog_set_source_state(source_id, "stopped", NULL);
+
+	if (snap.binlog_file != NULL)
+		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s",
+						list_length(tables), total_rows, opts->my_database, opts->pg_schema,
+						snap.binlog_file, snap.binlog_position,
+						snap.gtid ? ", gtid " : "", snap.gtid ? snap.gtid : "");
+	return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\"",
+					list_length(tables), total_rows, opts->my_database, opts->pg_schema);
+}
+
+static void
+fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->my_database = cfg->my_database;
+	opts->pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
+	opts->tables_limit = cfg->tables_limit;
+	opts->zero_dates_to_null = cfg->zero_dates_to_null;
+	opts->type_options.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
+	opts->type_options.hexify = cfg->hexify;
+	/* spatial columns stay bytea (WKB) even with PostGIS: the decoder writes bytea */
+	opts->type_options.postgis = false;
+}
+
+char *
+chameleon_copy_init_replica(const char *config_path, bool force)
+{
+	ChameleonConfig *cfg = chameleon_config_load(config_path);
+	ChameleonSchemaOptions opts;
+	MYSQL	   *volatile conn = NULL;
+	char	   *summary = NULL;
+
+	fill_schema_options(&opts, cfg);
+	if (strlen(opts.pg_schema) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("schema name \"%s\" is too long for PostgreSQL", opts.pg_schema),
+				 errhint("Set pg_schema in the configuration to a name of at most %d bytes.",
+						 NAMEDATALEN - 1)));
+	lock_source(opts.my_database);
+	prepare_target(&opts, force);
+
+	PG_TRY();
+	{
+		conn = chameleon_mysql_connect(cfg);
+		summary = run_init(conn, cfg, &opts);
+	}
+	PG_FINALLY();
+	{
+		/* closing also ends the snapshot and any global read lock at once */
+		if (conn != NULL)
+			chameleon_mysql_close(conn);
+		chameleon_progress_end();
+	}
+	PG_END_TRY();
+	return summary;
+}

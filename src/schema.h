@@ -1,0 +1,113 @@
+/*
+ * schema.h -- MySQL table definitions read from information_schema, and the
+ * PostgreSQL tables, keys, indexes and sequences made from them.
+ *
+ * schema.c owns reading the metadata of the source database and writing the
+ * PostgreSQL DDL (through SPI).  copy.c fills the tables in between
+ * chameleon_schema_create_tables() and chameleon_schema_finish_table(), so
+ * that indexes are built after the data is in.
+ */
+#ifndef CHAMELEON_SCHEMA_H
+#define CHAMELEON_SCHEMA_H
+
+#include "mysql_client.h"
+#include "typemap.h"
+
+/* One column of a MySQL table, with its PostgreSQL counterpart. */
+typedef struct ChameleonColumn
+{
+	char	   *name;
+	char	   *column_type;	/* information_schema COLUMN_TYPE (or "json") */
+	ChameleonMySQLType *mytype;
+	ChameleonPgType *pgtype;
+	bool		not_null;
+	bool		auto_increment;
+	bool		generated;		/* VIRTUAL or STORED generated: copied plain */
+	char	   *default_sql;	/* PostgreSQL DEFAULT expression, or NULL */
+	char	   *comment;		/* NULL when empty */
+} ChameleonColumn;
+
+/* One index (or the primary key) of a MySQL table. */
+typedef struct ChameleonIndex
+{
+	char	   *name;			/* MySQL name ("PRIMARY" for the key) */
+	bool		primary;
+	bool		is_unique;
+	char	   *index_type;		/* BTREE, HASH, FULLTEXT, SPATIAL, ... */
+	List	   *columns;		/* char *: column names in key order */
+	List	   *descending;		/* int: 1 for DESC parts */
+	bool		has_prefix;		/* some part was a prefix (col(n)) */
+	bool		has_expression; /* MySQL 8 functional part: not translatable */
+} ChameleonIndex;
+
+/* One foreign key, stored in sch_chameleon.t_foreign_keys, never created here. */
+typedef struct ChameleonForeignKey
+{
+	char	   *name;
+	List	   *columns;		/* char * */
+	char	   *ref_schema;		/* MySQL database of the referenced table */
+	char	   *ref_table;
+	List	   *ref_columns;	/* char * */
+	char	   *on_update;		/* CASCADE, RESTRICT, ... */
+	char	   *on_delete;
+} ChameleonForeignKey;
+
+/* One MySQL base table and what it becomes. */
+typedef struct ChameleonTable
+{
+	char	   *name;			/* MySQL (and PostgreSQL) table name */
+	char	   *engine;			/* InnoDB, MyISAM, Aria, ... (NULL if unknown) */
+	int64		rows_estimate;	/* information_schema TABLES.TABLE_ROWS */
+	int64		auto_increment; /* TABLES.AUTO_INCREMENT, 0 if none */
+	char	   *comment;		/* NULL when empty */
+	int			ncolumns;
+	ChameleonColumn *columns;
+	List	   *indexes;		/* ChameleonIndex *, primary key first */
+	List	   *foreign_keys;	/* ChameleonForeignKey * */
+	Oid			relid;			/* set by chameleon_schema_create_tables() */
+} ChameleonTable;
+
+/* What the metadata reader needs to know. */
+typedef struct ChameleonSchemaOptions
+{
+	const char *my_database;
+	const char *pg_schema;
+	List	   *tables_limit;	/* char *, NIL = every table */
+	bool		is_mariadb;
+	bool		zero_dates_to_null;
+	ChameleonTypeOptions type_options;
+} ChameleonSchemaOptions;
+
+/*
+ * Read every base table of opts->my_database (or those of tables_limit: a
+ * listed table that does not exist is an ERROR), sorted by name, with
+ * columns, indexes and foreign keys.  A name that does not fit in a
+ * PostgreSQL identifier is an ERROR naming the table.
+ */
+extern List *chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts);
+
+/* CREATE SCHEMA and every table (columns, defaults, NOT NULL, CHECK, comments), no index. */
+extern void chameleon_schema_create_tables(const ChameleonSchemaOptions *opts, List *tables);
+
+/*
+ * After a table's data is in: primary key, unique and secondary indexes,
+ * identity/sequence restarted past the copied maximum.
+ */
+extern void chameleon_schema_finish_table(const ChameleonSchemaOptions *opts,
+										  ChameleonTable *table);
+
+/*
+ * The PostgreSQL name of a MySQL index of a table ("<table>_<index>",
+ * "<table>_pkey"), shortened with a hash suffix to fit in 63 bytes.
+ */
+extern char *chameleon_pg_index_name(const char *table, const char *index);
+
+/* The PostgreSQL ADD CONSTRAINT ... FOREIGN KEY statement of a stored key. */
+extern char *chameleon_foreign_key_sql(const ChameleonSchemaOptions *opts,
+									   const ChameleonTable *table,
+									   const ChameleonForeignKey *fk);
+
+/* Run one SQL statement through SPI (DDL of schema.c and copy.c); ERROR on failure. */
+extern void chameleon_run_sql(const char *sql);
+
+#endif							/* CHAMELEON_SCHEMA_H */
