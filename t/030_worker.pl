@@ -83,22 +83,24 @@ my $err = psql_error("SELECT chameleon.start_replica($conf_lit)");
 like($err, qr/replica "sakila" is not initialised/, 'start before init: clear error');
 like($err, qr/HINT:.*init_replica/, 'start before init: hint names init_replica');
 
-# an initialised source: t_sources + t_replica_batch at the current binlog
-# position (what init_replica leaves behind)
-my ($file, $pos) = $my->binlog_position;
+# a source row without a start position is not initialised either
+my ($file, $pos);
 $node->safe_psql('postgres', <<"SQL");
 INSERT INTO sch_chameleon.t_sources (source_name, pg_schema, config_path, server_id)
 VALUES ('sakila', 'sakila', $conf_lit, 1101);
 SQL
 $err = psql_error("SELECT chameleon.start_replica($conf_lit)");
 like($err, qr/no start position/, 'start without a position: refused');
-$node->safe_psql('postgres', <<"SQL");
-INSERT INTO sch_chameleon.t_replica_batch (source_id, binlog_file, binlog_position)
-SELECT source_id, '$file', $pos FROM sch_chameleon.t_sources WHERE source_name = 'sakila';
-SQL
+$node->safe_psql('postgres', 'DELETE FROM sch_chameleon.t_sources');
+
+# the real thing: copy the tables and record the snapshot's binlog position
+my ($ret, $out, $stderr) = $node->psql('postgres', "SELECT chameleon.init_replica($conf_lit)");
+is($ret, 0, 'init_replica') or diag($stderr);
+($file, $pos) = split /\|/, $node->safe_psql('postgres',
+	'SELECT binlog_file, binlog_position FROM sch_chameleon.t_replica_batch');
 
 is(status('state'), 'stopped', 'status: stopped before start');
-my ($ret, $out, $stderr) = $node->psql('postgres', 'SELECT chameleon.stop_replica()');
+($ret, $out, $stderr) = $node->psql('postgres', 'SELECT chameleon.stop_replica()');
 is($ret, 0, 'stop_replica on a stopped replica succeeds');
 like($stderr, qr/was not running/, '... with a notice');
 
