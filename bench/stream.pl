@@ -161,6 +161,27 @@ for my $w (split ' ', $workloads)
 	  $peak_anon;
 }
 
+# catch-up of many small transactions: oltp_write_only (4 row changes per
+# transaction) while the replica is stopped, then start it and time it
+if ($ENV{BENCH_CATCHUP_OLTP} // 1)
+{
+	$node->safe_psql('postgres', 'SELECT chameleon.stop_replica()');
+	my ($rows0) = status('coalesce(rows_applied, 0)');
+	my $events = int($catchup / 4);
+	run_log([ 'sysbench', 'oltp_write_only', @sb, "--threads=$threads", '--time=0',
+		"--events=$events", '--report-interval=0', 'run' ]) or die 'sysbench failed';
+	my ($end_file, $end_pos) = $my->binlog_position;
+	my $t0 = time();
+	$node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
+	$node->poll_query_until('postgres',
+		"SELECT applied_file = '$end_file' AND applied_position >= $end_pos FROM chameleon.status")
+	  or die 'oltp catch-up did not finish';
+	my $took = time() - $t0;
+	my ($rows) = status('rows_applied');
+	printf "RESULT workload=catchup_oltp_write_only transactions=%d rows=%d seconds=%.2f rows_per_s=%.0f\n",
+	  $events, $rows, $took, $rows / $took;
+}
+
 # catch-up: one transaction of $catchup row changes while the replica is stopped
 $node->safe_psql('postgres', 'SELECT chameleon.stop_replica()');
 $my->sql("INSERT INTO sbtest.big SELECT seq, seq % 1000, CONCAT('c', seq), 'pad' FROM sbtest.seq_1_to_$catchup");
