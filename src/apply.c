@@ -597,15 +597,42 @@ same_map(const ChameleonTableMap *a, const ChameleonTableMap *b)
 	return true;
 }
 
+/* Resolve a table version against its PostgreSQL table. */
+static void
+resolve_table(ChameleonApplyTable *t, const ChameleonTableMap *map)
+{
+	ApplyTarget *target = t->target;
+	MemoryContext old;
+	Oid			relid;
+	Relation	rel;
+
+	CurrentTarget = target;
+	old = MemoryContextSwitchTo(ApplySessionContext);
+	t->name = psprintf("%s.%s", map->schema, map->table);
+	t->qualified = psprintf("%s.%s", quote_identifier(target->pg_schema),
+							quote_identifier(target->pg_table));
+	relid = RangeVarGetRelid(makeRangeVar(target->pg_schema, target->pg_table, -1),
+							 AccessShareLock, true);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("replicated table %s does not exist", t->qualified),
+				 errhint("Copy the table again with chameleon.sync_tables().")));
+	rel = table_open(relid, NoLock);
+	resolve_columns(t, copy_map(map), rel);
+	table_close(rel, NoLock);
+	MemoryContextSwitchTo(old);
+	CurrentTarget = NULL;
+}
+
+static bool careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map);
+
 ChameleonApplyTable *
 chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos)
 {
 	ChameleonApplyTable *t;
 	ApplyTarget *target = NULL;
 	bool		found;
-	MemoryContext old;
-	Oid			relid;
-	Relation	rel;
 
 	t = hash_search(Tables, &map->table_id, HASH_ENTER, &found);
 	if (!found)
@@ -641,23 +668,13 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 	}
 
 	/* first use of this table version: resolve it */
-	CurrentTarget = target;
-	old = MemoryContextSwitchTo(ApplySessionContext);
-	t->name = psprintf("%s.%s", map->schema, map->table);
-	t->qualified = psprintf("%s.%s", quote_identifier(target->pg_schema),
-							quote_identifier(target->pg_table));
-	relid = RangeVarGetRelid(makeRangeVar(target->pg_schema, target->pg_table, -1),
-							 AccessShareLock, true);
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("replicated table %s does not exist", t->qualified),
-				 errhint("Copy the table again with chameleon.sync_tables().")));
-	rel = table_open(relid, NoLock);
-	resolve_columns(t, copy_map(map), rel);
-	table_close(rel, NoLock);
-	MemoryContextSwitchTo(old);
-	CurrentTarget = NULL;
+	if (target->careful)
+	{
+		if (!careful_resolve(t, map))
+			return NULL;
+	}
+	else
+		resolve_table(t, map);
 	return t;
 }
 
@@ -1150,6 +1167,7 @@ chameleon_apply_write_stop_error(void)
 typedef struct CarefulStep
 {
 	ChameleonApplyTable *table;
+	const ChameleonTableMap *map;	/* resolving the table version */
 	const ChameleonRowsEvent *ev;
 	const ChameleonRowChange *change;	/* NULL: decode ev into rows */
 	List	   *rows;			/* decoded ChameleonRowChange * */
@@ -1158,6 +1176,11 @@ typedef struct CarefulStep
 static void
 careful_step(CarefulStep *step)
 {
+	if (step->map)
+	{
+		resolve_table(step->table, step->map);
+		return;
+	}
 	if (step->change)
 	{
 		apply_change(step->table, step->change, false);
@@ -1182,7 +1205,7 @@ static void
 careful_failed(CarefulStep *step, ErrorData *edata)
 {
 	ApplyTarget *target = step->table->target;
-	const char *op = op_names[op_of(step->ev->kind)];
+	const char *op = step->ev ? op_names[op_of(step->ev->kind)] : "table map";
 	char	   *row = change_json(step->table, step->change);
 
 	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
@@ -1246,7 +1269,7 @@ careful(CarefulStep *step)
 static uint64
 apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 {
-	CarefulStep step = {t, ev, NULL, NIL};
+	CarefulStep step = {t, NULL, ev, NULL, NIL};
 	uint64		n = 0;
 	ListCell   *lc;
 
@@ -1262,6 +1285,18 @@ apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 	}
 	t->target->batch_rows += n;
 	return n;
+}
+
+static bool
+careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map)
+{
+	CarefulStep step = {t, map, NULL, NULL, NIL};
+
+	flush_insert();
+	if (careful(&step))
+		return true;
+	t->decode = NULL;
+	return false;
 }
 
 uint64

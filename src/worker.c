@@ -366,7 +366,11 @@ load_source(void)
 	MemoryContextSwitchTo(old);
 
 	origin = chameleon_origin_ensure(MyDatabaseId, MySourceId);
+#if PG_VERSION_NUM >= 160000
+	replorigin_session_setup(origin, 0);
+#else
 	replorigin_session_setup(origin);
+#endif
 	replorigin_session_origin = origin;
 	origin_lsn = replorigin_session_get_progress(false);
 	if (origin_lsn != InvalidXLogRecPtr &&

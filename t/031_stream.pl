@@ -216,6 +216,22 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM sakila.checked WHERE id = 
 is($node->safe_psql('postgres', 'SELECT state FROM chameleon.status'), 'streaming',
 	'the replica keeps streaming');
 
+# --- a replicated table missing on the PostgreSQL side: that table only -----------------
+$my->sql('CREATE TABLE sakila.ghost (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB');
+$node->safe_psql('postgres',
+	"INSERT INTO sch_chameleon.t_replica_tables (source_id, mysql_table, pg_schema, pg_table, state)"
+	  . " SELECT source_id, 'ghost', 'sakila', 'ghost', 'copied' FROM sch_chameleon.t_sources;"
+	  . " SELECT chameleon.stop_replica();"
+	  . " SELECT chameleon.start_replica($conf_lit);");
+$my->sql("BEGIN; INSERT INTO sakila.ghost VALUES (1); INSERT INTO sakila.actor VALUES (13, 'GHOSTLY'); COMMIT;");
+ChameleonReplica::wait_caught_up($node, $my);
+is($node->safe_psql('postgres',
+		"SELECT t.state, e.operation, e.error_sqlstate FROM chameleon.tables t"
+		  . " JOIN chameleon.errors e USING (mysql_table) WHERE mysql_table = 'ghost'"),
+	'error|table map|42P01', 'a missing PostgreSQL table puts only that table in error');
+is($node->safe_psql('postgres', 'SELECT name FROM sakila.actor WHERE actor_id = 13'),
+	'GHOSTLY', '... and the rest of its transaction is applied');
+
 # --- FLUSH BINARY LOGS mid-stream --------------------------------------------------------
 my ($old_file) = $my->binlog_position;
 $my->sql("INSERT INTO sakila.actor VALUES (20, 'A'); FLUSH BINARY LOGS;"
