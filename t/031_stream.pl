@@ -35,6 +35,10 @@ CREATE TABLE sakila.types (
     d      date, dt datetime(3), ts timestamp(6) NULL DEFAULT NULL, tm time, y year,
     en     enum('small','medium','large'), st set('a','b','c'), js json, bt bit(5)
 ) ENGINE=InnoDB;
+CREATE TABLE sakila.types2 (
+    id int NOT NULL PRIMARY KEY, dec65 decimal(65,30), bsi bigint, dt6 datetime(6),
+    tm3 time(3), g point, u uuid, i6 inet6, i4 inet4, bt64 bit(64), mt mediumtext, lb longblob
+) ENGINE=InnoDB;
 CREATE TABLE sakila.actor (
     actor_id int NOT NULL PRIMARY KEY, name varchar(45) NOT NULL) ENGINE=InnoDB;
 CREATE TABLE sakila.film (
@@ -62,6 +66,9 @@ ChameleonReplica::init_by_hand($node, $my, $conf, 'sakila', {
 	  . ' bl bytea, d date, dt timestamp(3), ts timestamptz(6), tm interval, y smallint,'
 	  . " en text CHECK (en IN ('small','medium','large','')), st text[], js jsonb,"
 	  . ' bt bit varying(5)',
+	types2  => 'id integer PRIMARY KEY, dec65 numeric(65,30), bsi bigint, dt6 timestamp(6),'
+	  . ' tm3 interval(3), g bytea, u uuid, i6 inet, i4 inet, bt64 bit varying(64), mt text,'
+	  . ' lb bytea',
 	actor   => 'actor_id integer PRIMARY KEY, name varchar(45) NOT NULL',
 	film    => 'film_id integer PRIMARY KEY, title varchar(100) NOT NULL, len integer',
 	nopk    => 'a integer, b varchar(10)',
@@ -116,6 +123,29 @@ $my->sql('DELETE FROM sakila.types WHERE id = 2');
 ChameleonReplica::wait_caught_up($node, $my);
 ChameleonReplica::tables_equal($node, $my, 'sakila', 'types', 'id', \@type_cols,
 	'every type: after a delete');
+
+my @types2_cols = (
+	['id', 'id'], ['dec65', 'dec65'], ['bsi', 'bsi'],
+	["DATE_FORMAT(dt6, '%Y-%m-%d %H:%i:%s.%f')", "to_char(dt6, 'YYYY-MM-DD HH24:MI:SS.US')"],
+	['tm3', 'tm3'], ['LOWER(HEX(g))', "encode(g, 'hex')"], ['u', 'u'], ['i6', 'host(i6)'],
+	['i4', 'host(i4)'], ["LPAD(BIN(bt64), 64, '0')", 'bt64'], ['mt', 'mt'],
+	['LOWER(HEX(lb))', "encode(lb, 'hex')"]);
+$my->sql(<<'SQL');
+INSERT INTO sakila.types2 VALUES
+ (1, -12345678901234567890123456789012345.123456789012345678901234567891,
+  -9223372036854775808, '2024-05-06 07:08:09.123456', '-12:34:56.789', POINT(1.5, -2.25),
+  '123e4567-e89b-12d3-a456-426614174000', '2001:db8::1', '192.168.1.1',
+  b'1000000000000000000000000000000000000000000000000000000000000001',
+  REPEAT('żółw ', 2000), REPEAT(0x00ff, 40000)),
+ (2, 0.000000000000000000000000000001, 9223372036854775807, '1970-01-01 00:00:00.000001',
+  '838:59:58.999', POINT(0, 0), '00000000-0000-0000-0000-000000000000', '::', '0.0.0.0',
+  b'0', '', '');
+UPDATE sakila.types2 SET mt = CONCAT(mt, '!'), lb = 0x01, u = UUID() WHERE id = 1;
+SQL
+ChameleonReplica::wait_caught_up($node, $my);
+ChameleonReplica::tables_equal($node, $my, 'sakila', 'types2', 'id', \@types2_cols,
+	'decimal(65,30), bigint limits, datetime(6), time(3), point, uuid, inet6/inet4, bit(64),'
+	  . ' long text and blob');
 
 # --- transactions ----------------------------------------------------------------
 my @actor_cols = (['actor_id', 'actor_id'], ['name', 'name']);
