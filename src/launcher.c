@@ -193,7 +193,8 @@ resume_step(List **pending, BackgroundWorkerHandle **running)
 	{
 		resume_done = true;
 		ereport(DEBUG1,
-				(errmsg("pg_chameleon launcher: every database scanned")));
+				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+				 errmsg("pg_chameleon launcher: every database scanned")));
 	}
 	return LAUNCHER_NAP_MS;
 }
@@ -234,7 +235,8 @@ launch_due_workers(void)
 		if (!database_exists(dboid))
 		{
 			ereport(LOG,
-					(errmsg("pg_chameleon: database %u was dropped, forgetting its replica", dboid)));
+					(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+					 errmsg("pg_chameleon: database %u was dropped, forgetting its replica", dboid)));
 			chameleon_slot_release(index, ChameleonShmem->slots[index].generation);
 			continue;
 		}
@@ -284,7 +286,8 @@ chameleon_launcher_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pending = list_databases();
 	ereport(DEBUG1,
-			(errmsg("pg_chameleon launcher started, %d databases to scan",
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon launcher started, %d databases to scan",
 					list_length(pending))));
 
 	for (;;)
@@ -389,7 +392,8 @@ chameleon_resume_main(Datum main_arg)
 
 		if (chameleon_slot_want(MyDatabaseId, rs->source_id))
 			ereport(LOG,
-					(errmsg("pg_chameleon: resuming replica \"%s\" in database \"%s\"",
+					(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+					 errmsg("pg_chameleon: resuming replica \"%s\" in database \"%s\"",
 							rs->name, resume_dbname)));
 	}
 	proc_exit(0);

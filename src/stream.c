@@ -392,7 +392,8 @@ handle_query(const ChameleonBinlogEvent *ev)
 		begin_source_xact(NULL, true);
 	if (strcmp(ev->query.db, MySource->name) == 0)
 		ereport(DEBUG1,
-				(errmsg("pg_chameleon: statement not applied: %s", q)));
+				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+				 errmsg("pg_chameleon: statement not applied: %s", q)));
 	if (B.standalone)
 		end_source_xact(ev);
 }

@@ -249,7 +249,8 @@ reload_config(void)
 		MyReconnectWanted = true;
 	MyConfig = cfg;
 	ereport(LOG,
-			(errmsg("pg_chameleon: reloaded the configuration of source \"%s\" from \"%s\"",
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon: reloaded the configuration of source \"%s\" from \"%s\"",
 					MySource->name, cfg->path)));
 }
 
@@ -316,7 +317,8 @@ static void
 exit_not_wanted(const char *why)
 {
 	ereport(LOG,
-			(errmsg("pg_chameleon apply worker for source %d exits: %s",
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon apply worker for source %d exits: %s",
 					(int) MySourceId, why)));
 	chameleon_slot_free_on_exit();
 	proc_exit(0);
@@ -376,7 +378,8 @@ load_source(void)
 	if (origin_lsn != InvalidXLogRecPtr &&
 		origin_lsn != chameleon_origin_lsn(pos.file, pos.pos))
 		ereport(LOG,
-				(errmsg("pg_chameleon: replication origin of source \"%s\" differs from t_replica_batch; resuming from t_replica_batch",
+				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+				 errmsg("pg_chameleon: replication origin of source \"%s\" differs from t_replica_batch; resuming from t_replica_batch",
 						src->name)));
 
 	chameleon_worker_commit();
@@ -385,7 +388,8 @@ load_source(void)
 	chameleon_slot_report_commit(MyPosition.file, MyPosition.pos, MyPosition.gtid,
 								 MyPosition.event_time, 0, 0, false);
 	ereport(LOG,
-			(errmsg("pg_chameleon apply worker for source \"%s\" starting at %s:" UINT64_FORMAT,
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon apply worker for source \"%s\" starting at %s:" UINT64_FORMAT,
 					src->name, MyPosition.file, MyPosition.pos)));
 }
 
@@ -477,7 +481,8 @@ fail_and_exit(void)
 		PG_END_TRY();
 	}
 	ereport(LOG,
-			(errmsg("pg_chameleon apply worker for source %d stops after an error%s",
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon apply worker for source %d stops after an error%s",
 					(int) MySourceId, final ? "" : "; it will be restarted")));
 	proc_exit(1);
 }
@@ -574,7 +579,8 @@ chameleon_apply_main(Datum main_arg)
 	/* stop_replica: the last batch is committed; the caller sets "stopped" */
 	chameleon_slot_set_state(CHAMELEON_SLOT_STOPPING);
 	ereport(LOG,
-			(errmsg("pg_chameleon apply worker for source \"%s\" stopped at %s:" UINT64_FORMAT,
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon apply worker for source \"%s\" stopped at %s:" UINT64_FORMAT,
 					MySource->name, MyPosition.file, MyPosition.pos)));
 	proc_exit(0);
 }
