@@ -90,13 +90,21 @@ typedef struct ChameleonDdlContext
 	char	   *(*map_schema) (void *arg, const char *db);
 	/* is db.table replicated?  NULL: every table */
 	bool		(*is_replicated) (void *arg, const char *db, const char *table);
-	/* the shape of a table not in the catalog yet; NULL or returning NULL: unknown */
+	/*
+	 * The shape of a table not in the catalog yet; NULL or returning NULL:
+	 * unknown.  Called with CurrentMemoryContext = the catalog context; the
+	 * table returned becomes the catalog entry (the translator owns it).
+	 */
 	ChameleonDdlTable *(*load_table) (void *arg, const char *db, const char *table);
 	void	   *callback_arg;
 
 	/* the catalog (ChameleonDdlTable *), kept up to date by translation */
 	List	   *tables;
-	/* where catalog entries are allocated; NULL: CurrentMemoryContext */
+	/*
+	 * Where catalog entries are allocated; NULL: CurrentMemoryContext.  An
+	 * entry replaced or removed is not freed: a long-lived caller resets
+	 * this context (and tables) now and then and reloads.
+	 */
 	MemoryContext catalog_cxt;
 } ChameleonDdlContext;
 
