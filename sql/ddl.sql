@@ -364,6 +364,8 @@ FROM chameleon.translate_ddl_details($$
 $$, 'shop');
 
 -- ========== known tables: keys follow renames, drops and redefinitions ==========
+-- Column names ignore case (MODIFY keeps the spelling), table names do not
+-- (cs is not Cs); a primary key column stays NOT NULL.
 
 SELECT * FROM pg_temp.lines($$
     CREATE TABLE kn (id int NOT NULL AUTO_INCREMENT, a varchar(10), b enum('x','y') NOT NULL,
@@ -375,7 +377,10 @@ SELECT * FROM pg_temp.lines($$
     RENAME TABLE kn TO kn2;
     DROP INDEX c ON kn2;
     ALTER TABLE kn2 DROP INDEX idx_c, DROP INDEX no_such_index, DROP PRIMARY KEY;
-    CREATE TABLE kn3 LIKE kn2
+    CREATE TABLE kn3 LIKE kn2;
+    CREATE TABLE Cs (Id int PRIMARY KEY, v int);
+    ALTER TABLE Cs MODIFY id bigint, MODIFY V bigint NOT NULL, CHANGE v V2 int;
+    ALTER TABLE cs ADD w int
 $$, 'shop');
 
 -- ========== the translations run in PostgreSQL ==========
@@ -423,6 +428,7 @@ ALTER TABLE items ADD COLUMN price decimal(8,2) NOT NULL AFTER sku, ADD weight f
     ADD label varchar(10) NOT NULL DEFAULT 'x', MODIFY qty bigint NOT NULL, MODIFY kind enum('a','b','c') NOT NULL;
 ALTER TABLE items CHANGE sku item_sku varchar(40) NOT NULL, ADD INDEX idx_price (price DESC);
 ALTER TABLE items DROP COLUMN kind;
+ALTER TABLE items MODIFY id bigint AUTO_INCREMENT;
 ALTER TABLE items RENAME TO archive.items_old
 $$);
 \d archive.items_old

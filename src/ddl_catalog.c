@@ -126,12 +126,6 @@ chameleon_ddl_catalog_find(ChameleonDdlContext *ctx, const char *db, const char 
 		if (strcmp(t->db, db) == 0 && strcmp(t->name, name) == 0)
 			return t;
 	}
-	foreach(lc, ctx->tables)
-	{
-		t = lfirst(lc);
-		if (strcmp(t->db, db) == 0 && pg_strcasecmp(t->name, name) == 0)
-			return t;
-	}
 	if (!load || ctx->load_table == NULL)
 		return NULL;
 	old = MemoryContextSwitchTo(chameleon_ddl_catalog_cxt(ctx));

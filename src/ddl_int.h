@@ -276,8 +276,9 @@ extern char *chameleon_ddl_using_sql(const char *qcol, const ChameleonPgType *ol
 /* ---------- the catalog (ddl_catalog.c) ---------- */
 
 /*
- * Catalog entries are found by database and name (exactly, then ignoring
- * case), loaded through ctx->load_table on a miss when load is true, and
+ * Catalog entries are found by database and name, exactly (table names are
+ * case-sensitive with lower_case_table_names=0, and already lower case
+ * with 1), loaded through ctx->load_table on a miss when load is true, and
  * added/removed as copies made in chameleon_ddl_catalog_cxt(ctx).  Columns
  * and indexes are found by MySQL's case-insensitive rule.  A MySQL name
  * longer than a PostgreSQL identifier is an ERROR (check_name_length).

@@ -969,6 +969,23 @@ drop_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd)
 	rebuild_keys_without(tx, tr, c->name);
 }
 
+/* Is column part of the primary key of t (known shape)? */
+static bool
+in_primary_key(const ChameleonDdlTable *t, const char *column)
+{
+	ChameleonDdlIndex *pk = chameleon_ddl_find_index(t, "PRIMARY");
+	ListCell   *lc;
+
+	if (pk == NULL)
+		return false;
+	foreach(lc, pk->columns)
+	{
+		if (pg_strcasecmp(lfirst(lc), column) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * MODIFY and CHANGE: the column is redefined as a whole (type, NULL, default,
  * identity, enum/set check, comment), as MySQL does.
@@ -988,6 +1005,15 @@ redefine_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd, const char *old_na
 		chameleon_ddl_default_sql(col->default_value, col->type, pt, col->name, &tx->res->notes);
 	char	   *check = chameleon_type_check_sql(pt, q);
 	StringInfoData buf;
+
+	/*
+	 * MySQL keeps primary key columns NOT NULL whatever the definition says
+	 * (and PostgreSQL refuses DROP NOT NULL on them); an AUTO_INCREMENT
+	 * column of a table not known here is taken to be one.
+	 */
+	bool		not_null = col->not_null || col->primary_key ||
+		(old != NULL && in_primary_key(tr->known, old->name)) ||
+		(tr->known == NULL && col->auto_increment);
 
 	if (tr->known != NULL && old == NULL)
 	{
@@ -1013,7 +1039,7 @@ redefine_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd, const char *old_na
 	if (old_pt == NULL || strcmp(old_pt->pg_type, pt->pg_type) != 0)
 		appendStringInfo(&buf, ", ALTER COLUMN %s TYPE %s USING %s", q, pt->pg_type,
 						 chameleon_ddl_using_sql(q, old_pt, pt));
-	appendStringInfo(&buf, ", ALTER COLUMN %s %s NOT NULL", q, col->not_null ? "SET" : "DROP");
+	appendStringInfo(&buf, ", ALTER COLUMN %s %s NOT NULL", q, not_null ? "SET" : "DROP");
 	if (dflt != NULL)
 		appendStringInfo(&buf, ", ALTER COLUMN %s SET DEFAULT %s", q, dflt);
 	if (identity)
@@ -1198,7 +1224,14 @@ translate_alter_command(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd)
 			drop_column(tx, tr, cmd);
 			break;
 		case AT_MODIFY_COLUMN:
-			redefine_column(tx, tr, cmd, cmd->column->name);
+			{
+				/* MODIFY never renames: the column keeps its spelling */
+				ChameleonDdlColumn *c = chameleon_ddl_find_column(tr->known, cmd->column->name, NULL);
+
+				if (c != NULL)
+					cmd->column->name = c->name;
+				redefine_column(tx, tr, cmd, cmd->column->name);
+			}
 			break;
 		case AT_CHANGE_COLUMN:
 			redefine_column(tx, tr, cmd, cmd->name);
