@@ -274,7 +274,8 @@ column_sql(Tx *tx, const char *table, const DdlColumnDef *col, bool adding)
 	bool		identity = col->auto_increment && is_identity_type(pt);
 	char	   *dflt = identity ? NULL :
 		chameleon_ddl_default_sql(col->default_value, col->type, pt, col->name, &tx->res->notes);
-	bool		not_null = col->not_null;
+	/* a primary key column is NOT NULL in MySQL even when not written so */
+	bool		not_null = col->not_null || (adding && col->primary_key);
 	char	   *check = chameleon_type_check_sql(pt, q);
 
 	column_notes(tx, col, pt);
