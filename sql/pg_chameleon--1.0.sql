@@ -133,7 +133,7 @@ COMMENT ON FUNCTION chameleon.map_type_details(text, bool, text[], bool) IS
 -- statements separated by ';').  default_schema is the default database of
 -- the MySQL statement (for unqualified table names); MySQL database x is the
 -- PostgreSQL schema x.  Statements in the same call see the tables created
--- and changed by the earlier ones.
+-- and changed by the earlier ones.  A NULL sql gives no rows.
 CREATE FUNCTION chameleon.translate_ddl(sql text, default_schema text DEFAULT NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'chameleon_translate_ddl'

@@ -87,6 +87,7 @@ at_end(DdlParser *p)
 
 /* ---------- definitions (ddl_parse_defs.c) ---------- */
 
+/* A key, foreign key or check: a table element or the object of ALTER ... ADD. */
 typedef enum KeyElementKind
 {
 	KE_INDEX,
@@ -104,6 +105,10 @@ typedef struct KeyElement
 	char	   *name;			/* KE_CHECK: the constraint name */
 } KeyElement;
 
+/*
+ * Each reads its construct at the current token and leaves the parser after
+ * it, or raises a syntax error (chameleon_ddl_syntax_error) naming the token.
+ */
 extern void chameleon_ddl_accept_equals(DdlParser *p);
 extern bool chameleon_ddl_accept_if_exists(DdlParser *p);
 extern bool chameleon_ddl_accept_if_not_exists(DdlParser *p);
