@@ -8,7 +8,7 @@ EXTENSION = pg_chameleon
 DATA = sql/pg_chameleon--1.0.sql
 
 # pg_regress inputs (sql/<name>.sql, expected/<name>.out); the install script above is not one.
-REGRESS = install config typemap ddl
+REGRESS = install config typemap ddl worker
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 
@@ -17,7 +17,7 @@ PG_CPPFLAGS = $(shell $(MARIADB_CONFIG) --include) $(shell pkg-config --cflags y
 	-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = $(shell $(MARIADB_CONFIG) --libs) $(shell pkg-config --libs yaml-0.1) -lz -lzstd
 
-EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out
+EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out tmp_check_bench
 
 # config regress test: git keeps no file modes, so copy test/configs/*.yaml with the
 # modes the loader demands (0600), plus the bad cases: group/world access, a directory,
@@ -29,6 +29,10 @@ EXTRA_CLEAN += tmp_regress_configs
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: a changed struct in a header must
+# rebuild every object, or objects disagree on its layout (stack smashing).
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
 
 # config regress test inputs (after the pgxs include: not the default goal).
 regress_configs:

@@ -274,3 +274,111 @@ LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION chameleon.translate_ddl_details(text, text) IS
     'pg_chameleon translation of MySQL/MariaDB DDL, statement by statement, with tables, foreign keys and notes';
+
+-- ---------------------------------------------------------------------------
+-- Replica lifecycle and monitoring (worker.c, slots.c, launcher.c)
+-- ---------------------------------------------------------------------------
+
+-- Start the apply worker of the source the config describes (in this database).
+CREATE FUNCTION chameleon.start_replica(path text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'chameleon_start_replica'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.start_replica(text) IS
+    'start streaming the binlog of an initialised replica in a background worker';
+
+-- Stop it at a transaction boundary; returns when the worker has exited.
+CREATE FUNCTION chameleon.stop_replica(source text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'chameleon_stop_replica'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.stop_replica(text) IS
+    'stop the apply worker of a replica (default: the only replica of this database)';
+
+-- The apply worker slots of this database (shared memory), for chameleon.status.
+CREATE FUNCTION chameleon.worker_status(
+    OUT source_id integer, OUT pid integer, OUT state text,
+    OUT read_file text, OUT read_position bigint,
+    OUT applied_file text, OUT applied_position bigint, OUT applied_gtid text,
+    OUT last_source_commit timestamptz, OUT last_heartbeat timestamptz,
+    OUT caught_up_at timestamptz, OUT worker_started timestamptz,
+    OUT transactions_applied bigint, OUT rows_applied bigint,
+    OUT rows_per_second double precision, OUT restarts integer,
+    OUT last_error text, OUT last_error_time timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'chameleon_worker_status'
+LANGUAGE C STRICT VOLATILE;
+
+-- One row per source.  Applied position: what is committed in t_replica_batch.
+-- lag_seconds: time since the source commit of the last applied transaction,
+-- or, when the worker had applied everything the source sent (heartbeats keep
+-- this fresh on an idle source), since that moment.
+CREATE VIEW chameleon.status AS
+SELECT s.source_name AS source,
+       CASE WHEN w.state IS NOT NULL THEN w.state
+            WHEN s.state IN ('streaming', 'reconnecting') THEN 'stopped'
+            ELSE s.state END AS state,
+       w.pid,
+       w.read_file,
+       w.read_position,
+       b.binlog_file AS applied_file,
+       b.binlog_position AS applied_position,
+       b.gtid AS applied_gtid,
+       b.event_time AS last_source_commit,
+       CASE WHEN w.pid IS NOT NULL THEN
+           greatest(0, extract(epoch FROM now() -
+                    greatest(b.event_time, w.caught_up_at)))::double precision
+       END AS lag_seconds,
+       w.transactions_applied,
+       w.rows_applied,
+       w.rows_per_second,
+       COALESCE(w.last_error, s.last_error) AS last_error,
+       w.last_heartbeat,
+       w.worker_started,
+       w.restarts,
+       s.state_changed
+FROM sch_chameleon.t_sources s
+LEFT JOIN sch_chameleon.t_replica_batch b ON b.source_id = s.source_id
+LEFT JOIN chameleon.worker_status() w ON w.source_id = s.source_id;
+
+COMMENT ON VIEW chameleon.status IS 'one row per replica: state, positions, lag, rates, last error';
+
+CREATE VIEW chameleon.tables AS
+SELECT s.source_name AS source,
+       t.mysql_table,
+       t.pg_schema,
+       t.pg_table,
+       t.state,
+       t.copied_rows,
+       t.applied_rows,
+       t.last_error
+FROM sch_chameleon.t_replica_tables t
+JOIN sch_chameleon.t_sources s ON s.source_id = t.source_id;
+
+COMMENT ON VIEW chameleon.tables IS 'per replicated table: state and rows copied and applied';
+
+CREATE VIEW chameleon.errors AS
+SELECT e.error_id,
+       s.source_name AS source,
+       e.binlog_file,
+       e.binlog_position,
+       e.gtid,
+       e.mysql_table,
+       e.operation,
+       e.row_data,
+       e.error_message,
+       e.error_sqlstate,
+       e.logged_at
+FROM sch_chameleon.t_errors e
+JOIN sch_chameleon.t_sources s ON s.source_id = e.source_id;
+
+COMMENT ON VIEW chameleon.errors IS 'rows and statements PostgreSQL rejected, stored whole';
+
+REVOKE ALL ON FUNCTION chameleon.start_replica(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.stop_replica(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.worker_status() FROM PUBLIC;
+GRANT USAGE ON SCHEMA chameleon TO pg_monitor;
+GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO pg_monitor;
+GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors TO pg_monitor;

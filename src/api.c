@@ -13,6 +13,7 @@
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/acl.h"
+#include "commands/dbcommands.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -31,6 +32,8 @@
 #include "preflight.h"
 #include "progress.h"
 #include "typemap.h"
+#include "position.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(chameleon_check_config);
 PG_FUNCTION_INFO_V1(chameleon_check_source);
@@ -996,5 +999,194 @@ chameleon_binlog_rows(PG_FUNCTION_ARGS)
 	chameleon_binlog_close(reader);
 	if (sd->conn)
 		chameleon_mysql_close(sd->conn);
+	PG_RETURN_NULL();
+}
+
+/* ---------------------------------------------------------------------
+ * Replica lifecycle: start_replica, stop_replica, worker status
+ * (worker.h / slots.c own the workers, position.c the state rows)
+ * ---------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(chameleon_start_replica);
+PG_FUNCTION_INFO_V1(chameleon_stop_replica);
+PG_FUNCTION_INFO_V1(chameleon_worker_status);
+
+static void
+report_not_initialised(const char *name, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("replica \"%s\" is not initialised", name),
+			 errdetail_internal("%s", detail),
+			 errhint("Run chameleon.init_replica() first.")));
+}
+
+/* The source a config file describes, checked ready to stream. */
+static ChameleonSource *
+source_ready_to_start(const ChameleonConfig *cfg)
+{
+	ChameleonSource *src = chameleon_source_by_name(cfg->my_database);
+	ChameleonPosition pos;
+
+	if (src == NULL)
+		report_not_initialised(cfg->my_database,
+							   psprintf("sch_chameleon.t_sources has no source \"%s\".",
+										cfg->my_database));
+	if (strcmp(src->state, "initialising") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is still being initialised", src->name),
+				 errhint("Wait for chameleon.init_replica() to finish, or run it again if it failed.")));
+	if (strcmp(src->state, "detached") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is detached", src->name),
+				 errdetail("Its tables are plain PostgreSQL tables now."),
+				 errhint("Run chameleon.init_replica() to replicate it again.")));
+	memset(&pos, 0, sizeof(pos));
+	if (!chameleon_position_load(src->source_id, &pos))
+		report_not_initialised(src->name,
+							   "It has no start position in sch_chameleon.t_replica_batch.");
+	return src;
+}
+
+/*
+ * chameleon.start_replica(path text DEFAULT NULL) RETURNS void
+ *
+ * Starts the apply worker of the source the config describes, in this
+ * database, and returns once the worker process runs.
+ */
+Datum
+chameleon_start_replica(PG_FUNCTION_ARGS)
+{
+	char	   *path = optional_path_arg(fcinfo);
+	ChameleonConfig *cfg = chameleon_config_load(path);
+	ChameleonSource *src;
+	char	   *dbname = get_database_name(MyDatabaseId);
+	pid_t		pid;
+
+	if (cfg->pg_database != NULL && strcmp(cfg->pg_database, dbname) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("configuration \"%s\" is for database \"%s\"",
+						cfg->path, cfg->pg_database),
+				 errdetail("This is database \"%s\".", dbname),
+				 errhint("Connect to database \"%s\" to start this replica.",
+						 cfg->pg_database)));
+
+	src = source_ready_to_start(cfg);
+	if (chameleon_worker_is_running(MyDatabaseId, src->source_id, &pid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("replica \"%s\" is already running", src->name),
+				 pid != 0
+				 ? errdetail("Its apply worker has PID %d.", (int) pid)
+				 : errdetail("Its apply worker is starting or waiting to be restarted."),
+				 errhint("Use chameleon.stop_replica() to stop it.")));
+
+	/* the worker reads its row FOR SHARE: it sees these once we commit */
+	chameleon_source_set_config_path(src->source_id, cfg->path);
+	chameleon_source_set_state(src->source_id, "streaming", NULL, true);
+	(void) chameleon_worker_start(MyDatabaseId, src->source_id);
+	PG_RETURN_VOID();
+}
+
+/* The source stop_replica means: by name, or the only one. */
+static ChameleonSource *
+source_to_stop(FunctionCallInfo fcinfo)
+{
+	List	   *all;
+
+	if (PG_NARGS() >= 1 && !PG_ARGISNULL(0))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+		ChameleonSource *src = chameleon_source_by_name(name);
+
+		if (src == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("replica \"%s\" does not exist", name),
+					 errhint("The sources of this database are listed in chameleon.status.")));
+		return src;
+	}
+	all = chameleon_source_list();
+	if (all == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("there is no replica in this database")));
+	if (list_length(all) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("this database has %d replicas", list_length(all)),
+				 errhint("Name the one to stop, e.g. chameleon.stop_replica('%s').",
+						 ((ChameleonSource *) linitial(all))->name)));
+	return (ChameleonSource *) linitial(all);
+}
+
+/*
+ * chameleon.stop_replica(source text DEFAULT NULL) RETURNS void
+ *
+ * Stops the apply worker at a transaction boundary, waits until it has
+ * exited, and sets the state to stopped.
+ */
+Datum
+chameleon_stop_replica(PG_FUNCTION_ARGS)
+{
+	ChameleonSource *src = source_to_stop(fcinfo);
+
+	if (!chameleon_worker_stop(MyDatabaseId, src->source_id))
+		ereport(NOTICE,
+				(errmsg("replica \"%s\" was not running", src->name)));
+	chameleon_source_mark_stopped(src->source_id);
+	PG_RETURN_VOID();
+}
+
+/*
+ * chameleon.worker_status() RETURNS SETOF record: the apply worker slots of
+ * this database, copied under a shared lock (the base of chameleon.status).
+ */
+Datum
+chameleon_worker_status(PG_FUNCTION_ARGS)
+{
+#define WORKER_STATUS_COLS 18
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+	int			n;
+	ChameleonSlotView *views = chameleon_slots_snapshot(MyDatabaseId, &n);
+
+	for (int i = 0; i < n; i++)
+	{
+		ChameleonWorkerSlot *s = &views[i].slot;
+		Datum		values[WORKER_STATUS_COLS];
+		bool		nulls[WORKER_STATUS_COLS];
+		int			c = 0;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[c++] = Int32GetDatum(s->source_id);
+		nulls[c] = (s->pid == 0);
+		values[c++] = Int32GetDatum((int32) s->pid);
+		put_text(values, nulls, c++, chameleon_slot_state_name(s->state));
+		put_text(values, nulls, c++, s->read_file[0] ? s->read_file : NULL);
+		nulls[c] = (s->read_file[0] == '\0');
+		values[c++] = Int64GetDatum((int64) s->read_pos);
+		put_text(values, nulls, c++, s->applied_file[0] ? s->applied_file : NULL);
+		nulls[c] = (s->applied_file[0] == '\0');
+		values[c++] = Int64GetDatum((int64) s->applied_pos);
+		put_text(values, nulls, c++, s->applied_gtid[0] ? s->applied_gtid : NULL);
+		put_timestamp(values, nulls, c++, s->last_commit_time);
+		put_timestamp(values, nulls, c++, s->last_heartbeat);
+		put_timestamp(values, nulls, c++, s->caught_up_at);
+		put_timestamp(values, nulls, c++, s->started_at);
+		values[c++] = Int64GetDatum((int64) s->xacts_applied);
+		values[c++] = Int64GetDatum((int64) s->rows_applied);
+		nulls[c] = (views[i].rows_per_second < 0);
+		values[c++] = Float8GetDatum(views[i].rows_per_second);
+		values[c++] = Int32GetDatum(s->restarts);
+		put_text(values, nulls, c++, s->last_error[0] ? s->last_error : NULL);
+		put_timestamp(values, nulls, c++, s->last_error_time);
+		Assert(c == WORKER_STATUS_COLS);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
 	PG_RETURN_NULL();
 }

@@ -1,0 +1,396 @@
+/*
+ * launcher.c -- the launcher: auto-resume and supervision of apply workers.
+ *
+ * Registered at server start when pg_chameleon is in shared_preload_libraries
+ * (as pg_cron does).  It owns two jobs:
+ *
+ * Resume.  A background worker can connect to one database only, and
+ * sources live in sch_chameleon.t_sources of whichever databases installed
+ * the extension.  The launcher itself connects to no database (it can still
+ * read the shared catalog pg_database), lists the databases that accept
+ * connections, and runs one short-lived "pg_chameleon resume" worker per
+ * database, one after the other.  Each resume worker connects to its
+ * database, and if the extension is installed, claims a slot for every
+ * source whose state is streaming or reconnecting, then exits.  No registry
+ * outside the databases is kept, so nothing can disagree with t_sources.
+ *
+ * Supervision.  A slot whose worker died (any exit other than a requested
+ * stop) carries a restart time set with capped exponential backoff
+ * (slots.c); the launcher starts the worker when it is due, and frees slots
+ * whose database was dropped.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "worker.h"
+
+/* How long the launcher sleeps when nothing is due. */
+#define LAUNCHER_NAP_MS		10000
+/* Retry delay when no background worker slot was free for a resume worker. */
+#define RESUME_RETRY_MS		1000
+
+/* Launcher state: handles of the workers it started, by slot index. */
+typedef struct LaunchedWorker
+{
+	BackgroundWorkerHandle *handle;
+	uint32		generation;
+} LaunchedWorker;
+
+static LaunchedWorker *launched = NULL;
+static bool resume_done = false;
+
+void
+chameleon_launcher_register(void)
+{
+	BackgroundWorker bgw;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = 10;
+	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "chameleon_launcher_main", BGW_MAXLEN);
+	strlcpy(bgw.bgw_name, "pg_chameleon launcher", BGW_MAXLEN);
+	strlcpy(bgw.bgw_type, "pg_chameleon launcher", BGW_MAXLEN);
+	RegisterBackgroundWorker(&bgw);
+}
+
+static void
+launcher_on_exit(int code, Datum arg)
+{
+	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+	if (ChameleonShmem->launcher_pid == MyProcPid)
+	{
+		ChameleonShmem->launcher_pid = 0;
+		ChameleonShmem->launcher_latch = NULL;
+	}
+	LWLockRelease(ChameleonShmem->lock);
+}
+
+/* Oids of the databases a resume worker can connect to. */
+static List *
+list_databases(void)
+{
+	List	   *dbs = NIL;
+	MemoryContext outer = CurrentMemoryContext;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+		MemoryContext old;
+
+		/* templates are skipped: a connection would block CREATE DATABASE */
+		if (!db->datallowconn || db->datistemplate)
+			continue;
+#ifdef DATCONNLIMIT_INVALID_DB
+		if (database_is_invalid_form(db))
+			continue;
+#endif
+		old = MemoryContextSwitchTo(outer);
+		dbs = lappend_oid(dbs, db->oid);
+		MemoryContextSwitchTo(old);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(outer);
+	return dbs;
+}
+
+static bool
+database_exists(Oid dboid)
+{
+	bool		exists;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	exists = SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(dboid));
+	CommitTransactionCommand();
+	return exists;
+}
+
+static BackgroundWorkerHandle *
+start_resume_worker(Oid dboid)
+{
+	BackgroundWorker bgw;
+	BackgroundWorkerHandle *handle;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "chameleon_resume_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon resume for database %u", dboid);
+	strlcpy(bgw.bgw_type, "pg_chameleon resume", BGW_MAXLEN);
+	bgw.bgw_main_arg = ObjectIdGetDatum(dboid);
+	bgw.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+		return NULL;
+	return handle;
+}
+
+/*
+ * One step of resuming: keep one resume worker running until every database
+ * was scanned.  Returns the next wait in ms it needs (or LAUNCHER_NAP_MS).
+ */
+static int
+resume_step(List **pending, BackgroundWorkerHandle **running)
+{
+	pid_t		pid;
+
+	if (*running != NULL)
+	{
+		if (GetBackgroundWorkerPid(*running, &pid) != BGWH_STOPPED)
+			return LAUNCHER_NAP_MS; /* its exit sets our latch */
+		pfree(*running);
+		*running = NULL;
+	}
+	while (*pending != NIL && *running == NULL)
+	{
+		Oid			dboid = linitial_oid(*pending);
+
+		*running = start_resume_worker(dboid);
+		if (*running == NULL)
+			return RESUME_RETRY_MS; /* no background worker slot: later */
+		*pending = list_delete_first(*pending);
+	}
+	if (*pending == NIL && *running == NULL && !resume_done)
+	{
+		resume_done = true;
+		ereport(DEBUG1,
+				(errmsg("pg_chameleon launcher: every database scanned")));
+	}
+	return LAUNCHER_NAP_MS;
+}
+
+/* Forget handles of launched workers that have attached or failed. */
+static void
+check_launched(void)
+{
+	for (int i = 0; i < ChameleonShmem->nslots; i++)
+	{
+		pid_t		pid;
+
+		if (launched[i].handle == NULL)
+			continue;
+		if (GetBackgroundWorkerPid(launched[i].handle, &pid) != BGWH_STOPPED)
+			continue;
+		/* no-op unless it stopped before attaching */
+		chameleon_slot_launch_failed(i, launched[i].generation);
+		pfree(launched[i].handle);
+		launched[i].handle = NULL;
+	}
+}
+
+/* Start every worker that is due; returns the ms until the next is due. */
+static int
+launch_due_workers(void)
+{
+	int			wait_ms = LAUNCHER_NAP_MS;
+	int			index;
+	Oid			dboid;
+
+	check_launched();
+	while ((index = chameleon_slots_next_due(GetCurrentTimestamp(), &wait_ms, &dboid)) >= 0)
+	{
+		BackgroundWorkerHandle *handle;
+		uint32		generation = 0;
+
+		if (!database_exists(dboid))
+		{
+			ereport(LOG,
+					(errmsg("pg_chameleon: database %u was dropped, forgetting its replica", dboid)));
+			chameleon_slot_release(index, ChameleonShmem->slots[index].generation);
+			continue;
+		}
+		if (launched[index].handle != NULL)
+		{
+			pfree(launched[index].handle);
+			launched[index].handle = NULL;
+		}
+		if (chameleon_slot_launch(index, MyProcPid, &handle, &generation))
+		{
+			launched[index].handle = handle;
+			launched[index].generation = generation;
+		}
+		else
+		{
+			ereport(WARNING,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("could not register a pg_chameleon apply worker"),
+					 errhint("Increase max_worker_processes (needs a server restart).")));
+			chameleon_slot_launch_failed(index, generation);
+		}
+	}
+	return wait_ms;
+}
+
+void
+chameleon_launcher_main(Datum main_arg)
+{
+	List	   *pending;
+	BackgroundWorkerHandle *resume_running = NULL;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	chameleon_shmem_attach();
+	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+	ChameleonShmem->launcher_pid = MyProcPid;
+	ChameleonShmem->launcher_latch = MyLatch;
+	LWLockRelease(ChameleonShmem->lock);
+	before_shmem_exit(launcher_on_exit, (Datum) 0);
+
+	launched = MemoryContextAllocZero(TopMemoryContext,
+									  sizeof(LaunchedWorker) * ChameleonShmem->nslots);
+
+	/* shared catalogs only */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pending = list_databases();
+	ereport(DEBUG1,
+			(errmsg("pg_chameleon launcher started, %d databases to scan",
+					list_length(pending))));
+
+	for (;;)
+	{
+		int			wait_ms;
+		int			resume_ms;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		resume_ms = resume_step(&pending, &resume_running);
+		wait_ms = Min(launch_due_workers(), resume_ms);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Max(wait_ms, 10), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Resume worker: one database
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct ResumeSource
+{
+	int32		source_id;
+	char	   *name;
+} ResumeSource;
+
+static char *resume_dbname = NULL;
+
+/* Sources of this database that were streaming when the server stopped. */
+static List *
+sources_to_resume(void)
+{
+	List	   *found = NIL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "looking for pg_chameleon replicas to resume");
+
+	if (OidIsValid(get_extension_oid("pg_chameleon", true)))
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute("SELECT source_id, source_name FROM sch_chameleon.t_sources"
+						" WHERE state IN ('streaming', 'reconnecting')"
+						" ORDER BY source_id", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read sch_chameleon.t_sources");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			MemoryContext old = MemoryContextSwitchTo(outer);
+			ResumeSource *rs = palloc(sizeof(ResumeSource));
+
+			rs->source_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+			rs->name = SPI_getvalue(tup, desc, 2);
+			found = lappend(found, rs);
+			MemoryContextSwitchTo(old);
+		}
+		SPI_finish();
+	}
+	if (found != NIL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		resume_dbname = get_database_name(MyDatabaseId);
+		MemoryContextSwitchTo(old);
+	}
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextSwitchTo(outer);
+	return found;
+}
+
+void
+chameleon_resume_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	ListCell   *lc;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	chameleon_shmem_attach();
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+
+	foreach(lc, sources_to_resume())
+	{
+		ResumeSource *rs = (ResumeSource *) lfirst(lc);
+
+		if (chameleon_slot_want(MyDatabaseId, rs->source_id))
+			ereport(LOG,
+					(errmsg("pg_chameleon: resuming replica \"%s\" in database \"%s\"",
+							rs->name, resume_dbname)));
+	}
+	proc_exit(0);
+}

@@ -1,0 +1,357 @@
+/*
+ * position.c -- exactly-once bookkeeping: source rows, applied position,
+ * replication origin.  See position.h.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "replication/origin.h"
+#include "storage/lmgr.h"
+#include "catalog/pg_replication_origin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "position.h"
+
+/* The UPDATE of t_replica_batch, prepared once per worker and kept. */
+static SPIPlanPtr save_position_plan = NULL;
+
+static void
+spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Text column of the current SPI result as a string in the caller's
+ * context (SPI_palloc), or NULL. */
+static char *
+spi_text(HeapTuple tup, int col)
+{
+	char	   *v = SPI_getvalue(tup, SPI_tuptable->tupdesc, col);
+	char	   *copy;
+
+	if (v == NULL)
+		return NULL;
+	copy = SPI_palloc(strlen(v) + 1);
+	strcpy(copy, v);
+	return copy;
+}
+
+static ChameleonSource *
+source_from_tuple(HeapTuple tup)
+{
+	ChameleonSource *src = SPI_palloc(sizeof(ChameleonSource));
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+
+	src->source_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	src->name = spi_text(tup, 2);
+	src->pg_schema = spi_text(tup, 3);
+	src->config_path = spi_text(tup, 4);
+	src->server_id = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+	src->state = spi_text(tup, 6);
+	src->last_error = spi_text(tup, 7);
+	return src;
+}
+
+#define SOURCE_COLUMNS \
+	"source_id, source_name, pg_schema, config_path, server_id, state, last_error"
+
+/* Run a query over t_sources with at most one parameter; list of rows,
+ * allocated in the caller's memory context. */
+static List *
+query_sources(const char *where, Oid argtype, Datum arg)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *result = NIL;
+	char	   *sql;
+	int			ret;
+
+	sql = psprintf("SELECT " SOURCE_COLUMNS " FROM sch_chameleon.t_sources %s", where);
+	spi_connect();
+	ret = SPI_execute_with_args(sql, argtype == InvalidOid ? 0 : 1,
+								&argtype, &arg, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read sch_chameleon.t_sources: %s",
+			 SPI_result_code_string(ret));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		ChameleonSource *src = source_from_tuple(SPI_tuptable->vals[i]);
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		result = lappend(result, src);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return result;
+}
+
+ChameleonSource *
+chameleon_source_by_name(const char *name)
+{
+	List	   *rows = query_sources("WHERE source_name = $1", TEXTOID,
+									CStringGetTextDatum(name));
+
+	return rows ? (ChameleonSource *) linitial(rows) : NULL;
+}
+
+/*
+ * for_share: lock the row FOR SHARE, so the caller waits for a transaction
+ * that is changing it (start_replica) and sees its outcome.
+ */
+ChameleonSource *
+chameleon_source_by_id(int32 source_id, bool for_share)
+{
+	List	   *rows = query_sources(for_share ? "WHERE source_id = $1 FOR SHARE"
+									: "WHERE source_id = $1",
+									INT4OID, Int32GetDatum(source_id));
+
+	return rows ? (ChameleonSource *) linitial(rows) : NULL;
+}
+
+List *
+chameleon_source_list(void)
+{
+	return query_sources("ORDER BY source_id", InvalidOid, (Datum) 0);
+}
+
+void
+chameleon_source_set_state(int32 source_id, const char *state,
+						   const char *error, bool clear_error)
+{
+	Oid			types[3] = {INT4OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	const char *sql;
+	int			ret;
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = CStringGetTextDatum(state);
+	if (error != NULL)
+		values[2] = CStringGetTextDatum(error);
+	else
+	{
+		values[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
+	if (error != NULL || clear_error)
+		sql = "UPDATE sch_chameleon.t_sources"
+			" SET state = $2, last_error = $3, state_changed = now()"
+			" WHERE source_id = $1";
+	else
+		sql = "UPDATE sch_chameleon.t_sources"
+			" SET state = $2, state_changed = now()"
+			" WHERE source_id = $1 AND state IS DISTINCT FROM $2";
+
+	spi_connect();
+	ret = SPI_execute_with_args(sql, 3, types, values, nulls, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "could not update sch_chameleon.t_sources: %s",
+			 SPI_result_code_string(ret));
+	SPI_finish();
+}
+
+void
+chameleon_source_set_config_path(int32 source_id, const char *path)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(path)};
+	int			ret;
+
+	spi_connect();
+	ret = SPI_execute_with_args("UPDATE sch_chameleon.t_sources SET config_path = $2"
+								" WHERE source_id = $1 AND config_path IS DISTINCT FROM $2",
+								2, types, values, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "could not update sch_chameleon.t_sources: %s",
+			 SPI_result_code_string(ret));
+	SPI_finish();
+}
+
+void
+chameleon_source_mark_stopped(int32 source_id)
+{
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	int			ret;
+
+	spi_connect();
+	ret = SPI_execute_with_args("UPDATE sch_chameleon.t_sources"
+								" SET state = 'stopped', state_changed = now()"
+								" WHERE source_id = $1"
+								" AND state IN ('streaming', 'reconnecting', 'error')",
+								1, &type, &value, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "could not update sch_chameleon.t_sources: %s",
+			 SPI_result_code_string(ret));
+	SPI_finish();
+}
+
+bool
+chameleon_position_load(int32 source_id, ChameleonPosition *pos)
+{
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	bool		found;
+	int			ret;
+
+	spi_connect();
+	ret = SPI_execute_with_args("SELECT binlog_file, binlog_position, gtid, event_time, batch_id"
+								" FROM sch_chameleon.t_replica_batch WHERE source_id = $1",
+								1, &type, &value, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read sch_chameleon.t_replica_batch: %s",
+			 SPI_result_code_string(ret));
+	found = SPI_processed > 0;
+	if (found)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+
+		pos->file = spi_text(tup, 1);
+		pos->pos = (uint64) DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		pos->gtid = spi_text(tup, 3);
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		pos->event_time = isnull ? 0 : DatumGetTimestampTz(d);
+		pos->batch_id = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+	}
+	SPI_finish();
+	return found;
+}
+
+static void
+prepare_save_plan(void)
+{
+	Oid			types[5] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID};
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare("UPDATE sch_chameleon.t_replica_batch"
+					   " SET binlog_file = $2, binlog_position = $3, gtid = $4,"
+					   " event_time = COALESCE($5, event_time),"
+					   " batch_id = batch_id + 1, applied_at = now()"
+					   " WHERE source_id = $1",
+					   5, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the position update: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	save_position_plan = plan;
+}
+
+void
+chameleon_position_save(int32 source_id, const ChameleonPosition *pos)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int			ret;
+
+	spi_connect();
+	if (save_position_plan == NULL)
+		prepare_save_plan();
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = CStringGetTextDatum(pos->file);
+	values[2] = Int64GetDatum((int64) pos->pos);
+	if (pos->gtid != NULL)
+		values[3] = CStringGetTextDatum(pos->gtid);
+	else
+		nulls[3] = 'n';
+	if (pos->event_time != 0)
+		values[4] = TimestampTzGetDatum(pos->event_time);
+	else
+		nulls[4] = 'n';
+
+	ret = SPI_execute_plan(save_position_plan, values, nulls, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "could not update sch_chameleon.t_replica_batch: %s",
+			 SPI_result_code_string(ret));
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica source %d has no applied position", source_id),
+				 errdetail("sch_chameleon.t_replica_batch has no row for it."),
+				 errhint("Run chameleon.init_replica() again.")));
+	SPI_finish();
+
+	/* the commit that follows advances the origin to the same position */
+	if (replorigin_session_origin != InvalidRepOriginId)
+	{
+		replorigin_session_origin_lsn = chameleon_origin_lsn(pos->file, pos->pos);
+		replorigin_session_origin_timestamp = pos->event_time;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Replication origin
+ * ---------------------------------------------------------------------
+ */
+
+void
+chameleon_origin_name(Oid dboid, int32 source_id, char *buf, size_t size)
+{
+	snprintf(buf, size, "pg_chameleon_%u_%d", dboid, (int) source_id);
+}
+
+/*
+ * Pack a binlog position into an origin LSN: the number after the last dot
+ * of the file name (mariadb-bin.000042 -> 42) in the high 32 bits, the
+ * offset in the low 32 bits (event positions are 32-bit in the binlog
+ * format, so it fits; a larger value saturates).  It only has to grow with
+ * the position, which it does as long as file numbers grow.
+ */
+XLogRecPtr
+chameleon_origin_lsn(const char *file, uint64 pos)
+{
+	const char *dot = file ? strrchr(file, '.') : NULL;
+	uint64		number = 0;
+
+	if (dot != NULL)
+	{
+		for (const char *p = dot + 1; *p && isdigit((unsigned char) *p); p++)
+			number = Min(number * 10 + (*p - '0'), (uint64) PG_UINT32_MAX);
+	}
+	return (XLogRecPtr) ((number << 32) | Min(pos, (uint64) PG_UINT32_MAX));
+}
+
+RepOriginId
+chameleon_origin_ensure(Oid dboid, int32 source_id)
+{
+	char		name[NAMEDATALEN * 2];
+	RepOriginId origin;
+
+	chameleon_origin_name(dboid, source_id, name, sizeof(name));
+	origin = replorigin_by_name(name, true);
+	if (origin == InvalidRepOriginId)
+		origin = replorigin_create(name);
+	return origin;
+}
+
+void
+chameleon_origin_set(Oid dboid, int32 source_id, const char *file, uint64 pos)
+{
+	RepOriginId origin = chameleon_origin_ensure(dboid, source_id);
+
+	/* as pg_replication_origin_advance does */
+	LockRelationOid(ReplicationOriginRelationId, RowExclusiveLock);
+	replorigin_advance(origin, chameleon_origin_lsn(file, pos), InvalidXLogRecPtr,
+					   true /* go backward */ , true /* WAL log */ );
+}
+
+void
+chameleon_origin_drop(Oid dboid, int32 source_id)
+{
+	char		name[NAMEDATALEN * 2];
+
+	chameleon_origin_name(dboid, source_id, name, sizeof(name));
+	replorigin_drop_by_name(name, true, false);
+}

@@ -1,0 +1,840 @@
+/*
+ * slots.c -- the shared array of apply worker slots and its protocols.
+ *
+ * A slot stands for one source (database oid + t_sources.source_id) that
+ * has, or should have, an apply worker.  Life of a slot:
+ *
+ *   claimed  start_replica (chameleon_worker_start) or the resume worker
+ *            (chameleon_slot_want) takes a free slot; at most one slot per
+ *            source, so two workers can never apply the same source.
+ *   launched RegisterDynamicBackgroundWorker; generation is bumped and
+ *            handed to the worker, so a stale worker can never attach.
+ *   attached the worker sets pid and latch (chameleon_slot_attach) and
+ *            registers the exit callback that detaches it.
+ *   detached the worker exited.  After stop_replica, or an exit that asked
+ *            for it (on_error stop, source gone), or when no launcher runs,
+ *            the slot is freed; otherwise a restart is scheduled with
+ *            capped exponential backoff and the launcher starts a new
+ *            worker when it is due.
+ *
+ * Lock order: the array LWLock, then a slot's spinlock.
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "worker.h"
+
+ChameleonWorkerSlot *MySlot = NULL;
+static uint32 MySlotGeneration = 0;
+static bool MySlotFreeOnExit = false;
+
+/* Sources whose workers are woken when the current transaction commits. */
+typedef struct PendingWakeup
+{
+	Oid			dboid;
+	int32		source_id;
+} PendingWakeup;
+
+static List *pending_wakeups = NIL;
+static bool xact_callback_registered = false;
+
+static inline LWLock *
+slots_lock(void)
+{
+	chameleon_shmem_attach();
+	return ChameleonShmem->lock;
+}
+
+static void
+copy_text(char *dst, const char *src, size_t size)
+{
+	strlcpy(dst, src ? src : "", size);
+}
+
+/* The slot of a source, or NULL.  Caller holds the lock. */
+static ChameleonWorkerSlot *
+find_slot(Oid dboid, int32 source_id)
+{
+	for (int i = 0; i < ChameleonShmem->nslots; i++)
+	{
+		ChameleonWorkerSlot *slot = &ChameleonShmem->slots[i];
+
+		if (slot->in_use && slot->dboid == dboid && slot->source_id == source_id)
+			return slot;
+	}
+	return NULL;
+}
+
+static int
+slot_index(ChameleonWorkerSlot *slot)
+{
+	return (int) (slot - ChameleonShmem->slots);
+}
+
+/* Take a free slot for a source and reset it.  Caller holds the lock
+ * exclusively and has checked that the source has no slot. */
+static ChameleonWorkerSlot *
+claim_free_slot(Oid dboid, int32 source_id)
+{
+	for (int i = 0; i < ChameleonShmem->nslots; i++)
+	{
+		ChameleonWorkerSlot *slot = &ChameleonShmem->slots[i];
+		uint32		generation;
+
+		if (slot->in_use)
+			continue;
+		generation = slot->generation;
+		SpinLockAcquire(&slot->mutex);
+		/* clear everything but the spinlock itself and the generation */
+		slot->state = CHAMELEON_SLOT_STARTING;
+		slot->started_at = 0;
+		slot->read_file[0] = slot->applied_file[0] = slot->applied_gtid[0] = '\0';
+		slot->read_pos = slot->applied_pos = 0;
+		slot->last_commit_time = slot->last_heartbeat = slot->caught_up_at = 0;
+		slot->xacts_applied = slot->rows_applied = 0;
+		slot->rate_next = 0;
+		memset(slot->rate, 0, sizeof(slot->rate));
+		slot->last_error[0] = '\0';
+		slot->last_error_time = 0;
+		SpinLockRelease(&slot->mutex);
+
+		slot->in_use = true;
+		slot->dboid = dboid;
+		slot->source_id = source_id;
+		slot->generation = generation;
+		slot->pid = 0;
+		slot->latch = NULL;
+		slot->launching = false;
+		slot->launched_at = 0;
+		slot->stop_requested = false;
+		slot->config_changed = false;
+		slot->restarts = 0;
+		slot->backoff_ms = CHAMELEON_RESTART_MIN_MS;
+		slot->restart_at = 0;
+		return slot;
+	}
+	return NULL;
+}
+
+static void
+report_no_free_slot(int elevel)
+{
+	ereport(elevel,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg("out of pg_chameleon worker slots"),
+			 errdetail("All %d slots are in use.", ChameleonShmem->nslots),
+			 errhint("Increase pg_chameleon.max_workers (needs a server restart).")));
+}
+
+static void
+wake_launcher(void)
+{
+	Latch	   *latch = ChameleonShmem->launcher_latch;
+
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/* Free a slot.  Caller holds the lock exclusively. */
+static void
+free_slot(ChameleonWorkerSlot *slot)
+{
+	slot->in_use = false;
+	slot->pid = 0;
+	slot->latch = NULL;
+	slot->launching = false;
+}
+
+/*
+ * Register the dynamic background worker of a slot.  The slot must be in
+ * use with no worker; its generation is bumped here and returned in
+ * *generation.  Returns false when the slot cannot be launched or no
+ * background worker slot was free; the caller then frees the slot
+ * (chameleon_slot_release) or schedules a retry (chameleon_slot_launch_failed).
+ */
+bool
+chameleon_slot_launch(int index, pid_t notify_pid, BackgroundWorkerHandle **handle,
+					  uint32 *generation)
+{
+	ChameleonWorkerSlot *slot = &ChameleonShmem->slots[index];
+	BackgroundWorker bgw;
+	ChameleonWorkerArgs args;
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	if (!slot->in_use || slot->pid != 0 || slot->launching || slot->stop_requested)
+	{
+		LWLockRelease(ChameleonShmem->lock);
+		return false;
+	}
+	slot->generation++;
+	slot->launching = true;
+	slot->launched_at = GetCurrentTimestamp();
+	args.dboid = slot->dboid;
+	args.source_id = slot->source_id;
+	args.generation = slot->generation;
+	*generation = slot->generation;
+	LWLockRelease(ChameleonShmem->lock);
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;	/* the launcher restarts */
+	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "chameleon_apply_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN,
+			 "pg_chameleon apply worker for source %d", (int) args.source_id);
+	strlcpy(bgw.bgw_type, "pg_chameleon apply", BGW_MAXLEN);
+	bgw.bgw_main_arg = Int32GetDatum(index);
+	memcpy(bgw.bgw_extra, &args, sizeof(args));
+	bgw.bgw_notify_pid = notify_pid;
+
+	if (RegisterDynamicBackgroundWorker(&bgw, handle))
+		return true;
+
+	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+	if (slot->generation == args.generation && slot->pid == 0)
+		slot->launching = false;
+	LWLockRelease(ChameleonShmem->lock);
+	return false;
+}
+
+/*
+ * A launched worker never attached (no background worker slot, fork failed,
+ * or it died before attaching): back to "restart due", or free the slot
+ * when nobody would restart it.
+ */
+void
+chameleon_slot_launch_failed(int index, uint32 generation)
+{
+	ChameleonWorkerSlot *slot = &ChameleonShmem->slots[index];
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	if (slot->in_use && slot->generation == generation && slot->pid == 0 &&
+		slot->launching)
+	{
+		slot->launching = false;
+		if (slot->stop_requested || ChameleonShmem->launcher_pid == 0)
+			free_slot(slot);
+		else
+		{
+			slot->restart_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														   slot->backoff_ms);
+			slot->backoff_ms = Min(slot->backoff_ms * 2, CHAMELEON_RESTART_MAX_MS);
+		}
+	}
+	LWLockRelease(ChameleonShmem->lock);
+	ConditionVariableBroadcast(&ChameleonShmem->slot_exit_cv);
+}
+
+/* Free a slot if it still has this generation and no worker. */
+void
+chameleon_slot_release(int index, uint32 generation)
+{
+	ChameleonWorkerSlot *slot = &ChameleonShmem->slots[index];
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	if (slot->in_use && slot->generation == generation && slot->pid == 0)
+		free_slot(slot);
+	LWLockRelease(ChameleonShmem->lock);
+	ConditionVariableBroadcast(&ChameleonShmem->slot_exit_cv);
+}
+
+/*
+ * start_replica: claim the source's slot, launch its worker and wait until
+ * the worker process runs.  ERROR if it already has a worker (or a pending
+ * restart), or if no worker could be started.  Returns the worker's pid.
+ */
+pid_t
+chameleon_worker_start(Oid dboid, int32 source_id)
+{
+	ChameleonWorkerSlot *slot;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+	pid_t		pid = 0;
+	int			index;
+	uint32		generation;
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	slot = find_slot(dboid, source_id);
+	if (slot != NULL)
+	{
+		pid_t		running = slot->pid;
+
+		LWLockRelease(ChameleonShmem->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("replica is already running"),
+				 running != 0
+				 ? errdetail("Its apply worker has PID %d.", (int) running)
+				 : errdetail("Its apply worker is starting or waiting to be restarted."),
+				 errhint("Use chameleon.stop_replica() to stop it.")));
+	}
+	slot = claim_free_slot(dboid, source_id);
+	if (slot == NULL)
+	{
+		LWLockRelease(ChameleonShmem->lock);
+		report_no_free_slot(ERROR);
+	}
+	index = slot_index(slot);
+	LWLockRelease(ChameleonShmem->lock);
+
+	if (!chameleon_slot_launch(index, MyProcPid, &handle, &generation))
+	{
+		chameleon_slot_release(index, generation);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not register the pg_chameleon apply worker"),
+				 errhint("Increase max_worker_processes (needs a server restart).")));
+	}
+
+	status = WaitForBackgroundWorkerStartup(handle, &pid);
+	if (status != BGWH_STARTED)
+	{
+		/* it never ran, or ran and exited at once (the log says why) */
+		chameleon_slot_release(index, generation);
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start the pg_chameleon apply worker"),
+				 errhint("More details may be available in the server log.")));
+	}
+	return pid;
+}
+
+/*
+ * stop_replica: ask the source's worker to stop at its next transaction
+ * boundary and wait until it has exited.  A worker that does not stop
+ * within CHAMELEON_STOP_GRACE_MS gets SIGTERM (its open transaction rolls
+ * back: the applied position is still consistent).  Returns false when the
+ * source had no slot.
+ */
+bool
+chameleon_worker_stop(Oid dboid, int32 source_id)
+{
+	ChameleonWorkerSlot *slot;
+	TimestampTz start = GetCurrentTimestamp();
+	uint32		generation;
+	bool		terminated = false;
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	slot = find_slot(dboid, source_id);
+	if (slot == NULL)
+	{
+		LWLockRelease(ChameleonShmem->lock);
+		return false;
+	}
+	slot->stop_requested = true;
+	generation = slot->generation;
+	if (slot->pid == 0 && !slot->launching)
+		free_slot(slot);		/* only a restart was pending */
+	else if (slot->latch != NULL)
+		SetLatch(slot->latch);
+	LWLockRelease(ChameleonShmem->lock);
+
+	ConditionVariablePrepareToSleep(&ChameleonShmem->slot_exit_cv);
+	for (;;)
+	{
+		bool		gone;
+		long		waited;
+
+		LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+		gone = !slot->in_use || slot->generation != generation ||
+			slot->dboid != dboid || slot->source_id != source_id;
+		waited = TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+		if (!gone && slot->pid == 0 && slot->launching &&
+			waited > CHAMELEON_LAUNCH_TIMEOUT_MS)
+		{
+			free_slot(slot);	/* launched but never attached */
+			gone = true;
+		}
+		else if (!gone && !terminated && slot->pid != 0 &&
+				 waited > CHAMELEON_STOP_GRACE_MS)
+		{
+			/* under the lock: the pid cannot be recycled meanwhile */
+			kill(slot->pid, SIGTERM);
+			terminated = true;
+		}
+		LWLockRelease(ChameleonShmem->lock);
+		if (gone)
+			break;
+		ConditionVariableTimedSleep(&ChameleonShmem->slot_exit_cv, 200,
+									PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	return true;
+}
+
+bool
+chameleon_worker_is_running(Oid dboid, int32 source_id, pid_t *pid)
+{
+	ChameleonWorkerSlot *slot;
+
+	LWLockAcquire(slots_lock(), LW_SHARED);
+	slot = find_slot(dboid, source_id);
+	if (pid)
+		*pid = slot ? slot->pid : 0;
+	LWLockRelease(ChameleonShmem->lock);
+	return slot != NULL;
+}
+
+/*
+ * Resume at server start: the source should be streaming, so claim a slot
+ * with a restart due now; the launcher starts the worker.  false when the
+ * source already has a slot or none is free.
+ */
+bool
+chameleon_slot_want(Oid dboid, int32 source_id)
+{
+	ChameleonWorkerSlot *slot;
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	if (find_slot(dboid, source_id) != NULL)
+	{
+		LWLockRelease(ChameleonShmem->lock);
+		return false;
+	}
+	slot = claim_free_slot(dboid, source_id);
+	if (slot != NULL)
+		slot->restart_at = GetCurrentTimestamp();
+	LWLockRelease(ChameleonShmem->lock);
+
+	if (slot == NULL)
+		report_no_free_slot(WARNING);
+	else
+		wake_launcher();
+	return slot != NULL;
+}
+
+/*
+ * Launcher: the index of a slot whose worker is due to be (re)started, or
+ * -1; *wait_ms is lowered to the time until the next one is due.  A launch
+ * that never attached within CHAMELEON_LAUNCH_TIMEOUT_MS is treated as
+ * failed.  *dboid is set to the slot's database.
+ */
+int
+chameleon_slots_next_due(TimestampTz now, int *wait_ms, Oid *dboid)
+{
+	int			due = -1;
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	for (int i = 0; i < ChameleonShmem->nslots && due < 0; i++)
+	{
+		ChameleonWorkerSlot *slot = &ChameleonShmem->slots[i];
+		long		ms;
+
+		if (!slot->in_use || slot->pid != 0 || slot->stop_requested)
+			continue;
+		if (slot->launching)
+		{
+			if (TimestampDifferenceMilliseconds(slot->launched_at, now) >
+				CHAMELEON_LAUNCH_TIMEOUT_MS)
+			{
+				slot->launching = false;
+				slot->restart_at = now;
+			}
+			else
+				continue;
+		}
+		ms = TimestampDifferenceMilliseconds(now, slot->restart_at);
+		if (ms <= 0)
+		{
+			due = i;
+			*dboid = slot->dboid;
+		}
+		else if (ms < *wait_ms)
+			*wait_ms = (int) ms;
+	}
+	LWLockRelease(ChameleonShmem->lock);
+	return due;
+}
+
+/* ---------------------------------------------------------------------
+ * The worker's side
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Exit callback of an attached worker: detach, then free the slot or
+ * schedule the restart, and wake whoever waits (stop_replica, launcher).
+ */
+static void
+detach_on_exit(int code, Datum arg)
+{
+	ChameleonWorkerSlot *slot = MySlot;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (slot == NULL)
+		return;
+
+	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+	if (slot->in_use && slot->generation == MySlotGeneration &&
+		slot->pid == MyProcPid)
+	{
+		slot->pid = 0;
+		slot->latch = NULL;
+		if (slot->stop_requested || MySlotFreeOnExit ||
+			ChameleonShmem->launcher_pid == 0)
+			free_slot(slot);
+		else
+		{
+			TimestampTz started;
+
+			SpinLockAcquire(&slot->mutex);
+			started = slot->started_at;
+			slot->state = CHAMELEON_SLOT_RECONNECTING;
+			SpinLockRelease(&slot->mutex);
+
+			if (started != 0 &&
+				TimestampDifferenceMilliseconds(started, now) > CHAMELEON_RESTART_RESET_MS)
+				slot->backoff_ms = CHAMELEON_RESTART_MIN_MS;
+			slot->restart_at = TimestampTzPlusMilliseconds(now, slot->backoff_ms);
+			slot->backoff_ms = Min(slot->backoff_ms * 2, CHAMELEON_RESTART_MAX_MS);
+			slot->restarts++;
+		}
+	}
+	LWLockRelease(ChameleonShmem->lock);
+	MySlot = NULL;
+
+	ConditionVariableBroadcast(&ChameleonShmem->slot_exit_cv);
+	wake_launcher();
+}
+
+/*
+ * Attach the calling worker to its slot.  false when the slot is no longer
+ * ours (stopped meanwhile, or a newer launch): the worker exits quietly.
+ */
+bool
+chameleon_slot_attach(int index, const ChameleonWorkerArgs *args)
+{
+	ChameleonWorkerSlot *slot;
+	bool		ok;
+
+	chameleon_shmem_attach();
+	if (index < 0 || index >= ChameleonShmem->nslots)
+		elog(ERROR, "pg_chameleon worker slot %d out of range", index);
+	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+	slot = &ChameleonShmem->slots[index];
+	ok = slot->in_use && slot->generation == args->generation &&
+		slot->dboid == args->dboid && slot->source_id == args->source_id &&
+		slot->pid == 0 && !slot->stop_requested;
+	if (ok)
+	{
+		slot->pid = MyProcPid;
+		slot->latch = MyLatch;
+		slot->launching = false;
+		SpinLockAcquire(&slot->mutex);
+		slot->state = CHAMELEON_SLOT_STARTING;
+		slot->started_at = GetCurrentTimestamp();
+		SpinLockRelease(&slot->mutex);
+		MySlot = slot;
+		MySlotGeneration = args->generation;
+	}
+	else if (slot->in_use && slot->generation == args->generation &&
+			 slot->pid == 0 && slot->stop_requested)
+		free_slot(slot);		/* stopped before we got here */
+	LWLockRelease(ChameleonShmem->lock);
+
+	if (ok)
+		before_shmem_exit(detach_on_exit, (Datum) 0);
+	ConditionVariableBroadcast(&ChameleonShmem->slot_exit_cv);
+	return ok;
+}
+
+/* This exit ends the replica: free the slot instead of restarting. */
+void
+chameleon_slot_free_on_exit(void)
+{
+	MySlotFreeOnExit = true;
+}
+
+bool
+chameleon_slot_stop_requested(void)
+{
+	bool		stop;
+
+	if (MySlot == NULL)
+		return false;
+	LWLockAcquire(ChameleonShmem->lock, LW_SHARED);
+	stop = MySlot->stop_requested;
+	LWLockRelease(ChameleonShmem->lock);
+	return stop;
+}
+
+/* True once after a committed configuration change for this source. */
+bool
+chameleon_slot_take_config_changed(void)
+{
+	bool		changed;
+
+	if (MySlot == NULL)
+		return false;
+	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+	changed = MySlot->config_changed;
+	MySlot->config_changed = false;
+	LWLockRelease(ChameleonShmem->lock);
+	return changed;
+}
+
+void
+chameleon_slot_set_state(ChameleonSlotState state)
+{
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	MySlot->state = state;
+	SpinLockRelease(&MySlot->mutex);
+	if (state == CHAMELEON_SLOT_STREAMING)
+	{
+		/* a worker that streams again restarts quickly next time */
+		LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
+		MySlot->backoff_ms = CHAMELEON_RESTART_MIN_MS;
+		LWLockRelease(ChameleonShmem->lock);
+	}
+}
+
+/* Remember the last error (NULL clears it). */
+void
+chameleon_slot_set_error(const char *message)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	copy_text(MySlot->last_error, message, CHAMELEON_ERROR_LEN);
+	MySlot->last_error_time = message ? now : 0;
+	SpinLockRelease(&MySlot->mutex);
+}
+
+void
+chameleon_slot_report_read(const char *file, uint64 pos)
+{
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	if (file != NULL && strcmp(MySlot->read_file, file) != 0)
+		copy_text(MySlot->read_file, file, CHAMELEON_FILE_LEN);
+	MySlot->read_pos = pos;
+	SpinLockRelease(&MySlot->mutex);
+}
+
+/*
+ * The source is alive (an event or a heartbeat arrived).  caught_up: all
+ * that was read has been applied and committed, so the lag is at most the
+ * time since now.
+ */
+void
+chameleon_slot_report_heartbeat(bool caught_up)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	MySlot->last_heartbeat = now;
+	if (caught_up)
+		MySlot->caught_up_at = now;
+	SpinLockRelease(&MySlot->mutex);
+}
+
+/* Record a rate sample at most once a second.  Caller holds the mutex. */
+static void
+add_rate_sample(ChameleonWorkerSlot *slot, TimestampTz now)
+{
+	int			last = (slot->rate_next + CHAMELEON_RATE_SAMPLES - 1) % CHAMELEON_RATE_SAMPLES;
+
+	if (slot->rate[last].at != 0 &&
+		TimestampDifferenceMilliseconds(slot->rate[last].at, now) < 1000)
+		return;
+	slot->rate[slot->rate_next].at = now;
+	slot->rate[slot->rate_next].rows = slot->rows_applied;
+	slot->rate_next = (slot->rate_next + 1) % CHAMELEON_RATE_SAMPLES;
+}
+
+/*
+ * After a commit: the applied position and what the batch applied.  Only
+ * committed state is reported, so chameleon.status never runs ahead of
+ * t_replica_batch.
+ */
+void
+chameleon_slot_report_commit(const char *file, uint64 pos, const char *gtid,
+							 TimestampTz source_commit_time,
+							 uint64 xacts, uint64 rows, bool caught_up)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	if (file != NULL)
+		copy_text(MySlot->applied_file, file, CHAMELEON_FILE_LEN);
+	MySlot->applied_pos = pos;
+	if (gtid != NULL)
+		copy_text(MySlot->applied_gtid, gtid, CHAMELEON_GTID_LEN);
+	if (source_commit_time != 0)
+		MySlot->last_commit_time = source_commit_time;
+	MySlot->xacts_applied += xacts;
+	MySlot->rows_applied += rows;
+	if (caught_up)
+		MySlot->caught_up_at = now;
+	add_rate_sample(MySlot, now);
+	SpinLockRelease(&MySlot->mutex);
+}
+
+/* ---------------------------------------------------------------------
+ * Monitoring
+ * ---------------------------------------------------------------------
+ */
+
+const char *
+chameleon_slot_state_name(ChameleonSlotState state)
+{
+	switch (state)
+	{
+		case CHAMELEON_SLOT_STARTING:
+			return "starting";
+		case CHAMELEON_SLOT_STREAMING:
+			return "streaming";
+		case CHAMELEON_SLOT_RECONNECTING:
+			return "reconnecting";
+		case CHAMELEON_SLOT_STOPPING:
+			return "stopping";
+	}
+	return "unknown";
+}
+
+/* Rows per second over the last minute from a slot's samples, or -1. */
+static double
+rate_last_minute(const ChameleonWorkerSlot *slot, TimestampTz now)
+{
+	const ChameleonRateSample *oldest = NULL;
+	long		ms;
+
+	for (int i = 0; i < CHAMELEON_RATE_SAMPLES; i++)
+	{
+		const ChameleonRateSample *s = &slot->rate[i];
+
+		if (s->at == 0 || TimestampDifferenceMilliseconds(s->at, now) > 60000)
+			continue;
+		if (oldest == NULL || s->at < oldest->at)
+			oldest = s;
+	}
+	if (oldest == NULL)
+		return -1;
+	ms = TimestampDifferenceMilliseconds(oldest->at, now);
+	if (ms < 1000)
+		return -1;
+	return (double) (slot->rows_applied - oldest->rows) * 1000.0 / ms;
+}
+
+/*
+ * Copies of the slots in use of one database, taken under the shared lock
+ * (and each slot's spinlock), palloc'd.
+ */
+ChameleonSlotView *
+chameleon_slots_snapshot(Oid dboid, int *count)
+{
+	ChameleonSlotView *views;
+	TimestampTz now = GetCurrentTimestamp();
+	int			n = 0;
+
+	views = palloc0(sizeof(ChameleonSlotView) * chameleon_max_workers);
+	LWLockAcquire(slots_lock(), LW_SHARED);
+	for (int i = 0; i < ChameleonShmem->nslots; i++)
+	{
+		ChameleonWorkerSlot *slot = &ChameleonShmem->slots[i];
+		ChameleonSlotView *v;
+
+		if (!slot->in_use || slot->dboid != dboid)
+			continue;
+		v = &views[n++];
+		SpinLockAcquire(&slot->mutex);
+		memcpy(&v->slot, slot, sizeof(ChameleonWorkerSlot));
+		v->rows_per_second = rate_last_minute(slot, now);
+		SpinLockRelease(&slot->mutex);
+	}
+	LWLockRelease(ChameleonShmem->lock);
+	*count = n;
+	return views;
+}
+
+/* ---------------------------------------------------------------------
+ * Wake workers at commit
+ * ---------------------------------------------------------------------
+ */
+
+static void
+wake_pending(void)
+{
+	ListCell   *lc;
+
+	LWLockAcquire(slots_lock(), LW_EXCLUSIVE);
+	foreach(lc, pending_wakeups)
+	{
+		PendingWakeup *w = (PendingWakeup *) lfirst(lc);
+		ChameleonWorkerSlot *slot = find_slot(w->dboid, w->source_id);
+
+		if (slot == NULL)
+			continue;
+		slot->config_changed = true;
+		if (slot->latch != NULL)
+			SetLatch(slot->latch);
+	}
+	LWLockRelease(ChameleonShmem->lock);
+}
+
+static void
+wakeup_xact_callback(XactEvent event, void *arg)
+{
+	if (pending_wakeups == NIL)
+		return;
+	if (event == XACT_EVENT_COMMIT)
+		wake_pending();
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		list_free_deep(pending_wakeups);
+		pending_wakeups = NIL;
+	}
+}
+
+/*
+ * The current transaction changes what a source's worker must know (its
+ * config, its tables): when it commits, tell the worker to reload at its
+ * next transaction boundary.  Nothing happens if the transaction aborts.
+ */
+void
+chameleon_worker_wakeup_at_commit(Oid dboid, int32 source_id)
+{
+	MemoryContext old;
+	PendingWakeup *w;
+	ListCell   *lc;
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(wakeup_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	foreach(lc, pending_wakeups)
+	{
+		w = (PendingWakeup *) lfirst(lc);
+		if (w->dboid == dboid && w->source_id == source_id)
+			return;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	w = palloc(sizeof(PendingWakeup));
+	w->dboid = dboid;
+	w->source_id = source_id;
+	pending_wakeups = lappend(pending_wakeups, w);
+	MemoryContextSwitchTo(old);
+}

@@ -1,0 +1,576 @@
+/*
+ * worker.c -- the apply worker: one background worker per streaming source.
+ *
+ * Owns the worker's life: signals (SIGHUP reloads, SIGTERM dies), attaching
+ * to its shared slot, the apply session (session_replication_role =
+ * replica, search_path = ''), the replication origin, the transaction
+ * ritual, memory contexts (a long-lived worker context and a batch context
+ * reset after every commit), the state shown in t_sources and
+ * chameleon.status, reconnecting to MySQL with capped exponential backoff,
+ * and the error-context callback that names the binlog position.
+ *
+ * Errors: a lost MySQL connection (SQLSTATE class 08) is handled here:
+ * state "reconnecting", last error kept, wait, reconnect, resume from the
+ * committed position.  Any other error ends the process after recording
+ * it; the launcher restarts the worker with backoff (state "reconnecting"),
+ * unless the error asked to stop the replica (on_error: stop, source gone),
+ * or no launcher runs: then the state is "error".
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/origin.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "apply.h"
+#include "config.h"
+#include "position.h"
+#include "worker.h"
+#include "worker_loop.h"
+
+/* Worker globals */
+int32		MySourceId = 0;
+ChameleonSource *MySource = NULL;
+ChameleonConfig *MyConfig = NULL;
+ChameleonPosition MyPosition;	/* applied (committed) position */
+ChameleonApplyWhere MyApplyWhere;
+MemoryContext MyWorkerContext = NULL;
+MemoryContext MyBatchContext = NULL;
+
+static bool MyStopOnError = false;
+static bool MyReconnectWanted = false;
+static int	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
+static const char *MyDurableState = NULL;	/* last state written to t_sources */
+
+/* ---------------------------------------------------------------------
+ * Transactions
+ * ---------------------------------------------------------------------
+ */
+
+void
+chameleon_worker_begin(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/* Commit, report statistics, and free everything the batch allocated. */
+void
+chameleon_worker_commit(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContextReset(MyBatchContext);
+}
+
+/*
+ * Store the position after the last applied source transaction and commit
+ * the apply transaction.  pos is copied into MyPosition (worker context)
+ * and reported in chameleon.status after the commit.
+ */
+void
+chameleon_worker_commit_position(const ChameleonPosition *pos, uint64 xacts,
+								 uint64 rows, bool caught_up)
+{
+	char	   *file = NULL;
+	char	   *gtid = NULL;
+	uint64		at = pos->pos;
+	TimestampTz event_time = pos->event_time;
+
+	/* pos may live in the batch context, which the commit resets */
+	if (MyPosition.file == NULL || strcmp(MyPosition.file, pos->file) != 0)
+		file = MemoryContextStrdup(MyWorkerContext, pos->file);
+	if (pos->gtid != NULL &&
+		(MyPosition.gtid == NULL || strcmp(MyPosition.gtid, pos->gtid) != 0))
+		gtid = MemoryContextStrdup(MyWorkerContext, pos->gtid);
+
+	chameleon_position_save(MySourceId, pos);
+	chameleon_worker_commit();
+
+	/* committed: this is where a restart resumes */
+	if (file)
+	{
+		if (MyPosition.file)
+			pfree(MyPosition.file);
+		MyPosition.file = file;
+	}
+	if (gtid)
+	{
+		if (MyPosition.gtid)
+			pfree(MyPosition.gtid);
+		MyPosition.gtid = gtid;
+	}
+	MyPosition.pos = at;
+	if (event_time != 0)
+		MyPosition.event_time = event_time;
+	MyPosition.batch_id++;
+
+	chameleon_slot_report_commit(MyPosition.file, MyPosition.pos, MyPosition.gtid,
+								 event_time, xacts, rows, caught_up);
+}
+
+/* ---------------------------------------------------------------------
+ * State
+ * ---------------------------------------------------------------------
+ */
+
+/* Write the state to t_sources when it changed, in its own transaction. */
+static void
+write_durable_state(const char *state, const char *error)
+{
+	if (error == NULL && MyDurableState != NULL && strcmp(MyDurableState, state) == 0)
+		return;
+	chameleon_worker_begin();
+	chameleon_source_set_state(MySourceId, state, error, false);
+	chameleon_worker_commit();
+	MyDurableState = state;
+}
+
+/* The worker is streaming: shown in the slot and in t_sources. */
+void
+chameleon_worker_streaming(void)
+{
+	chameleon_slot_set_state(CHAMELEON_SLOT_STREAMING);
+	write_durable_state("streaming", NULL);
+	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
+}
+
+/* The error that is being raised should stop the replica (on_error: stop). */
+void
+chameleon_worker_stop_on_error(void)
+{
+	MyStopOnError = true;
+}
+
+/* Ask the loop to drop the source connection and connect again. */
+void
+chameleon_worker_request_reconnect(void)
+{
+	MyReconnectWanted = true;
+}
+
+/* ---------------------------------------------------------------------
+ * Error context
+ * ---------------------------------------------------------------------
+ */
+
+static void
+apply_error_context(void *arg)
+{
+	ChameleonApplyWhere *where = (ChameleonApplyWhere *) arg;
+
+	if (where->file == NULL)
+		return;
+	if (where->table != NULL)
+		errcontext("pg_chameleon source \"%s\", binlog %s:" UINT64_FORMAT "%s%s, table %s",
+				   MySource ? MySource->name : "?", where->file, where->pos,
+				   where->gtid ? ", GTID " : "", where->gtid ? where->gtid : "",
+				   where->table);
+	else
+		errcontext("pg_chameleon source \"%s\", binlog %s:" UINT64_FORMAT "%s%s",
+				   MySource ? MySource->name : "?", where->file, where->pos,
+				   where->gtid ? ", GTID " : "", where->gtid ? where->gtid : "");
+}
+
+/* ---------------------------------------------------------------------
+ * Boundaries: between source transactions
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Do two configs open the same replication connection? */
+static bool
+same_connection(const ChameleonConfig *a, const ChameleonConfig *b)
+{
+	return same_text(a->host, b->host) && a->port == b->port &&
+		same_text(a->socket, b->socket) && same_text(a->user, b->user) &&
+		same_text(a->passwd, b->passwd) &&
+		a->connect_timeout == b->connect_timeout &&
+		a->read_timeout == b->read_timeout &&
+		same_text(a->charset, b->charset) && same_text(a->ssl_mode, b->ssl_mode) &&
+		same_text(a->ssl_ca, b->ssl_ca) && same_text(a->ssl_cert, b->ssl_cert) &&
+		same_text(a->ssl_key, b->ssl_key) && a->my_server_id == b->my_server_id &&
+		a->heartbeat_period == b->heartbeat_period;
+}
+
+/* Reload the YAML config; connection changes make the loop reconnect. */
+static void
+reload_config(void)
+{
+	MemoryContext old = MemoryContextSwitchTo(MyWorkerContext);
+	ChameleonConfig *volatile cfg = NULL;
+
+	PG_TRY();
+	{
+		cfg = chameleon_config_load(MySource->config_path);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(MyWorkerContext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pg_chameleon: keeping the old configuration of source \"%s\"",
+						MySource->name),
+				 errdetail("Reloading failed: %s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+
+	if (cfg == NULL)
+		return;
+	if (!same_connection(MyConfig, cfg))
+		MyReconnectWanted = true;
+	MyConfig = cfg;
+	ereport(LOG,
+			(errmsg("pg_chameleon: reloaded the configuration of source \"%s\" from \"%s\"",
+					MySource->name, cfg->path)));
+}
+
+/*
+ * At a transaction boundary (no open transaction): honour interrupts,
+ * SIGHUP and committed config changes.  Returns what the loop must do.
+ */
+ChameleonBoundary
+chameleon_worker_boundary(void)
+{
+	bool		reload = false;
+
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+		reload = true;
+	}
+	if (chameleon_slot_take_config_changed())
+	{
+		/* the replicated tables may have changed too: new session */
+		reload = true;
+		MyReconnectWanted = true;
+	}
+	if (reload)
+		reload_config();
+	if (chameleon_slot_stop_requested())
+		return CHAMELEON_BOUNDARY_STOP;
+	if (MyReconnectWanted)
+		return CHAMELEON_BOUNDARY_RECONNECT;
+	return CHAMELEON_BOUNDARY_CONTINUE;
+}
+
+/* Sleep on the latch for up to ms, waking for interrupts and stop. */
+void
+chameleon_worker_nap(long ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* ---------------------------------------------------------------------
+ * Start
+ * ---------------------------------------------------------------------
+ */
+
+static void
+set_apply_session(void)
+{
+	/* no user triggers, no FK checks while replicating; every name quoted */
+	SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+	/* the apply loop decides its own transaction sizes */
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/* Exit quietly, freeing the slot: the replica should not run. */
+static void
+exit_not_wanted(const char *why)
+{
+	ereport(LOG,
+			(errmsg("pg_chameleon apply worker for source %d exits: %s",
+					(int) MySourceId, why)));
+	chameleon_slot_free_on_exit();
+	proc_exit(0);
+}
+
+/*
+ * Read the source row (waiting for a start_replica that is committing), the
+ * applied position and the config; set up the replication origin.
+ */
+static void
+load_source(void)
+{
+	ChameleonSource *src;
+	ChameleonPosition pos;
+	RepOriginId origin;
+	XLogRecPtr	origin_lsn;
+	MemoryContext old;
+
+	chameleon_worker_begin();
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: loading the replica");
+
+	if (!OidIsValid(get_extension_oid("pg_chameleon", true)))
+		exit_not_wanted("extension pg_chameleon is not installed");
+
+	old = MemoryContextSwitchTo(MyWorkerContext);
+	src = chameleon_source_by_id(MySourceId, true);
+	if (src == NULL)
+		exit_not_wanted("the source no longer exists");
+	if (strcmp(src->state, "streaming") != 0 && strcmp(src->state, "reconnecting") != 0)
+		exit_not_wanted(psprintf("the replica is %s", src->state));
+	MySource = src;
+	MyDurableState = src->state;
+
+	memset(&pos, 0, sizeof(pos));
+	if (!chameleon_position_load(MySourceId, &pos))
+	{
+		MyStopOnError = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" has no start position", src->name),
+				 errdetail("sch_chameleon.t_replica_batch has no row for source %d.",
+						   (int) MySourceId),
+				 errhint("Run chameleon.init_replica() again.")));
+	}
+	MyPosition = pos;
+	MyConfig = chameleon_config_load(src->config_path);
+	MemoryContextSwitchTo(old);
+
+	origin = chameleon_origin_ensure(MyDatabaseId, MySourceId);
+	replorigin_session_setup(origin);
+	replorigin_session_origin = origin;
+	origin_lsn = replorigin_session_get_progress(false);
+	if (origin_lsn != InvalidXLogRecPtr &&
+		origin_lsn != chameleon_origin_lsn(pos.file, pos.pos))
+		ereport(LOG,
+				(errmsg("pg_chameleon: replication origin of source \"%s\" differs from t_replica_batch; resuming from t_replica_batch",
+						src->name)));
+
+	chameleon_worker_commit();
+
+	chameleon_slot_report_read(MyPosition.file, MyPosition.pos);
+	chameleon_slot_report_commit(MyPosition.file, MyPosition.pos, MyPosition.gtid,
+								 MyPosition.event_time, 0, 0, false);
+	ereport(LOG,
+			(errmsg("pg_chameleon apply worker for source \"%s\" starting at %s:" UINT64_FORMAT,
+					src->name, MyPosition.file, MyPosition.pos)));
+}
+
+/* ---------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+is_connection_error(const ErrorData *edata)
+{
+	return ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION;
+}
+
+/* Copy the current error and clean up after it: abort, flush. */
+static ErrorData *
+take_error(void)
+{
+	ErrorData  *edata;
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(MyWorkerContext);
+	edata = CopyErrorData();
+	AbortOutOfAnyTransaction();
+	FlushErrorState();
+	chameleon_apply_xact_abort();
+	chameleon_stream_cleanup();
+	MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContextReset(MyBatchContext);
+	RESUME_INTERRUPTS();
+	return edata;
+}
+
+/* The source connection was lost: record it and wait before reconnecting. */
+static void
+handle_connection_error(ErrorData *edata)
+{
+	int			wait_ms = MyReconnectBackoffMs;
+
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("pg_chameleon: lost the connection to the source of \"%s\", reconnecting in %d ms",
+					MySource->name, wait_ms),
+			 errdetail("%s", edata->message)));
+	chameleon_slot_set_state(CHAMELEON_SLOT_RECONNECTING);
+	chameleon_slot_set_error(edata->message);
+	write_durable_state("reconnecting", edata->message);
+
+	MyReconnectBackoffMs = Min(MyReconnectBackoffMs * 2, CHAMELEON_RECONNECT_MAX_MS);
+	chameleon_worker_nap(wait_ms);
+	FreeErrorData(edata);
+}
+
+/*
+ * Any other error: log it, record it in t_sources and the slot, and exit.
+ * The exit callback frees the slot or schedules the restart.
+ */
+static void
+fail_and_exit(void)
+{
+	ErrorData  *edata;
+	bool		final;
+
+	HOLD_INTERRUPTS();
+	EmitErrorReport();
+	edata = take_error();
+
+	final = MyStopOnError || ChameleonShmem->launcher_pid == 0;
+	if (edata->detail)
+		edata->message = psprintf("%s: %s", edata->message, edata->detail);
+	chameleon_slot_set_error(edata->message);
+	if (final)
+		chameleon_slot_free_on_exit();
+	if (MySource != NULL)
+	{
+		PG_TRY();
+		{
+			chameleon_worker_begin();
+			chameleon_apply_write_stop_error();
+			chameleon_source_set_state(MySourceId, final ? "error" : "reconnecting",
+									   edata->message, false);
+			chameleon_worker_commit();
+		}
+		PG_CATCH();
+		{
+			EmitErrorReport();
+			FlushErrorState();
+		}
+		PG_END_TRY();
+	}
+	ereport(LOG,
+			(errmsg("pg_chameleon apply worker for source %d stops after an error%s",
+					(int) MySourceId, final ? "" : "; it will be restarted")));
+	proc_exit(1);
+}
+
+/* ---------------------------------------------------------------------
+ * Main
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Stream until stopped, reconnecting after connection errors.  Returns when
+ * stop_replica asked the worker to stop.
+ */
+static void
+run_replica(void)
+{
+	for (;;)
+	{
+		ChameleonBoundary next;
+
+		next = chameleon_worker_boundary();
+		if (next == CHAMELEON_BOUNDARY_STOP)
+			return;
+		MyReconnectWanted = false;
+
+		PG_TRY();
+		{
+			next = chameleon_stream_session();
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(MyWorkerContext);
+			edata = CopyErrorData();
+			if (!is_connection_error(edata))
+				PG_RE_THROW();
+			FreeErrorData(edata);
+			handle_connection_error(take_error());
+			next = CHAMELEON_BOUNDARY_RECONNECT;
+		}
+		PG_END_TRY();
+
+		if (next == CHAMELEON_BOUNDARY_STOP)
+			return;
+	}
+}
+
+void
+chameleon_apply_main(Datum main_arg)
+{
+	int			index = DatumGetInt32(main_arg);
+	ChameleonWorkerArgs args;
+	ErrorContextCallback errcallback;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	MySourceId = args.source_id;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (!chameleon_slot_attach(index, &args))
+		proc_exit(0);			/* stopped or superseded meanwhile */
+
+	MyWorkerContext = AllocSetContextCreate(TopMemoryContext,
+											"pg_chameleon worker",
+											ALLOCSET_DEFAULT_SIZES);
+	MyBatchContext = AllocSetContextCreate(MyWorkerContext,
+										   "pg_chameleon batch",
+										   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(MyWorkerContext);
+	memset(&MyApplyWhere, 0, sizeof(MyApplyWhere));
+
+	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
+	set_apply_session();
+
+	errcallback.callback = apply_error_context;
+	errcallback.arg = &MyApplyWhere;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	PG_TRY();
+	{
+		load_source();
+		run_replica();
+	}
+	PG_CATCH();
+	{
+		fail_and_exit();
+	}
+	PG_END_TRY();
+
+	/* stop_replica: the last batch is committed; the caller sets "stopped" */
+	chameleon_slot_set_state(CHAMELEON_SLOT_STOPPING);
+	ereport(LOG,
+			(errmsg("pg_chameleon apply worker for source \"%s\" stopped at %s:" UINT64_FORMAT,
+					MySource->name, MyPosition.file, MyPosition.pos)));
+	proc_exit(0);
+}

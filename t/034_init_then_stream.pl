@@ -1,0 +1,94 @@
+# 034_init_then_stream.pl -- the user's path end to end: while a writer keeps
+# changing MySQL, chameleon.init_replica() copies the tables from a
+# consistent snapshot, chameleon.start_replica() streams from the snapshot's
+# binlog position, and once the writer is done every table (one without a
+# primary key included) equals MySQL: the copy and the stream join without a
+# gap or a change applied twice.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+
+use IPC::Run ();
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+use ChameleonMariaDB;
+use ChameleonReplica;
+
+my $pass = 'e2e-pw-' . int(rand(1_000_000_000));
+my $my = ChameleonMariaDB->new(
+	name  => 'source',
+	extra => ['--binlog-row-metadata=FULL']);
+$my->start;
+$my->sql(<<'SQL');
+CREATE DATABASE shop;
+CREATE TABLE shop.customer (id int NOT NULL PRIMARY KEY, name varchar(40) NOT NULL,
+    balance decimal(12,2) NOT NULL DEFAULT 0) ENGINE=InnoDB;
+CREATE TABLE shop.orders (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, customer int NOT NULL,
+    amount decimal(12,2) NOT NULL, placed datetime NOT NULL) ENGINE=InnoDB;
+CREATE TABLE shop.audit (customer int, what varchar(20)) ENGINE=InnoDB;
+INSERT INTO shop.customer SELECT seq, CONCAT('customer ', seq), seq FROM shop.seq_1_to_2000;
+INSERT INTO shop.orders (customer, amount, placed)
+  SELECT seq % 2000 + 1, seq / 10, '2024-01-01 00:00:00' + INTERVAL seq MINUTE FROM shop.seq_1_to_20000;
+INSERT INTO shop.audit SELECT seq % 50, 'seed' FROM shop.seq_1_to_500;
+SQL
+$my->create_user('chameleon', $pass,
+	'SELECT, RELOAD, BINLOG MONITOR, REPLICATION SLAVE, REPLICATION CLIENT ON *.*');
+my $conf = $my->write_config(user => 'chameleon', passwd => $pass, my_database => 'shop');
+my $conf_lit = ChameleonReplica::pg_literal($conf);
+
+# a writer that runs before, during and after the copy
+my $load = '';
+for my $i (1 .. 15000)
+{
+	my $c = $i % 2000 + 1;
+	$load .= "BEGIN;\n" if $i % 2 == 0;
+	$load .= "INSERT INTO shop.orders (customer, amount, placed) VALUES ($c, $i / 100, NOW());\n";
+	$load .= "UPDATE shop.customer SET balance = balance + 1 WHERE id = $c;\n";
+	$load .= "INSERT INTO shop.audit VALUES ($c % 50, 'order');\n";
+	$load .= "DELETE FROM shop.audit WHERE customer = " . ($i % 50) . " LIMIT 1;\n" if $i % 3 == 0;
+	$load .= "DELETE FROM shop.orders WHERE id = " . ($i * 7 % 20000 + 1) . ";\n" if $i % 5 == 0;
+	$load .= "COMMIT;\n" if $i % 2 == 0;
+}
+my $load_file = PostgreSQL::Test::Utils::tempdir() . '/load.sql';
+PostgreSQL::Test::Utils::append_to_file($load_file, $load);
+my $load_log = "$PostgreSQL::Test::Utils::log_path/034_writer.log";
+my $writer = IPC::Run::start(
+	[ 'mariadb', '--no-defaults', '--batch', '--protocol=SOCKET',
+		'--socket=' . $my->socket, '--user=root' ],
+	'<', $load_file, '>', $load_log, '2>&1');
+ok($my->poll_query_until('SELECT COUNT(*) > 20000 FROM shop.orders'), 'the writer is running');
+
+my $node = ChameleonReplica::new_node('pg', conf => "timezone = 'UTC'\n");
+my ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.init_replica($conf_lit)");
+is($ret, 0, 'init_replica under a writer') or diag($err);
+ok($writer->pumpable, 'the writer was still running when the copy ended');
+
+$node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
+ok($node->poll_query_until('postgres', "SELECT state = 'streaming' FROM chameleon.status"),
+	'streaming from the copy snapshot');
+
+$writer->finish;
+is($?, 0, 'the writer ran to the end') or diag(slurp_file($load_log));
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up');
+
+ChameleonReplica::tables_equal($node, $my, 'shop', 'customer', 'id',
+	[ [ 'id', 'id' ], [ 'name', 'name' ], [ 'balance', 'balance' ] ]);
+ChameleonReplica::tables_equal($node, $my, 'shop', 'orders', 'id',
+	[ [ 'id', 'id' ], [ 'customer', 'customer' ], [ 'amount', 'amount' ],
+	  [ "DATE_FORMAT(placed, '%Y-%m-%d %H:%i:%s')", "to_char(placed, 'YYYY-MM-DD HH24:MI:SS')" ] ]);
+ChameleonReplica::tables_equal($node, $my, 'shop', 'audit', 'customer, what',
+	[ [ 'customer', 'customer' ], [ 'what', 'what' ] ],
+	'audit (no primary key) equals MySQL');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM chameleon.errors'), '0', 'no rejected rows');
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM chameleon.tables WHERE state = 'streaming' AND applied_rows > 0"),
+	'3', 'every table streamed changes on top of its copy');
+
+$node->stop;
+$my->stop;
+done_testing();
