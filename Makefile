@@ -8,7 +8,7 @@ EXTENSION = pg_chameleon
 DATA = sql/pg_chameleon--1.0.sql
 
 # pg_regress inputs (sql/<name>.sql, expected/<name>.out); the install script above is not one.
-REGRESS = install config typemap worker
+REGRESS = install config typemap ddl worker
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 
@@ -47,3 +47,33 @@ regress_configs:
 	chmod 000 $(REGRESS_CONFIGS)/unreadable.yaml
 
 .PHONY: regress_configs
+
+# ---------- DDL translator fuzzing (libFuzzer; needs clang and its fuzzer runtime) ----------
+# make fuzz-ddl FUZZ_SECONDS=60: build tmp_fuzz/fuzz_ddl (the DDL tokenizer, parser and
+# translator with fuzz/pg_stub.c in place of the server, under ASan and UBSan), seed it
+# with every MySQL statement of sql/ddl.sql and run it for FUZZ_SECONDS; a crash fails
+# the target and leaves the input in tmp_fuzz/crash-*.  Leak detection is off: the code
+# allocates with palloc and the stub frees each input's memory (LSan would only test the
+# stub, and it needs ptrace, which containers often forbid).
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_DIR = tmp_fuzz
+FUZZ_SRCS = $(sort $(wildcard src/ddl_*.c)) src/typemap.c fuzz/pg_stub.c fuzz/fuzz_ddl.c
+FUZZ_PGLIBS = $(firstword $(wildcard $(pkglibdir)/libpgcommon.a $(libdir)/libpgcommon.a)) \
+	$(firstword $(wildcard $(pkglibdir)/libpgport.a $(libdir)/libpgport.a))
+EXTRA_CLEAN += $(FUZZ_DIR)
+
+$(FUZZ_DIR)/fuzz_ddl: $(FUZZ_SRCS) $(wildcard src/ddl*.h) src/typemap.h
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Wno-ignored-attributes -Isrc -I$(includedir_server) -o $@ $(FUZZ_SRCS) $(FUZZ_PGLIBS)
+
+fuzz-ddl: $(FUZZ_DIR)/fuzz_ddl
+	rm -rf $(FUZZ_DIR)/seeds $(FUZZ_DIR)/corpus
+	mkdir -p $(FUZZ_DIR)/seeds $(FUZZ_DIR)/corpus
+	perl fuzz/seeds.pl sql/ddl.sql $(FUZZ_DIR)/seeds
+	$(FUZZ_DIR)/fuzz_ddl -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+		-max_len=4096 -dict=fuzz/ddl.dict -artifact_prefix=$(FUZZ_DIR)/ \
+		-print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+
+.PHONY: fuzz-ddl

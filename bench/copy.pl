@@ -86,7 +86,7 @@ for my $run (1 .. $runs)
 		my $url_my = sprintf('mysql://bench:%s@127.0.0.1:%d/sbtest', $pass, $my->port);
 		my $url_pg = sprintf('postgresql://%s@unix:%s:%d/pgl',
 			scalar getpwuid($<), $node->host, $node->port);
-		system("pgloader --quiet '$url_my' '$url_pg' > $ENV{TESTDIR}/pgloader.log 2>&1") == 0
+		system("pgloader --quiet --with 'prefetch rows = 10000' '$url_my' '$url_pg' > $ENV{TESTDIR}/pgloader.log 2>&1") == 0
 		  or die "pgloader failed, see $ENV{TESTDIR}/pgloader.log\n";
 	});
 	push @cham, $total / $tc; push @copy, $total / $tp; push @pgl, $total / $tl;

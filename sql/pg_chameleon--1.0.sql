@@ -197,8 +197,7 @@ REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.copy_progress_rows() FROM PUBLIC;
 REVOKE ALL ON chameleon.copy_progress FROM PUBLIC;
 
--- ==================== binlog look-through (binlog section) ====================
-
+-- ==================== binlog look-through (binlog section) =============
 -- Events of a local binlog file (server file access: superuser / pg_read_server_files).
 CREATE FUNCTION chameleon.binlog_file_events(path text, max_events int DEFAULT 1000)
 RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
@@ -248,6 +247,33 @@ COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int) IS
 
 REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int) FROM PUBLIC;
+
+-- DDL translation: the PostgreSQL statements for MySQL DDL (one or more
+-- statements separated by ';').  default_schema is the default database of
+-- the MySQL statement (for unqualified table names); MySQL database x is the
+-- PostgreSQL schema x.  Statements in the same call see the tables created
+-- and changed by the earlier ones.  A NULL sql gives no rows.
+CREATE FUNCTION chameleon.translate_ddl(sql text, default_schema text DEFAULT NULL)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'chameleon_translate_ddl'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION chameleon.translate_ddl(text, text) IS
+    'PostgreSQL statements that pg_chameleon runs for a MySQL/MariaDB DDL statement';
+
+-- The same, one row per MySQL statement: its kind (create, alter, drop, rename,
+-- truncate, create_index, drop_index, skipped), the MySQL text, the translation,
+-- the tables changed ({"old": [db, table], "new": [db, table], "columns": the
+-- MySQL column order after the statement, null if not known}), foreign keys
+-- added or dropped (recorded, not created) and notes (what was ignored or changed).
+CREATE FUNCTION chameleon.translate_ddl_details(sql text, default_schema text DEFAULT NULL)
+RETURNS TABLE (stmt int, kind text, source text, translation text[], tables jsonb,
+               foreign_keys jsonb, notes text[])
+AS 'MODULE_PATHNAME', 'chameleon_translate_ddl_details'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION chameleon.translate_ddl_details(text, text) IS
+    'pg_chameleon translation of MySQL/MariaDB DDL, statement by statement, with tables, foreign keys and notes';
 
 -- ---------------------------------------------------------------------------
 -- Replica lifecycle and monitoring (worker.c, slots.c, launcher.c)

@@ -9,31 +9,31 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "utils/acl.h"
 #include "commands/dbcommands.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/timestamp.h"
-#include "utils/tuplestore.h"
-#include "catalog/pg_authid.h"
-#include "utils/acl.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-#include "mb/pg_wchar.h"
+#include "utils/tuplestore.h"
 
+#include "binlog.h"
+#include "binlog_stream.h"
 #include "config.h"
 #include "copy.h"
+#include "ddl.h"
+#include "decode.h"
+#include "mysql_client.h"
 #include "preflight.h"
 #include "progress.h"
 #include "typemap.h"
 #include "position.h"
 #include "worker.h"
-#include "binlog.h"
-#include "decode.h"
-#include "binlog_stream.h"
-#include "mysql_client.h"
 
 PG_FUNCTION_INFO_V1(chameleon_check_config);
 PG_FUNCTION_INFO_V1(chameleon_check_source);
@@ -307,8 +307,236 @@ chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/* ==================== binlog look-through (binlog section) ====================
- *
+/* ---------- DDL translation (ddl.c) ---------- */
+
+PG_FUNCTION_INFO_V1(chameleon_translate_ddl);
+PG_FUNCTION_INFO_V1(chameleon_translate_ddl_details);
+
+/* Translate argument 0 with default database argument 1; NIL for a NULL statement. */
+static List *
+translate_ddl_args(FunctionCallInfo fcinfo)
+{
+	ChameleonDdlContext ctx = {0};
+
+	if (PG_ARGISNULL(0))
+		return NIL;
+	if (!PG_ARGISNULL(1))
+		ctx.default_db = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	return chameleon_ddl_translate(&ctx, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+}
+
+/* A materialized SRF result of one text column (the function returns SETOF text). */
+static Tuplestorestate *
+begin_text_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	TupleDesc	desc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	desc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(desc, (AttrNumber) 1, "translate_ddl", TEXTOID, -1, 0);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = BlessTupleDesc(desc);
+	MemoryContextSwitchTo(oldcxt);
+	*tupdesc = rsinfo->setDesc;
+	return rsinfo->setResult;
+}
+
+/* chameleon.translate_ddl(sql text, default_schema text DEFAULT NULL) RETURNS SETOF text */
+Datum
+chameleon_translate_ddl(PG_FUNCTION_ARGS)
+{
+	List	   *results = translate_ddl_args(fcinfo);
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = begin_text_srf(fcinfo, &tupdesc);
+	ListCell   *lc;
+
+	foreach(lc, results)
+	{
+		ChameleonDdlResult *res = lfirst(lc);
+		ListCell   *sc;
+
+		foreach(sc, res->statements)
+		{
+			Datum		value = CStringGetTextDatum(lfirst(sc));
+			bool		isnull = false;
+
+			tuplestore_putvalues(store, tupdesc, &value, &isnull);
+		}
+	}
+	PG_RETURN_NULL();
+}
+
+/* A text[] of the C strings of list (an empty array for an empty list). */
+static Datum
+text_array_datum(List *list, bool *isnull)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(list), 1));
+	ListCell   *lc;
+
+	foreach(lc, list)
+		elems[foreach_current_index(lc)] = CStringGetTextDatum(lfirst(lc));
+	*isnull = false;
+	return PointerGetDatum(construct_array(elems, list_length(list), TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+static void
+json_string_or_null(StringInfo buf, const char *s)
+{
+	if (s == NULL)
+		appendStringInfoString(buf, "null");
+	else
+		escape_json(buf, s);
+}
+
+static void
+json_string_array(StringInfo buf, List *list)
+{
+	ListCell   *lc;
+
+	appendStringInfoChar(buf, '[');
+	foreach(lc, list)
+	{
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(buf, ", ");
+		escape_json(buf, lfirst(lc));
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+/* ["db", "table"] or null */
+static void
+json_table_name(StringInfo buf, const char *db, const char *table)
+{
+	if (table == NULL)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	json_string_array(buf, list_make2((char *) db, (char *) table));
+}
+
+/* [{"old": [db, t], "new": [db, t], "columns": [...] | null}, ...] */
+static Datum
+tables_jsonb(List *tables)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, tables)
+	{
+		ChameleonDdlTableChange *ch = lfirst(lc);
+
+		appendStringInfoString(&buf, foreach_current_index(lc) ? ", {\"old\": " : "{\"old\": ");
+		json_table_name(&buf, ch->old_db, ch->old_name);
+		appendStringInfoString(&buf, ", \"new\": ");
+		json_table_name(&buf, ch->new_db, ch->new_name);
+		appendStringInfoString(&buf, ", \"columns\": ");
+		if (ch->columns_known)
+			json_string_array(&buf, ch->columns);
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
+static void
+json_foreign_key(StringInfo buf, const ChameleonDdlForeignKey *fk, bool added)
+{
+	appendStringInfo(buf, "{\"action\": \"%s\", \"name\": ", added ? "add" : "drop");
+	json_string_or_null(buf, fk->name);
+	appendStringInfoString(buf, ", \"table\": ");
+	json_table_name(buf, fk->db, fk->table);
+	if (added)
+	{
+		appendStringInfoString(buf, ", \"columns\": ");
+		json_string_array(buf, fk->columns);
+		appendStringInfoString(buf, ", \"references\": ");
+		json_table_name(buf, fk->ref_db, fk->ref_table);
+		appendStringInfoString(buf, ", \"ref_columns\": ");
+		json_string_array(buf, fk->ref_columns);
+		appendStringInfoString(buf, ", \"on_delete\": ");
+		json_string_or_null(buf, fk->on_delete);
+		appendStringInfoString(buf, ", \"on_update\": ");
+		json_string_or_null(buf, fk->on_update);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/* Added and dropped foreign keys as a jsonb array; SQL NULL if none. */
+static Datum
+foreign_keys_jsonb(const ChameleonDdlResult *res, bool *isnull)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	*isnull = (res->foreign_keys == NIL && res->dropped_foreign_keys == NIL);
+	if (*isnull)
+		return (Datum) 0;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, res->foreign_keys)
+	{
+		appendStringInfoString(&buf, n++ ? ", " : "");
+		json_foreign_key(&buf, lfirst(lc), true);
+	}
+	foreach(lc, res->dropped_foreign_keys)
+	{
+		appendStringInfoString(&buf, n++ ? ", " : "");
+		json_foreign_key(&buf, lfirst(lc), false);
+	}
+	appendStringInfoChar(&buf, ']');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
+/*
+ * chameleon.translate_ddl_details(sql text, default_schema text DEFAULT NULL)
+ *   RETURNS TABLE (stmt int, kind text, source text, translation text[],
+ *                  tables jsonb, foreign_keys jsonb, notes text[])
+ */
+Datum
+chameleon_translate_ddl_details(PG_FUNCTION_ARGS)
+{
+	List	   *results = translate_ddl_args(fcinfo);
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+	ListCell   *lc;
+
+	foreach(lc, results)
+	{
+		ChameleonDdlResult *res = lfirst(lc);
+		Datum		values[7];
+		bool		nulls[7] = {0};
+		List	   *notes = res->notes;
+
+		if (res->skip_reason != NULL)
+			notes = lcons(psprintf("skipped: %s", res->skip_reason), list_copy(notes));
+		values[0] = Int32GetDatum(foreach_current_index(lc) + 1);
+		values[1] = CStringGetTextDatum(chameleon_ddl_kind_name(res->kind));
+		values[2] = CStringGetTextDatum(res->source);
+		values[3] = text_array_datum(res->statements, &nulls[3]);
+		values[4] = tables_jsonb(res->tables);
+		values[5] = foreign_keys_jsonb(res, &nulls[5]);
+		values[6] = text_array_datum(notes, &nulls[6]);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}
+
+/* ==================== binlog look-through (binlog section) ============= *
  * chameleon.binlog_file_events / binlog_file_rows read a local binlog file;
  * chameleon.binlog_events / binlog_rows read the configured source through
  * the replication protocol and stop at the binlog end seen when they start.

@@ -28,6 +28,7 @@
 #include "utils/resowner.h"
 
 #include "copy_values.h"
+#include "ddl.h"
 #include "schema.h"
 
 /* ---------------------------------------------------------------------
@@ -135,19 +136,11 @@ check_name_length(const char *table, const char *column)
 			 errhint("Rename the column in MySQL or leave the table out with tables_limit.")));
 }
 
-/* "<a>_<b>", shortened to an identifier with a hash of the whole name. */
-static char *
-make_pg_name(const char *a, const char *b)
-{
-	char	   *full = psprintf("%s_%s", a, b);
-	int			keep;
-
-	if (strlen(full) < NAMEDATALEN)
-		return full;
-	keep = pg_mbcliplen(full, strlen(full), NAMEDATALEN - 1 - 9);
-	return psprintf("%.*s_%08x", keep, full,
-					hash_bytes((const unsigned char *) full, strlen(full)));
-}
+/*
+ * "<a>_<b>", shortened to an identifier with a hash of the whole name: the
+ * one naming rule, shared with DDL translation so later DDL finds the objects.
+ */
+#define make_pg_name(a, b) chameleon_ddl_object_name((a), (b))
 
 char *
 chameleon_pg_index_name(const char *table, const char *index)
