@@ -84,12 +84,17 @@ static const ChameleonBinlogSourceOps stream_ops = {
 	.close = stream_close,
 };
 
-/* Send one replication command; ERROR with the server's message on failure. */
+/*
+ * Send one replication command; ERROR with the server's message on failure.
+ * read_reply: the command answers with one OK/ERR packet, read it here (a
+ * dump command answers with the event stream instead).
+ */
 static void
 send_command(MYSQL *conn, enum enum_server_command command, const uint8 *data,
-			 size_t len, const char *what)
+			 size_t len, bool read_reply, const char *what)
 {
-	if (conn->methods->db_command(conn, command, (const char *) data, len, 1, NULL) != 0)
+	if (conn->methods->db_command(conn, command, (const char *) data, len,
+								  read_reply ? 0 : 1, NULL) != 0)
 		chameleon_mysql_report(conn, ERROR, what);
 }
 
@@ -129,7 +134,7 @@ register_replica(MYSQL *conn, uint32 server_id)
 	p += 4;
 	put_u32(p, 0);				/* source id */
 	p += 4;
-	send_command(conn, COM_REGISTER_SLAVE, buf, p - buf, "registering as a replica");
+	send_command(conn, COM_REGISTER_SLAVE, buf, p - buf, true, "registering as a replica");
 }
 
 /* The current end of the binlog: (file, position) of SHOW MASTER STATUS. */
@@ -231,6 +236,6 @@ chameleon_binlog_open_stream(MYSQL *conn, const ChameleonStreamOptions *opts)
 	put_u16(buf + 4, flags);
 	put_u32(buf + 6, opts->server_id);
 	memcpy(buf + 10, opts->file, namelen);
-	send_command(conn, COM_BINLOG_DUMP, buf, 10 + namelen, "requesting the binlog stream");
+	send_command(conn, COM_BINLOG_DUMP, buf, 10 + namelen, false, "requesting the binlog stream");
 	return reader;
 }

@@ -221,8 +221,7 @@ session_open(void)
 	opts.file = MyPosition.file;
 	opts.position = MyPosition.pos;
 	opts.server_id = MyConfig->my_server_id;
-	/* COM_REGISTER_SLAVE leaves its OK packet unread in binlog_stream.c */
-	opts.register_replica = false;
+	opts.register_replica = true;	/* shows in the source's SHOW SLAVE HOSTS */
 	opts.non_blocking = false;
 	opts.heartbeat_ms = MyConfig->heartbeat_period * 1000;
 	Reader = chameleon_binlog_open_stream(Conn, &opts);

@@ -112,6 +112,14 @@ ok($node->poll_query_until('postgres',
 my $pid = worker_pid();
 like($pid, qr/^\d+$/, 'the worker is in pg_stat_activity as pg_chameleon apply');
 is(status('pid'), $pid, 'status shows the worker pid');
+# The worker registers with my_server_id (COM_REGISTER_SLAVE, whose OK reply
+# must be read before the dump starts): the source lists it as a replica.
+my $replica_id = $my->server_id + 1000;
+ok($my->poll_query_until(
+		"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'", '1'),
+	'the source shows one binlog dump thread');
+like($my->sql('SHOW SLAVE HOSTS'), qr/^$replica_id\t/m,
+	'the source lists the worker under my_server_id in SHOW SLAVE HOSTS');
 is(status('applied_file || \':\' || applied_position'), "$file:$pos",
 	'status: applied position is the init position');
 is($node->safe_psql('postgres', "SELECT state FROM sch_chameleon.t_sources"),
