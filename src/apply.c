@@ -549,41 +549,6 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 			t->is_key[i] = (t->colname[i] != NULL);
 }
 
-/*
- * A table version keeps its own copy of the table map: the binlog reader's
- * maps last only as long as a statement or a file.
- */
-static ChameleonTableMap *
-copy_map(const ChameleonTableMap *map)
-{
-	ChameleonTableMap *copy = palloc(sizeof(ChameleonTableMap));
-
-	*copy = *map;
-	copy->schema = pstrdup(map->schema);
-	copy->table = pstrdup(map->table);
-	copy->cols = palloc(sizeof(ChameleonMapColumn) * Max(map->ncols, 1));
-	for (int i = 0; i < map->ncols; i++)
-	{
-		ChameleonMapColumn *c = &copy->cols[i];
-
-		*c = map->cols[i];
-		if (c->name)
-			c->name = pstrdup(c->name);
-		if (c->nlabels > 0)
-		{
-			c->labels = palloc(sizeof(char *) * c->nlabels);
-			for (int j = 0; j < c->nlabels; j++)
-				c->labels[j] = pstrdup(map->cols[i].labels[j]);
-		}
-	}
-	if (map->npk > 0)
-	{
-		copy->pk = palloc(sizeof(int) * map->npk);
-		memcpy(copy->pk, map->pk, sizeof(int) * map->npk);
-	}
-	return copy;
-}
-
 /* Does a table map describe the same columns as the version's copy? */
 static bool
 same_map(const ChameleonTableMap *a, const ChameleonTableMap *b)
@@ -619,7 +584,8 @@ resolve_table(ChameleonApplyTable *t, const ChameleonTableMap *map)
 				 errmsg("replicated table %s does not exist", t->qualified),
 				 errhint("Copy the table again with chameleon.sync_tables().")));
 	rel = table_open(relid, NoLock);
-	resolve_columns(t, copy_map(map), rel);
+	/* a table version keeps its own copy: the reader's maps are short-lived */
+	resolve_columns(t, chameleon_table_map_copy(map), rel);
 	table_close(rel, NoLock);
 	MemoryContextSwitchTo(old);
 	CurrentTarget = NULL;

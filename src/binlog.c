@@ -150,33 +150,10 @@ static void
 remember_map(ChameleonBinlogState *st, ChameleonTableMap *map)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->map_cxt);
-	ChameleonTableMap *copy = palloc(sizeof(ChameleonTableMap));
+	ChameleonTableMap *copy = chameleon_table_map_copy(map);
 	MapEntry   *entry;
 	bool		found;
 
-	*copy = *map;
-	copy->schema = pstrdup(map->schema);
-	copy->table = pstrdup(map->table);
-	copy->cols = palloc(sizeof(ChameleonMapColumn) * Max(map->ncols, 1));
-	for (int i = 0; i < map->ncols; i++)
-	{
-		ChameleonMapColumn *c = &copy->cols[i];
-
-		*c = map->cols[i];
-		if (c->name)
-			c->name = pstrdup(c->name);
-		if (c->nlabels > 0)
-		{
-			c->labels = palloc(sizeof(char *) * c->nlabels);
-			for (int j = 0; j < c->nlabels; j++)
-				c->labels[j] = pstrdup(map->cols[i].labels[j]);
-		}
-	}
-	if (map->npk > 0)
-	{
-		copy->pk = palloc(sizeof(int) * map->npk);
-		memcpy(copy->pk, map->pk, sizeof(int) * map->npk);
-	}
 	MemoryContextSwitchTo(old);
 
 	entry = hash_search(st->maps, &map->table_id, HASH_ENTER, &found);

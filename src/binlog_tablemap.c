@@ -478,3 +478,38 @@ chameleon_parse_table_map(const ChameleonBinlogFormat *fmt, const uint8 *body,
 	parse_optional_metadata(map, &r);
 	return map;
 }
+
+/*
+ * A deep copy of a table map in CurrentMemoryContext (names, labels and key
+ * columns included), for holders that outlive the reader's map cache.
+ */
+ChameleonTableMap *
+chameleon_table_map_copy(const ChameleonTableMap *map)
+{
+	ChameleonTableMap *copy = palloc(sizeof(ChameleonTableMap));
+
+	*copy = *map;
+	copy->schema = pstrdup(map->schema);
+	copy->table = pstrdup(map->table);
+	copy->cols = palloc(sizeof(ChameleonMapColumn) * Max(map->ncols, 1));
+	for (int i = 0; i < map->ncols; i++)
+	{
+		ChameleonMapColumn *c = &copy->cols[i];
+
+		*c = map->cols[i];
+		if (c->name)
+			c->name = pstrdup(c->name);
+		if (c->nlabels > 0)
+		{
+			c->labels = palloc(sizeof(char *) * c->nlabels);
+			for (int j = 0; j < c->nlabels; j++)
+				c->labels[j] = pstrdup(map->cols[i].labels[j]);
+		}
+	}
+	if (map->npk > 0)
+	{
+		copy->pk = palloc(sizeof(int) * map->npk);
+		memcpy(copy->pk, map->pk, sizeof(int) * map->npk);
+	}
+	return copy;
+}
