@@ -222,31 +222,37 @@ REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
 
 -- Events of the configured source's binlog, read through the replication protocol;
--- stops at max_events or at the end of the binlog when the call began.
-CREATE FUNCTION chameleon.binlog_events(start_file text, start_pos bigint,
-                                          max_events int DEFAULT 1000)
+-- stops at max_events or at the end of the binlog when the call began.  Starts at
+-- start_file/start_pos (NULL: the oldest binlog, position 4), or after the MariaDB
+-- GTID position start_gtid (e.g. '0-1-39', as @@gtid_binlog_pos prints it).
+CREATE FUNCTION chameleon.binlog_events(start_file text DEFAULT NULL,
+                                          start_pos bigint DEFAULT NULL,
+                                          max_events int DEFAULT 1000,
+                                          start_gtid text DEFAULT NULL)
 RETURNS TABLE (file text, "position" bigint, end_position bigint, event_time timestamptz,
                event_type text, gtid text, table_name text, summary text)
 AS 'MODULE_PATHNAME', 'chameleon_binlog_events'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION chameleon.binlog_events(text, bigint, int) IS
+COMMENT ON FUNCTION chameleon.binlog_events(text, bigint, int, text) IS
     'list binlog events of the configured MySQL/MariaDB source (non-blocking)';
 
 -- Row changes of the configured source's binlog (without binlog_row_metadata=FULL the
 -- table definitions come from the source's information_schema as it is now).
-CREATE FUNCTION chameleon.binlog_rows(start_file text, start_pos bigint,
-                                        max_events int DEFAULT 1000)
+CREATE FUNCTION chameleon.binlog_rows(start_file text DEFAULT NULL,
+                                        start_pos bigint DEFAULT NULL,
+                                        max_events int DEFAULT 1000,
+                                        start_gtid text DEFAULT NULL)
 RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
                before jsonb, after jsonb)
 AS 'MODULE_PATHNAME', 'chameleon_binlog_rows'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int) IS
+COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int, text) IS
     'decode row changes of the configured MySQL/MariaDB source (non-blocking)';
 
-REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int) FROM PUBLIC;
-REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int, text) FROM PUBLIC;
 
 -- DDL translation: the PostgreSQL statements for MySQL DDL (one or more
 -- statements separated by ';').  default_schema is the default database of

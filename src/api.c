@@ -794,9 +794,20 @@ open_source_stream(FunctionCallInfo fcinfo, ChameleonConfig **cfg_out)
 	uint64		end_pos;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.file = PG_ARGISNULL(0) ? chameleon_binlog_first_file(conn) :
-		text_to_cstring(PG_GETARG_TEXT_PP(0));
-	opts.position = PG_ARGISNULL(1) ? 4 : (uint64) Max(PG_GETARG_INT64(1), 0);
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	{
+		if (!PG_ARGISNULL(0) || !PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("give either start_file and start_pos or start_gtid, not both")));
+		opts.gtid = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	}
+	else
+	{
+		opts.file = PG_ARGISNULL(0) ? chameleon_binlog_first_file(conn) :
+			text_to_cstring(PG_GETARG_TEXT_PP(0));
+		opts.position = PG_ARGISNULL(1) ? 4 : (uint64) Max(PG_GETARG_INT64(1), 0);
+	}
 	opts.server_id = 0;			/* a one-off reader: no replica id taken */
 	opts.non_blocking = true;
 	if (!chameleon_binlog_current_end(conn, &end_file, &end_pos))

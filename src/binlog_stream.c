@@ -198,44 +198,91 @@ prepare_session(MYSQL *conn, ChameleonBinlogReader *reader, int heartbeat_ms)
 									  (int64) heartbeat_ms * 1000000));
 }
 
+/*
+ * A MariaDB GTID position: domain-server-sequence triples of decimal digits,
+ * separated by commas (what @@gtid_binlog_pos prints).  MySQL GTID sets
+ * (uuid:interval) need COM_BINLOG_DUMP_GTID, which is not built.
+ */
+static void
+check_gtid_position(const char *gtid)
+{
+	const char *p = gtid;
+
+	while (*p)
+	{
+		for (int part = 0; part < 3; part++)
+		{
+			if (!isdigit((unsigned char) *p))
+				goto bad;
+			while (isdigit((unsigned char) *p))
+				p++;
+			if (part < 2 && *p++ != '-')
+				goto bad;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	if (p != gtid)
+		return;
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid MariaDB GTID position \"%s\"", gtid),
+			 errhint("Give domain-server-sequence triples separated by commas, as @@gtid_binlog_pos prints them, e.g. '0-1-39'.")));
+}
+
 ChameleonBinlogReader *
 chameleon_binlog_open_stream(MYSQL *conn, const ChameleonStreamOptions *opts)
 {
 	ChameleonBinlogReader *reader = palloc0(sizeof(ChameleonBinlogReader));
 	BinlogStreamSource *src = palloc0(sizeof(BinlogStreamSource));
-	size_t		namelen = strlen(opts->file);
+	const char *file = opts->gtid ? "" : opts->file;
+	uint64		position = opts->gtid ? 4 : opts->position;
+	size_t		namelen = strlen(file);
 	uint8	   *buf;
 	uint16		flags = opts->non_blocking ? BINLOG_DUMP_NON_BLOCK : 0;
 
-	if (namelen == 0 || namelen > 511)
+	if (opts->gtid)
+		check_gtid_position(opts->gtid);
+	else if (namelen == 0 || namelen > 511)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid binlog file name \"%s\"", opts->file)));
-	if (opts->position < 4 || opts->position > PG_UINT32_MAX)
+	if (position < 4 || position > PG_UINT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("binlog position " UINT64_FORMAT " is out of range", opts->position),
+				 errmsg("binlog position " UINT64_FORMAT " is out of range", position),
 				 errhint("Binlog positions start at 4 and fit in 32 bits.")));
 
 	reader->cxt = CurrentMemoryContext;
 	chameleon_binlog_state_init(&reader->state);
 	reader->ops = &stream_ops;
 	reader->source = src;
-	reader->file = pstrdup(opts->file);
-	reader->position = opts->position;
+	reader->file = pstrdup(file);	/* "" until the stream's first ROTATE names it */
+	reader->position = position;
 	reader->is_file = false;
 	src->conn = conn;
 
 	prepare_session(conn, reader, opts->heartbeat_ms);
+	if (opts->gtid)
+	{
+		/* MariaDB: the dump starts after these GTIDs when the file name is empty */
+		chameleon_mysql_exec(conn, psprintf("SET @slave_connect_state = %s",
+											chameleon_mysql_quote_literal(conn, opts->gtid)));
+		chameleon_mysql_exec(conn, "SET @slave_gtid_strict_mode = 0");
+		chameleon_mysql_exec(conn, "SET @slave_gtid_ignore_duplicates = 0");
+	}
 	if (opts->register_replica)
 		register_replica(conn, opts->server_id);
 
 	/* COM_BINLOG_DUMP: position(4) flags(2) server_id(4) file name */
 	buf = palloc(10 + namelen);
-	put_u32(buf, (uint32) opts->position);
+	put_u32(buf, (uint32) position);
 	put_u16(buf + 4, flags);
 	put_u32(buf + 6, opts->server_id);
-	memcpy(buf + 10, opts->file, namelen);
+	memcpy(buf + 10, file, namelen);
 	send_command(conn, COM_BINLOG_DUMP, buf, 10 + namelen, false, "requesting the binlog stream");
 	return reader;
 }

@@ -529,6 +529,27 @@ my ($r, $o, $e) = $node->psql('postgres',
 like($e, qr/1236|binary log/i, 'an unknown binlog file is the server\'s error');
 unlike($e, qr/\Q$pass\E/, 'the error does not show the password');
 
+# MariaDB GTID start: the dump begins after the given GTID position, so only
+# the transaction written after it comes back.
+{
+	my $gtid = $my->sql('SELECT @@gtid_binlog_pos');
+	$my->sql("INSERT INTO small VALUES (4242, 'after gtid $gtid', NULL)", database => 't1');
+	is($node->safe_psql('postgres',
+		"SELECT string_agg(operation || ':' || (after->>'a'), ',')
+		   FROM chameleon.binlog_rows(start_gtid => '$gtid')"),
+		'insert:4242', "binlog_rows(start_gtid => '$gtid') returns only the later row");
+	like($node->safe_psql('postgres',
+		"SELECT string_agg(DISTINCT event_type, ',' ORDER BY event_type)
+		   FROM chameleon.binlog_events(start_gtid => '$gtid')"),
+		qr/Gtid.*Write_rows/, 'binlog_events from a GTID shows that transaction');
+	my ($r2, $o2, $e2) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_events(start_gtid => 'not-a-gtid')");
+	like($e2, qr/invalid MariaDB GTID position/, 'a malformed GTID position is a clear error');
+	($r2, $o2, $e2) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_events('x.000001', 4, start_gtid => '$gtid')");
+	like($e2, qr/either start_file and start_pos or start_gtid/, 'file and GTID together are refused');
+}
+
 # Character sets: every column's text must equal CONVERT(col USING utf8mb4).
 {
 	my %cs = (
