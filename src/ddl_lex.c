@@ -433,36 +433,14 @@ chameleon_ddl_string_value(const DdlLexer *lx, const DdlToken *t)
 		else if (c == '\\' && !lx->no_backslash_escapes)
 		{
 			char		e = s[++i];
+			int			u = chameleon_mysql_unescape(e);
 
-			switch (e)
+			if (u == -1)
 			{
-				case '0':
-					c = '\0';
-					break;
-				case 'b':
-					c = '\b';
-					break;
-				case 'n':
-					c = '\n';
-					break;
-				case 'r':
-					c = '\r';
-					break;
-				case 't':
-					c = '\t';
-					break;
-				case 'Z':
-					c = '\032';
-					break;
-				case '%':
-				case '_':
-					out[n++] = '\\';	/* MySQL keeps these for LIKE */
-					c = e;
-					break;
-				default:
-					c = e;
-					break;
+				out[n++] = '\\';	/* MySQL keeps these for LIKE */
+				u = (unsigned char) e;
 			}
+			c = (char) u;
 		}
 		out[n++] = c;
 	}

@@ -320,34 +320,14 @@ unquote_mariadb_literal(const char *s, StringInfo out)
 			i++;
 		else if (c == '\\' && i + 1 < len - 1)
 		{
-			c = s[++i];
-			switch (c)
+			int			u = chameleon_mysql_unescape(s[++i]);
+
+			if (u == -1)
 			{
-				case '0':
-					c = '\0';
-					break;
-				case 'n':
-					c = '\n';
-					break;
-				case 'r':
-					c = '\r';
-					break;
-				case 't':
-					c = '\t';
-					break;
-				case 'b':
-					c = '\b';
-					break;
-				case 'Z':
-					c = '\032';
-					break;
-				case '%':
-				case '_':
-					appendStringInfoChar(out, '\\');
-					break;
-				default:
-					break;
+				appendStringInfoChar(out, '\\');
+				u = (unsigned char) s[i];
 			}
+			c = (char) u;
 		}
 		appendStringInfoChar(out, c);
 	}

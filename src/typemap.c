@@ -375,45 +375,56 @@ read_quoted(TypeLexer *lx)
 		else if (c == '\\')
 		{
 			char		e = *lx->p;
+			int			u;
 
 			if (e == '\0')
 				syntax_error(lx, psprintf("the closing %c of the label", quote));
 			lx->p++;
-			switch (e)
+			u = chameleon_mysql_unescape(e);
+			if (u == '\0')
+				type_error(lx, ERRCODE_INVALID_PARAMETER_VALUE,
+						   "A label contains a NUL character (\\0), which PostgreSQL text cannot hold.",
+						   NULL);
+			if (u == -1)
 			{
-				case '0':
-					type_error(lx, ERRCODE_INVALID_PARAMETER_VALUE,
-							   "A label contains a NUL character (\\0), which PostgreSQL text cannot hold.",
-							   NULL);
-					break;
-				case 'b':
-					c = '\b';
-					break;
-				case 'n':
-					c = '\n';
-					break;
-				case 'r':
-					c = '\r';
-					break;
-				case 't':
-					c = '\t';
-					break;
-				case 'Z':
-					c = '\032';
-					break;
-				case '%':
-				case '_':
-					appendStringInfoChar(&buf, '\\');
-					c = e;
-					break;
-				default:
-					c = e;
-					break;
+				appendStringInfoChar(&buf, '\\');
+				u = (unsigned char) e;
 			}
+			c = (char) u;
 		}
 		appendStringInfoChar(&buf, c);
 	}
 	return buf.data;
+}
+
+/*
+ * What the MySQL string escape \e stands for (\0 \b \n \r \t \Z; any other
+ * character stands for itself), or -1 for \% and \_, which MySQL keeps with
+ * their backslash (they matter to LIKE).  The one escape table of the project.
+ */
+int
+chameleon_mysql_unescape(char e)
+{
+	switch (e)
+	{
+		case '0':
+			return '\0';
+		case 'b':
+			return '\b';
+		case 'n':
+			return '\n';
+		case 'r':
+			return '\r';
+		case 't':
+			return '\t';
+		case 'Z':
+			return '\032';
+		case '%':
+		case '_':
+			return -1;
+		default:
+			return (unsigned char) e;
+	}
 }
 
 /* ---------- the type name ---------- */

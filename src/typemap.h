@@ -130,4 +130,7 @@ extern char *chameleon_format_mysql_type(const ChameleonMySQLType *mt);
  */
 extern const char *chameleon_mysql_base_type(const char *name);
 
+/* What MySQL's string escape \e stands for; -1 for \% and \_ (kept with the backslash). */
+extern int	chameleon_mysql_unescape(char e);
+
 #endif							/* CHAMELEON_TYPEMAP_H */
