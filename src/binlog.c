@@ -531,8 +531,9 @@ parse_query(const ChameleonBinlogFormat *fmt, uint8 type, ChameleonByteReader *r
 		q->query = copy_string(r->p, chameleon_reader_left(r));
 }
 
-static char *
-format_uuid(const uint8 *u)
+/* 16 bytes as a lower-case 8-4-4-4-12 uuid (MySQL server uuids, MariaDB uuid columns). */
+char *
+chameleon_format_uuid(const uint8 *u)
 {
 	static const char hex[] = "0123456789abcdef";
 	char	   *s = palloc(37);
@@ -571,7 +572,7 @@ parse_mysql_gtid(ChameleonByteReader *r, ChameleonBinlogEvent *ev)
 	if (ev->type == BL_ANONYMOUS_GTID_EVENT)
 		ev->gtid = pstrdup("ANONYMOUS");
 	else
-		ev->gtid = psprintf("%s:" INT64_FORMAT, format_uuid(sid), gno);
+		ev->gtid = psprintf("%s:" INT64_FORMAT, chameleon_format_uuid(sid), gno);
 }
 
 static void
@@ -610,7 +611,7 @@ parse_previous_gtids(ChameleonByteReader *r, ChameleonBinlogEvent *ev)
 
 		if (nint > chameleon_reader_left(r) / 16)
 			chameleon_reader_overrun(r, 16, "GTID intervals");
-		appendStringInfo(&s, "%s%s", i ? "," : "", format_uuid(sid));
+		appendStringInfo(&s, "%s%s", i ? "," : "", chameleon_format_uuid(sid));
 		for (uint64 j = 0; j < nint; j++)
 		{
 			int64		start = (int64) chameleon_read_u64(r, "GTID interval start");

@@ -296,6 +296,7 @@ extern const char *chameleon_binlog_event_name(uint8 type);
 extern char *chameleon_binlog_event_summary(const ChameleonBinlogEvent *ev);
 
 /* Table map parsing (binlog_tablemap.c) */
+extern char *chameleon_format_uuid(const uint8 *u);
 extern ChameleonTableMap *chameleon_table_map_copy(const ChameleonTableMap *map);
 extern ChameleonTableMap *chameleon_parse_table_map(const ChameleonBinlogFormat *fmt,
 													const uint8 *body, size_t len);

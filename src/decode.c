@@ -524,24 +524,6 @@ decode_set(ChameleonByteReader *r, const ChameleonDecodeColumn *col)
 }
 
 static char *
-format_uuid_text(const uint8 *u)
-{
-	static const char hex[] = "0123456789abcdef";
-	char	   *s = palloc(37);
-	int			o = 0;
-
-	for (int i = 0; i < 16; i++)
-	{
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			s[o++] = '-';
-		s[o++] = hex[u[i] >> 4];
-		s[o++] = hex[u[i] & 15];
-	}
-	s[o] = '\0';
-	return s;
-}
-
-static char *
 format_inet_text(const uint8 *p, size_t len)
 {
 	inet	   *addr = palloc0(sizeof(inet));
@@ -582,7 +564,7 @@ format_string(const ChameleonDecodeColumn *col, const uint8 *p, size_t len,
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("uuid value of column %s has %zu bytes", col->name, len)));
-			return format_uuid_text(p);
+			return chameleon_format_uuid(p);
 		case CHAMELEON_KIND_INET:
 			if (len != 4 && len != 16)
 				ereport(ERROR,
