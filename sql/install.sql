@@ -35,3 +35,21 @@ ORDER BY 1;
 DROP EXTENSION pg_chameleon;
 SELECT nspname FROM pg_namespace WHERE nspname IN ('chameleon', 'sch_chameleon');
 CREATE EXTENSION pg_chameleon;
+
+-- Roles and security: who may call what, which functions run as the owner.
+SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'chameleon_admin';
+SELECT p.oid::regprocedure AS function,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public,
+       has_function_privilege('chameleon_admin', p.oid, 'EXECUTE') AS admin,
+       has_function_privilege('pg_monitor', p.oid, 'EXECUTE') AS monitor,
+       p.prosecdef AS security_definer, p.proconfig
+FROM pg_proc p
+WHERE p.pronamespace = 'chameleon'::regnamespace
+ORDER BY p.oid::regprocedure::text;
+SELECT c.relname AS view,
+       has_table_privilege('public', c.oid, 'SELECT') AS public,
+       has_table_privilege('chameleon_admin', c.oid, 'SELECT') AS admin,
+       has_table_privilege('pg_monitor', c.oid, 'SELECT') AS monitor
+FROM pg_class c
+WHERE c.relnamespace = 'chameleon'::regnamespace AND c.relkind = 'v'
+ORDER BY 1;

@@ -956,6 +956,8 @@ chameleon_config_load(const char *path)
 					 "CK_ENUM fields are stored as int");
 
 	ld->path = resolve_config_path(path);
+	/* before any look at the file: a non-superuser names registered files only */
+	chameleon_config_check_access(ld->path, path == NULL || path[0] == '\0');
 	buf = read_config_file(ld->path, &len);
 
 	ld->cfg = palloc0(sizeof(ChameleonConfig));

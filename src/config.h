@@ -94,4 +94,11 @@ extern char *chameleon_config_path;
  */
 extern ChameleonConfig *chameleon_config_load(const char *path);
 
+/*
+ * config_access.c: ERROR unless the current role may make the server read
+ * this (canonical, absolute) configuration file; from_guc: the path is the
+ * value of pg_chameleon.config.
+ */
+extern void chameleon_config_check_access(const char *path, bool from_guc);
+
 #endif							/* CHAMELEON_CONFIG_H */

@@ -1,0 +1,506 @@
+/*
+ * detach.c -- chameleon.detach_replica(): the cut-over.
+ *
+ * Owns ending a replica for good and leaving plain PostgreSQL tables: stop
+ * the apply worker at a transaction boundary (as stop_replica does), create
+ * the MySQL foreign keys init_replica recorded in sch_chameleon.t_foreign_keys
+ * (NOT VALID, then VALIDATE, each in its own subtransaction so that one bad
+ * key is reported and the others go on), move every sequence and identity of
+ * the replicated tables past the current maximum, drop the replication
+ * origin and mark the source detached.  Every step is a row of the result.
+ *
+ * The tables never depended on extension objects (init_replica creates them
+ * outside the extension script, with built-in types only); the last step
+ * reports any object that does depend on one, so DROP EXTENSION would not
+ * take it along.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "replication/origin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/tuplestore.h"
+
+#include "position.h"
+#include "schema.h"
+#include "worker.h"
+
+PG_FUNCTION_INFO_V1(chameleon_detach_replica);
+
+/* The result rows: (step, object, result). */
+typedef struct DetachReport
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} DetachReport;
+
+/* One stored foreign key (sch_chameleon.t_foreign_keys) and its table. */
+typedef struct StoredForeignKey
+{
+	char	   *mysql_table;
+	char	   *constraint_name;	/* the MySQL name */
+	char	   *create_sql;
+	char	   *pg_schema;		/* of the table, NULL if it is not replicated */
+	char	   *pg_table;
+} StoredForeignKey;
+
+/* A sequence or identity owned by a column of a replicated table. */
+typedef struct OwnedSequence
+{
+	char	   *sequence;		/* qualified, quoted (regclass text) */
+	char	   *table;			/* qualified, quoted */
+	char	   *column;
+} OwnedSequence;
+
+static void
+report(DetachReport *rep, const char *step, const char *object, const char *result)
+{
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = CStringGetTextDatum(step);
+	nulls[1] = (object == NULL);
+	values[1] = object ? CStringGetTextDatum(object) : (Datum) 0;
+	values[2] = CStringGetTextDatum(result);
+	tuplestore_putvalues(rep->store, rep->desc, values, nulls);
+}
+
+static void
+spi_start(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Column col of the current SPI row as a string in the caller's context. */
+static char *
+spi_string(int row, int col, MemoryContext cxt)
+{
+	char	   *v = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+
+	return v ? MemoryContextStrdup(cxt, v) : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Which source, and its worker
+ * ---------------------------------------------------------------------
+ */
+
+/* The source named, or the only one not detached yet. */
+static ChameleonSource *
+source_to_detach(FunctionCallInfo fcinfo)
+{
+	List	   *live = NIL;
+	ListCell   *lc;
+	ChameleonSource *src;
+
+	if (!PG_ARGISNULL(0))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+		src = chameleon_source_by_name(name);
+		if (src == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("replica \"%s\" does not exist", name),
+					 errhint("The sources of this database are listed in chameleon.status.")));
+		return src;
+	}
+	foreach(lc, chameleon_source_list())
+	{
+		src = lfirst(lc);
+		if (strcmp(src->state, "detached") != 0)
+			live = lappend(live, src);
+	}
+	if (live == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("there is no replica to detach in this database")));
+	if (list_length(live) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("this database has %d replicas", list_length(live)),
+				 errhint("Name the one to detach, e.g. chameleon.detach_replica('%s').",
+						 ((ChameleonSource *) linitial(live))->name)));
+	return linitial(live);
+}
+
+/* Lock the source row against a concurrent start; ERROR if it cannot be detached. */
+static void
+lock_source(const ChameleonSource *src)
+{
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(src->source_id);
+	char	   *state;
+	pid_t		pid;
+
+	spi_start();
+	if (SPI_execute_with_args("SELECT state FROM sch_chameleon.t_sources"
+							  " WHERE source_id = $1 FOR UPDATE",
+							  1, &type, &value, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock sch_chameleon.t_sources");
+	state = SPI_processed == 1 ? spi_string(0, 1, CurrentMemoryContext) : pstrdup("");
+	SPI_finish();
+
+	if (strcmp(state, "detached") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is already detached", src->name),
+				 errdetail("Its tables are plain PostgreSQL tables.")));
+	if (strcmp(state, "initialising") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is being initialised", src->name),
+				 errhint("Wait for chameleon.init_replica() to finish, or run it again if it failed.")));
+	if (chameleon_worker_is_running(MyDatabaseId, src->source_id, &pid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("replica \"%s\" was started again while being detached", src->name),
+				 errhint("Run chameleon.detach_replica() again.")));
+}
+
+/* ---------------------------------------------------------------------
+ * Statements that may fail without failing the detach
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Run sql in a subtransaction; NULL on success, else the error message
+ * (palloc'd in the caller's context).
+ */
+static char *
+try_sql(const char *sql)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *volatile error = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		chameleon_run_sql(sql);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		error = edata->message;
+	}
+	PG_END_TRY();
+	return error;
+}
+
+/* ---------------------------------------------------------------------
+ * Foreign keys
+ * ---------------------------------------------------------------------
+ */
+
+static List *
+stored_foreign_keys(int32 source_id)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	List	   *keys = NIL;
+
+	spi_start();
+	if (SPI_execute_with_args("SELECT f.mysql_table, f.constraint_name, f.create_sql,"
+							  " t.pg_schema, t.pg_table"
+							  " FROM sch_chameleon.t_foreign_keys f"
+							  " LEFT JOIN sch_chameleon.t_replica_tables t"
+							  " ON t.source_id = f.source_id AND t.mysql_table = f.mysql_table"
+							  " WHERE f.source_id = $1"
+							  " ORDER BY f.mysql_table, f.constraint_name",
+							  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sch_chameleon.t_foreign_keys");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		StoredForeignKey *fk = MemoryContextAllocZero(cxt, sizeof(StoredForeignKey));
+
+		fk->mysql_table = spi_string(i, 1, cxt);
+		fk->constraint_name = spi_string(i, 2, cxt);
+		fk->create_sql = spi_string(i, 3, cxt);
+		fk->pg_schema = spi_string(i, 4, cxt);
+		fk->pg_table = spi_string(i, 5, cxt);
+		keys = lappend(keys, fk);
+	}
+	SPI_finish();
+	return keys;
+}
+
+/* The PostgreSQL name init_replica gave the key in create_sql. */
+static char *
+pg_constraint_name(const StoredForeignKey *fk)
+{
+	if (strlen(fk->constraint_name) < NAMEDATALEN)
+		return fk->constraint_name;
+	return chameleon_pg_index_name(fk->mysql_table, fk->constraint_name);
+}
+
+/* Create one key NOT VALID, then validate it; one result row. */
+static void
+create_foreign_key(DetachReport *rep, const ChameleonSource *src, const StoredForeignKey *fk)
+{
+	const char *schema = fk->pg_schema ? fk->pg_schema : src->pg_schema;
+	const char *table = fk->pg_table ? fk->pg_table : fk->mysql_table;
+	char	   *qtable = psprintf("%s.%s", quote_identifier(schema), quote_identifier(table));
+	char	   *name = pg_constraint_name(fk);
+	char	   *object = psprintf("%s.%s", qtable, quote_identifier(name));
+	char	   *error;
+
+	error = try_sql(psprintf("%s NOT VALID", fk->create_sql));
+	if (error != NULL)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("foreign key \"%s\" of table %s was not created", name, qtable),
+				 errdetail_internal("%s", error)));
+		report(rep, "foreign_key", object, psprintf("not created: %s", error));
+		return;
+	}
+	error = try_sql(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", qtable,
+							 quote_identifier(name)));
+	if (error != NULL)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("foreign key \"%s\" of table %s is NOT VALID", name, qtable),
+				 errdetail_internal("%s", error),
+				 errhint("Fix the rows, then run ALTER TABLE %s VALIDATE CONSTRAINT %s.",
+						 qtable, quote_identifier(name))));
+		report(rep, "foreign_key", object, psprintf("not valid: %s", error));
+		return;
+	}
+	report(rep, "foreign_key", object, "created and validated");
+}
+
+/* ---------------------------------------------------------------------
+ * Sequences and identities
+ * ---------------------------------------------------------------------
+ */
+
+/* Sequences owned by a column (serial or identity) of the source's tables. */
+static List *
+owned_sequences(int32 source_id)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	List	   *seqs = NIL;
+
+	spi_start();
+	if (SPI_execute_with_args("SELECT d.objid::pg_catalog.regclass::text, c.oid::pg_catalog.regclass::text,"
+							  " a.attname"
+							  " FROM sch_chameleon.t_replica_tables t"
+							  " JOIN pg_catalog.pg_namespace n ON n.nspname = t.pg_schema"
+							  " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+							  "  AND c.relname = t.pg_table"
+							  " JOIN pg_catalog.pg_depend d"
+							  "  ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  "  AND d.refobjid = c.oid AND d.refobjsubid > 0"
+							  "  AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  "  AND d.deptype IN ('a', 'i')"
+							  " JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+							  " JOIN pg_catalog.pg_attribute a"
+							  "  ON a.attrelid = c.oid AND a.attnum = d.refobjsubid"
+							  " WHERE t.source_id = $1"
+							  " ORDER BY 1",
+							  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the sequences of the replicated tables");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		OwnedSequence *s = MemoryContextAllocZero(cxt, sizeof(OwnedSequence));
+
+		s->sequence = spi_string(i, 1, cxt);
+		s->table = spi_string(i, 2, cxt);
+		s->column = spi_string(i, 3, cxt);
+		seqs = lappend(seqs, s);
+	}
+	SPI_finish();
+	return seqs;
+}
+
+/*
+ * Move a sequence past max(column) when it is not past it already; returns
+ * the result text.  The values are read and set in one statement.
+ */
+static char *
+advance_sequence(const OwnedSequence *s)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *volatile result = NULL;
+	char	   *sql;
+
+	/* last: the last value handed out (or the one before the first) */
+	sql = psprintf("SELECT m, last, CASE WHEN m > last THEN pg_catalog.setval(%s, m) END"
+				   " FROM (SELECT pg_catalog.max(%s)::bigint AS m FROM %s) x,"
+				   " (SELECT CASE WHEN s.is_called THEN s.last_value"
+				   "  ELSE s.last_value - q.seqincrement END AS last"
+				   "  FROM %s s, pg_catalog.pg_sequence q"
+				   "  WHERE q.seqrelid OPERATOR(pg_catalog.=) %s::pg_catalog.regclass) y",
+				   quote_literal_cstr(s->sequence), quote_identifier(s->column), s->table,
+				   s->sequence, quote_literal_cstr(s->sequence));
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		char	   *max;
+		char	   *last;
+		bool		set;
+
+		spi_start();
+		if (SPI_execute(sql, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not read sequence %s", s->sequence);
+		max = spi_string(0, 1, cxt);
+		last = spi_string(0, 2, cxt);
+		set = spi_string(0, 3, cxt) != NULL;
+		SPI_finish();
+		if (set)
+			result = psprintf("set to %s (the maximum of %s)", max, quote_identifier(s->column));
+		else if (max == NULL)
+			result = psprintf("unchanged: table is empty (last value %s)", last);
+		else
+			result = psprintf("unchanged: last value %s is not below the maximum %s", last, max);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("sequence %s was not moved past the maximum of %s", s->sequence,
+						quote_identifier(s->column)),
+				 errdetail_internal("%s", edata->message)));
+		result = psprintf("failed: %s", edata->message);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* ---------------------------------------------------------------------
+ * What still depends on the extension
+ * ---------------------------------------------------------------------
+ */
+
+/* Objects outside the extension that depend on one of its members. */
+static void
+report_extension_dependencies(DetachReport *rep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	spi_start();
+	if (SPI_execute("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
+					" || ' depends on '"
+					" || pg_catalog.pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)"
+					" FROM pg_catalog.pg_depend d"
+					" JOIN pg_catalog.pg_depend m ON m.classid = d.refclassid"
+					"  AND m.objid = d.refobjid AND m.deptype = 'e'"
+					"  AND m.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+					"  AND m.refobjid = (SELECT oid FROM pg_catalog.pg_extension"
+					"   WHERE extname = 'pg_chameleon')"
+					" WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x"
+					"  WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')"
+					" ORDER BY 1", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_depend");
+	for (uint64 i = 0; i < SPI_processed; i++)
+		found = lappend(found, spi_string(i, 1, cxt));
+	SPI_finish();
+
+	foreach(lc, found)
+		report(rep, "extension_dependency", lfirst(lc),
+			   "remains: DROP EXTENSION pg_chameleon would need CASCADE");
+	if (found == NIL)
+		report(rep, "extension_dependency", NULL, "none");
+}
+
+/* ---------------------------------------------------------------------
+ * chameleon.detach_replica(source text DEFAULT NULL)
+ *   RETURNS TABLE (step text, object text, result text)
+ * ---------------------------------------------------------------------
+ */
+Datum
+chameleon_detach_replica(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DetachReport rep;
+	ChameleonSource *src;
+	ListCell   *lc;
+	char		origin[NAMEDATALEN * 2];
+
+	InitMaterializedSRF(fcinfo, 0);
+	rep.store = rsinfo->setResult;
+	rep.desc = rsinfo->setDesc;
+
+	src = source_to_detach(fcinfo);
+	if (strcmp(src->state, "detached") == 0)
+		lock_source(src);		/* reports it */
+
+	/* 1. the worker: at a transaction boundary, and wait until it has exited */
+	if (chameleon_worker_stop(MyDatabaseId, src->source_id))
+		report(&rep, "stop_worker", src->name, "stopped");
+	else
+		report(&rep, "stop_worker", src->name, "was not running");
+	lock_source(src);
+
+	/* 2. foreign keys */
+	foreach(lc, stored_foreign_keys(src->source_id))
+	{
+		StoredForeignKey *fk = lfirst(lc);
+
+		create_foreign_key(&rep, src, fk);
+	}
+
+	/* 3. sequences and identities */
+	foreach(lc, owned_sequences(src->source_id))
+	{
+		OwnedSequence *s = lfirst(lc);
+		report(&rep, "sequence", s->sequence, advance_sequence(s));
+	}
+
+	/* 4. the replication origin */
+	chameleon_origin_name(MyDatabaseId, src->source_id, origin, sizeof(origin));
+	if (replorigin_by_name(origin, true) != InvalidRepOriginId)
+	{
+		chameleon_origin_drop(MyDatabaseId, src->source_id);
+		report(&rep, "replication_origin", origin, "dropped");
+	}
+	else
+		report(&rep, "replication_origin", origin, "did not exist");
+
+	/* 5. state */
+	chameleon_source_set_state(src->source_id, "detached", NULL, true);
+	report(&rep, "state", src->name, "detached");
+
+	report_extension_dependencies(&rep);
+	PG_RETURN_NULL();
+}
