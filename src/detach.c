@@ -410,37 +410,66 @@ advance_sequence(const OwnedSequence *s)
  * ---------------------------------------------------------------------
  */
 
-/* Objects outside the extension that depend on one of its members. */
+/*
+ * Objects of the replica's schema (tables, columns' defaults, constraints,
+ * types, triggers, views, functions) that depend on a member of the
+ * extension: DROP EXTENSION would refuse them, or take them along with CASCADE.
+ */
 static void
-report_extension_dependencies(DetachReport *rep)
+report_extension_dependencies(DetachReport *rep, const char *pg_schema)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(pg_schema);
 	List	   *found = NIL;
 	ListCell   *lc;
 
 	spi_start();
-	if (SPI_execute("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
-					" || ' depends on '"
-					" || pg_catalog.pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)"
-					" FROM pg_catalog.pg_depend d"
-					" JOIN pg_catalog.pg_depend m ON m.classid = d.refclassid"
-					"  AND m.objid = d.refobjid AND m.deptype = 'e'"
-					"  AND m.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
-					"  AND m.refobjid = (SELECT oid FROM pg_catalog.pg_extension"
-					"   WHERE extname = 'pg_chameleon')"
-					" WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x"
-					"  WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')"
-					" ORDER BY 1", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
+							  " || ' depends on '"
+							  " || pg_catalog.pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)"
+							  " FROM pg_catalog.pg_depend d"
+							  " JOIN pg_catalog.pg_depend m ON m.classid = d.refclassid"
+							  "  AND m.objid = d.refobjid AND m.deptype = 'e'"
+							  "  AND m.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+							  "  AND m.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e"
+							  "   WHERE e.extname = 'pg_chameleon')"
+							  " WHERE d.deptype = 'n' AND (CASE d.classid"
+							  "  WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN"
+							  "   (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = d.objid)"
+							  "  WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN"
+							  "   (SELECT c.connamespace FROM pg_catalog.pg_constraint c WHERE c.oid = d.objid)"
+							  "  WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN"
+							  "   (SELECT t.typnamespace FROM pg_catalog.pg_type t WHERE t.oid = d.objid)"
+							  "  WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN"
+							  "   (SELECT p.pronamespace FROM pg_catalog.pg_proc p WHERE p.oid = d.objid)"
+							  "  WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN"
+							  "   (SELECT c.relnamespace FROM pg_catalog.pg_attrdef a"
+							  "    JOIN pg_catalog.pg_class c ON c.oid = a.adrelid WHERE a.oid = d.objid)"
+							  "  WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN"
+							  "   (SELECT c.relnamespace FROM pg_catalog.pg_trigger t"
+							  "    JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid WHERE t.oid = d.objid)"
+							  "  WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN"
+							  "   (SELECT c.relnamespace FROM pg_catalog.pg_rewrite r"
+							  "    JOIN pg_catalog.pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)"
+							  "  END) OPERATOR(pg_catalog.=) (SELECT n.oid FROM pg_catalog.pg_namespace n"
+							  "   WHERE n.nspname OPERATOR(pg_catalog.=) $1)"
+							  " ORDER BY 1", 1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_depend");
 	for (uint64 i = 0; i < SPI_processed; i++)
 		found = lappend(found, spi_string(i, 1, cxt));
 	SPI_finish();
 
 	foreach(lc, found)
-		report(rep, "extension_dependency", lfirst(lc),
-			   "remains: DROP EXTENSION pg_chameleon would need CASCADE");
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("%s", (char *) lfirst(lc)),
+				 errdetail("DROP EXTENSION pg_chameleon would need CASCADE and drop it.")));
+		report(rep, "extension_dependency", lfirst(lc), "remains");
+	}
 	if (found == NIL)
-		report(rep, "extension_dependency", NULL, "none");
+		report(rep, "extension_dependency", pg_schema, "none");
 }
 
 /* ---------------------------------------------------------------------
@@ -501,6 +530,6 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	chameleon_source_set_state(src->source_id, "detached", NULL, true);
 	report(&rep, "state", src->name, "detached");
 
-	report_extension_dependencies(&rep);
+	report_extension_dependencies(&rep, src->pg_schema);
 	PG_RETURN_NULL();
 }
