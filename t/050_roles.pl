@@ -115,6 +115,23 @@ WHERE p.pronamespace = 'chameleon'::regnamespace AND p.prosecdef
   AND NOT coalesce(p.proconfig::text LIKE '%search_path=pg_catalog, pg_temp%', false)
 SQL
 
+# The restricted functions that run as the caller: they read a configuration
+# file or a binlog, or shared memory, and touch no state table.  Every other
+# one writes sch_chameleon or starts workers, so it must run as the extension
+# owner for chameleon_admin members (a function added later lands here).
+my %invoker = map { $_ => 1 } qw(check_config check_source binlog_events binlog_rows
+  binlog_file_events binlog_file_rows worker_status copy_progress_rows);
+my %secdef = map { split /\|/ } split /\n/, $node->safe_psql('postgres', <<'SQL');
+SELECT p.proname || '|' || CASE WHEN p.prosecdef THEN 't' ELSE 'f' END FROM pg_proc p
+WHERE p.pronamespace = 'chameleon'::regnamespace
+  AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+SQL
+for my $f (sort keys %secdef)
+{
+	is($secdef{$f}, $invoker{$f} ? 'f' : 't',
+		"$f runs as " . ($invoker{$f} ? 'the caller' : 'the extension owner (SECURITY DEFINER)'));
+}
+
 # --- a plain user: every function and view refused ------------------------------------
 for my $f (sort keys %calls)
 {
