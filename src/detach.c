@@ -513,6 +513,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	foreach(lc, owned_sequences(src->source_id))
 	{
 		OwnedSequence *s = lfirst(lc);
+
 		report(&rep, "sequence", s->sequence, advance_sequence(s));
 	}
 
