@@ -554,6 +554,17 @@ unlike($e, qr/\Q$pass\E/, 'the error does not show the password');
 	($r2, $o2, $e2) = $node->psql('postgres',
 		"SELECT * FROM chameleon.binlog_events('x.000001', 4, start_gtid => '$gtid')");
 	like($e2, qr/either start_file and start_pos or start_gtid/, 'file and GTID together are refused');
+
+	# a MySQL GTID set: MariaDB has no COM_BINLOG_DUMP_GTID, so this is refused
+	# before any dump starts (no hang), and a malformed set is named as such
+	($r2, $o2, $e2) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_events(start_gtid => '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5')");
+	like($e2, qr/a MySQL GTID set cannot start a binlog dump from MariaDB/,
+		'a MySQL GTID set against MariaDB is a clear error');
+	like($e2, qr/HINT:.*gtid_binlog_pos/, 'the hint says what to give instead');
+	($r2, $o2, $e2) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_rows(start_gtid => '3e11fa47-71ca-11e1-9e33:1-5')");
+	like($e2, qr/invalid MySQL GTID set/, 'a malformed MySQL GTID set is a clear error');
 }
 
 # Character sets: every column's text must equal CONVERT(col USING utf8mb4).
