@@ -209,20 +209,32 @@ COMMENT ON FUNCTION chameleon.binlog_file_events(text, int) IS
     'list the events of a local MySQL/MariaDB binlog file';
 
 -- Row changes of a local binlog file, values in the canonical PostgreSQL text forms.
--- source (a replica of this database, t_sources.source_name): the tables of that
--- MySQL database take column names and uuid/inet/boolean/bytea types from the
--- replica's PostgreSQL tables (the binlog has MariaDB UUID/INET only as BINARY).
-CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000,
-                                             source text DEFAULT NULL)
+CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int) IS
+    'decode the row changes of a local MySQL/MariaDB binlog file';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
+
+-- The same, decoding the tables of replica `source` (t_sources.source_name, the
+-- MySQL database) with the replica's PostgreSQL tables: their uuid/inet/boolean/
+-- bytea column types, and their column names (by position) where the binlog has
+-- none.  The binlog has MariaDB UUID/INET4/INET6 only as BINARY(16)/BINARY(4),
+-- even with binlog_row_metadata=FULL.
+CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int, source text)
 RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
                before jsonb, after jsonb)
 AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
 COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int, text) IS
-    'decode the row changes of a local MySQL/MariaDB binlog file';
+    'decode the row changes of a local MySQL/MariaDB binlog file with the column types of a replica';
 
-REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int, text) FROM PUBLIC;
 
 -- Events of the configured source's binlog, read through the replication protocol;

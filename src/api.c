@@ -760,8 +760,8 @@ replica_table_def(void *arg, const ChameleonTableMap *map)
 }
 
 /*
- * chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000,
- *                            source text DEFAULT NULL)
+ * chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
+ * chameleon.binlog_file_rows(path text, max_events int, source text)
  *   RETURNS TABLE (file, position, table_name, operation, before, after)
  *
  * Without binlog_row_metadata=FULL a file says nothing of names and
