@@ -129,6 +129,8 @@ SELECT config_error('bad_on_error.yaml');
 SELECT config_error('bad_log_level.yaml');
 SELECT config_error('relative_out_dir.yaml');
 SELECT config_error('tables_limit_other_db.yaml');
+SELECT config_error('heartbeat_not_below_timeout.yaml');
+SELECT config_error('heartbeat_not_below_default_timeout.yaml');
 
 -- No message ever shows the password.
 SELECT count(*) AS leaks

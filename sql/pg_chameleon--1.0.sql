@@ -242,10 +242,27 @@ COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int) IS
 REVOKE ALL ON FUNCTION chameleon.binlog_file_events(text, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int) FROM PUBLIC;
 
+-- The same, decoding the tables of replica `source` (t_sources.source_name, the
+-- MySQL database) with the replica's PostgreSQL tables: their uuid/inet/boolean/
+-- bytea column types, and their column names (by position) where the binlog has
+-- none.  The binlog has MariaDB UUID/INET4/INET6 only as BINARY(16)/BINARY(4),
+-- even with binlog_row_metadata=FULL.
+CREATE FUNCTION chameleon.binlog_file_rows(path text, max_events int, source text)
+RETURNS TABLE (file text, "position" bigint, table_name text, operation text,
+               before jsonb, after jsonb)
+AS 'MODULE_PATHNAME', 'chameleon_binlog_file_rows'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.binlog_file_rows(text, int, text) IS
+    'decode the row changes of a local MySQL/MariaDB binlog file with the column types of a replica';
+
+REVOKE ALL ON FUNCTION chameleon.binlog_file_rows(text, int, text) FROM PUBLIC;
+
 -- Events of the configured source's binlog, read through the replication protocol;
 -- stops at max_events or at the end of the binlog when the call began.  Starts at
--- start_file/start_pos (NULL: the oldest binlog, position 4), or after the MariaDB
--- GTID position start_gtid (e.g. '0-1-39', as @@gtid_binlog_pos prints it).
+-- start_file/start_pos (NULL: the oldest binlog, position 4), or after start_gtid:
+-- on MariaDB a GTID position (e.g. '0-1-39', as @@gtid_binlog_pos prints it), on
+-- MySQL a GTID set (e.g. 'uuid:1-5:7', as @@gtid_executed prints it).
 CREATE FUNCTION chameleon.binlog_events(start_file text DEFAULT NULL,
                                           start_pos bigint DEFAULT NULL,
                                           max_events int DEFAULT 1000,
@@ -274,6 +291,29 @@ COMMENT ON FUNCTION chameleon.binlog_rows(text, bigint, int, text) IS
 
 REVOKE ALL ON FUNCTION chameleon.binlog_events(text, bigint, int, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.binlog_rows(text, bigint, int, text) FROM PUBLIC;
+
+-- ==================== MySQL GTID sets (gtid section) ====================
+-- How a MySQL GTID set goes on the wire (api_gtid.c, gtid_mysql.c): its binary
+-- encoding (Gtid_set::encode, also the body of PREVIOUS_GTIDS), and the
+-- COM_BINLOG_DUMP_GTID command that binlog_events/binlog_rows(start_gtid => ...)
+-- send to a MySQL source.  Pure functions: a malformed set is a clear error.
+CREATE FUNCTION chameleon.mysql_gtid_set_encode(gtid_set text)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'chameleon_mysql_gtid_set_encode'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION chameleon.mysql_gtid_set_encode(text) IS
+    'MySQL''s binary encoding of a GTID set such as ''uuid:1-5:7,uuid2:3''';
+
+CREATE FUNCTION chameleon.mysql_binlog_dump_gtid_command(gtid_set text,
+                                                         server_id bigint DEFAULT 0,
+                                                         non_blocking boolean DEFAULT true)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'chameleon_mysql_binlog_dump_gtid_command'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION chameleon.mysql_binlog_dump_gtid_command(text, bigint, boolean) IS
+    'the COM_BINLOG_DUMP_GTID command (0x1e and payload) that starts a MySQL binlog dump after a GTID set';
 
 -- DDL translation: the PostgreSQL statements for MySQL DDL (one or more
 -- statements separated by ';').  default_schema is the default database of
@@ -457,6 +497,7 @@ GRANT EXECUTE ON FUNCTION chameleon.start_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.stop_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_file_events(text, int) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_file_rows(text, int) TO chameleon_admin;
+GRANT EXECUTE ON FUNCTION chameleon.binlog_file_rows(text, int, text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_events(text, bigint, int, text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_rows(text, bigint, int, text) TO chameleon_admin;
 

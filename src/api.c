@@ -24,6 +24,7 @@
 
 #include "binlog.h"
 #include "binlog_stream.h"
+#include "catalog.h"
 #include "config.h"
 #include "copy.h"
 #include "ddl.h"
@@ -31,6 +32,7 @@
 #include "mysql_client.h"
 #include "preflight.h"
 #include "progress.h"
+#include "tabledef.h"
 #include "typemap.h"
 #include "position.h"
 #include "worker.h"
@@ -547,9 +549,12 @@ chameleon_translate_ddl_details(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(chameleon_binlog_file_events);
 PG_FUNCTION_INFO_V1(chameleon_binlog_file_rows);
 
-/* Looks up the definition of a table for rows without full metadata. */
-typedef ChameleonTableDef *(*BinlogTableDefLookup) (void *arg, const char *schema,
-													const char *table);
+/*
+ * Looks up what a table map does not say about its table (NULL: nothing to
+ * add): the source's information_schema for maps without full metadata, or
+ * a replica's PostgreSQL table.
+ */
+typedef ChameleonTableDef *(*BinlogTableDefLookup) (void *arg, const ChameleonTableMap *map);
 
 static void
 require_file_reader(void)
@@ -690,8 +695,8 @@ emit_rows(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *store,
 			continue;
 		}
 		map = chameleon_binlog_lookup_map(&reader->state, ev.rows.table_id, false);
-		if (lookup && !(map->has_names && map->has_signedness))
-			def = lookup(lookup_arg, map->schema, map->table);
+		if (lookup)
+			def = lookup(lookup_arg, map);
 
 		where.file = ev.file;
 		where.position = ev.position;
@@ -747,30 +752,55 @@ chameleon_binlog_file_events(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+/* A replica's PostgreSQL table for a table map (tabledef_replica.c). */
+static ChameleonTableDef *
+replica_table_def(void *arg, const ChameleonTableMap *map)
+{
+	return chameleon_tabledef_from_replica((const ChameleonSourceRow *) arg, map);
+}
+
 /*
  * chameleon.binlog_file_rows(path text, max_events int DEFAULT 1000)
+ * chameleon.binlog_file_rows(path text, max_events int, source text)
  *   RETURNS TABLE (file, position, table_name, operation, before, after)
  *
  * Without binlog_row_metadata=FULL a file says nothing of names and
  * signedness: columns are named col1..colN, integers read as signed, ENUM
- * values shown as their index and SET values as member numbers.
+ * values shown as their index and SET values as member numbers.  MariaDB
+ * UUID/INET columns are BINARY in the binlog and shown as bytea hex, FULL
+ * or not.  source: a replica in this database (t_sources.source_name); its
+ * PostgreSQL tables give the tables of that MySQL database their column
+ * names and uuid/inet/boolean/bytea kinds, as the worker applies them.
  */
 Datum
 chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 {
 	char	   *path;
 	int			max_events = max_events_arg(fcinfo, 1);
+	ChameleonSourceRow *source = NULL;
 	ChameleonBinlogReader *reader;
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 
 	require_file_reader();
 	store = begin_materialized_srf(fcinfo, &tupdesc);
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+		source = chameleon_catalog_get_source(name);
+		if (source == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("replica \"%s\" does not exist", name),
+					 errhint("Give the MySQL database of a replica in sch_chameleon.t_sources, or NULL.")));
+	}
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no file: no rows */
 	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	reader = chameleon_binlog_open_file(path);
-	emit_rows(reader, max_events, store, tupdesc, NULL, NULL, NULL);
+	emit_rows(reader, max_events, store, tupdesc,
+			  source ? replica_table_def : NULL, source, NULL);
 	chameleon_binlog_close(reader);
 	PG_RETURN_NULL();
 }
@@ -894,10 +924,12 @@ is_binary_data_type(const char *t)
 }
 
 static ChameleonTableDef *
-source_table_def(void *arg, const char *schema, const char *table)
+source_table_def(void *arg, const ChameleonTableMap *map)
 {
 	SourceDefs *sd = (SourceDefs *) arg;
-	char	   *key = psprintf("%s.%s", schema, table);
+	const char *schema = map->schema;
+	const char *table = map->table;
+	char	   *key;
 	ListCell   *ln,
 			   *ld;
 	MemoryContext old;
@@ -906,6 +938,9 @@ source_table_def(void *arg, const char *schema, const char *table)
 	List	   *cols = NIL;
 	ChameleonTableDef *def;
 
+	if (map->has_names && map->has_signedness)
+		return NULL;			/* full metadata: the map says it all */
+	key = psprintf("%s.%s", schema, table);
 	forboth(ln, sd->names, ld, sd->defs)
 		if (strcmp((char *) lfirst(ln), key) == 0)
 			return (ChameleonTableDef *) lfirst(ld);

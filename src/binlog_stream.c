@@ -4,8 +4,10 @@
  *
  * Owns the dump session: the session variables a binlog reader sets
  * (@master_binlog_checksum, @mariadb_slave_capability,
- * @master_heartbeat_period), COM_REGISTER_SLAVE, COM_BINLOG_DUMP (sent
- * through libmariadb's command method), and reading the packets of the
+ * @master_heartbeat_period), COM_REGISTER_SLAVE, COM_BINLOG_DUMP (from a
+ * file and position, or after a MariaDB GTID position) and MySQL's
+ * COM_BINLOG_DUMP_GTID (after a MySQL GTID set, encoded by gtid_mysql.c),
+ * all sent through libmariadb's command method, and reading the packets of the
  * stream: 0x00 + one event, EOF (end of a non-blocking dump), ERR (reported
  * with the server's error number through mysql_client.c).  The events
  * themselves are parsed by binlog.c, like those of a file.
@@ -23,9 +25,7 @@
 #include "binlog.h"
 #include "binlog_read.h"
 #include "binlog_stream.h"
-
-/* COM_BINLOG_DUMP flags */
-#define BINLOG_DUMP_NON_BLOCK	0x0001
+#include "gtid_mysql.h"
 
 typedef struct BinlogStreamSource
 {
@@ -201,7 +201,7 @@ prepare_session(MYSQL *conn, ChameleonBinlogReader *reader, int heartbeat_ms)
 /*
  * A MariaDB GTID position: domain-server-sequence triples of decimal digits,
  * separated by commas (what @@gtid_binlog_pos prints).  MySQL GTID sets
- * (uuid:interval) need COM_BINLOG_DUMP_GTID, which is not built.
+ * (uuid:interval) are parsed by gtid_mysql.c.
  */
 static void
 check_gtid_position(const char *gtid)
@@ -230,7 +230,87 @@ bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid MariaDB GTID position \"%s\"", gtid),
-			 errhint("Give domain-server-sequence triples separated by commas, as @@gtid_binlog_pos prints them, e.g. '0-1-39'.")));
+			 errhint("Give domain-server-sequence triples separated by commas, as @@gtid_binlog_pos prints them, e.g. '0-1-39', or a MySQL GTID set (uuid:interval).")));
+}
+
+static bool
+server_is_mariadb(MYSQL *conn)
+{
+	const char *version = mysql_get_server_info(conn);
+
+	return version != NULL && strstr(version, "MariaDB") != NULL;
+}
+
+/*
+ * Which GTID start the text and the server call for: a MySQL GTID set for a
+ * MySQL server (COM_BINLOG_DUMP_GTID), a MariaDB position for a MariaDB
+ * server (@slave_connect_state).  A mismatch is an ERROR before anything is
+ * sent: MariaDB has no COM_BINLOG_DUMP_GTID, MySQL no GTID positions.
+ * Returns the parsed MySQL set, or NULL for a MariaDB position.
+ */
+static ChameleonGtidSet *
+gtid_start_kind(MYSQL *conn, const char *gtid)
+{
+	bool		mysql_text = chameleon_gtid_text_is_mysql(gtid);
+	ChameleonGtidSet *set = NULL;
+	bool		mariadb = server_is_mariadb(conn);
+
+	if (mysql_text)
+		set = chameleon_gtid_set_parse(gtid);
+	else
+		check_gtid_position(gtid);
+	if (mysql_text && mariadb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a MySQL GTID set cannot start a binlog dump from MariaDB"),
+				 errdetail("The source is MariaDB %s; its GTID positions are domain-server-sequence triples.",
+						   mysql_get_server_info(conn)),
+				 errhint("Give the position as @@gtid_binlog_pos prints it (e.g. '0-1-39'), or a binlog file and position.")));
+	if (!mysql_text && !mariadb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a MariaDB GTID position cannot start a binlog dump from MySQL"),
+				 errdetail("The source is MySQL %s; its GTIDs are uuid:interval sets.",
+						   mysql_get_server_info(conn)),
+				 errhint("Give a GTID set as @@gtid_executed prints it (e.g. '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5'), or a binlog file and position.")));
+	return set;
+}
+
+/* MariaDB: the dump starts after these GTIDs when the file name is empty */
+static void
+set_mariadb_gtid_start(MYSQL *conn, const char *gtid)
+{
+	chameleon_mysql_exec(conn, psprintf("SET @slave_connect_state = %s",
+										chameleon_mysql_quote_literal(conn, gtid)));
+	chameleon_mysql_exec(conn, "SET @slave_gtid_strict_mode = 0");
+	chameleon_mysql_exec(conn, "SET @slave_gtid_ignore_duplicates = 0");
+}
+
+/* COM_BINLOG_DUMP: position(4) flags(2) server_id(4) file name */
+static void
+send_dump(MYSQL *conn, const char *file, uint64 position, uint32 server_id,
+		  bool non_blocking)
+{
+	size_t		namelen = strlen(file);
+	uint8	   *buf = palloc(10 + namelen);
+
+	put_u32(buf, (uint32) position);
+	put_u16(buf + 4, non_blocking ? CHAMELEON_BINLOG_DUMP_NON_BLOCK : 0);
+	put_u32(buf + 6, server_id);
+	memcpy(buf + 10, file, namelen);
+	send_command(conn, COM_BINLOG_DUMP, buf, 10 + namelen, false, "requesting the binlog stream");
+}
+
+/* MySQL: COM_BINLOG_DUMP_GTID, the server sends what the set lacks */
+static void
+send_dump_gtid(MYSQL *conn, const ChameleonGtidSet *set, uint32 server_id,
+			   bool non_blocking)
+{
+	size_t		len;
+	uint8	   *buf = chameleon_binlog_dump_gtid_payload(set, server_id, non_blocking, &len);
+
+	send_command(conn, (enum enum_server_command) CHAMELEON_COM_BINLOG_DUMP_GTID, buf, len,
+				 false, "requesting the binlog stream after a GTID set");
 }
 
 ChameleonBinlogReader *
@@ -241,11 +321,10 @@ chameleon_binlog_open_stream(MYSQL *conn, const ChameleonStreamOptions *opts)
 	const char *file = opts->gtid ? "" : opts->file;
 	uint64		position = opts->gtid ? 4 : opts->position;
 	size_t		namelen = strlen(file);
-	uint8	   *buf;
-	uint16		flags = opts->non_blocking ? BINLOG_DUMP_NON_BLOCK : 0;
+	ChameleonGtidSet *mysql_set = NULL;
 
 	if (opts->gtid)
-		check_gtid_position(opts->gtid);
+		mysql_set = gtid_start_kind(conn, opts->gtid);
 	else if (namelen == 0 || namelen > 511)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -266,23 +345,14 @@ chameleon_binlog_open_stream(MYSQL *conn, const ChameleonStreamOptions *opts)
 	src->conn = conn;
 
 	prepare_session(conn, reader, opts->heartbeat_ms);
-	if (opts->gtid)
-	{
-		/* MariaDB: the dump starts after these GTIDs when the file name is empty */
-		chameleon_mysql_exec(conn, psprintf("SET @slave_connect_state = %s",
-											chameleon_mysql_quote_literal(conn, opts->gtid)));
-		chameleon_mysql_exec(conn, "SET @slave_gtid_strict_mode = 0");
-		chameleon_mysql_exec(conn, "SET @slave_gtid_ignore_duplicates = 0");
-	}
+	if (opts->gtid && mysql_set == NULL)
+		set_mariadb_gtid_start(conn, opts->gtid);
 	if (opts->register_replica)
 		register_replica(conn, opts->server_id);
 
-	/* COM_BINLOG_DUMP: position(4) flags(2) server_id(4) file name */
-	buf = palloc(10 + namelen);
-	put_u32(buf, (uint32) position);
-	put_u16(buf + 4, flags);
-	put_u32(buf + 6, opts->server_id);
-	memcpy(buf + 10, file, namelen);
-	send_command(conn, COM_BINLOG_DUMP, buf, 10 + namelen, false, "requesting the binlog stream");
+	if (mysql_set)
+		send_dump_gtid(conn, mysql_set, opts->server_id, opts->non_blocking);
+	else
+		send_dump(conn, file, position, opts->server_id, opts->non_blocking);
 	return reader;
 }

@@ -15,9 +15,10 @@ typedef struct ChameleonStreamOptions
 {
 	const char *file;			/* binlog file to start in */
 	uint64		position;		/* position in it, >= 4 */
-	const char *gtid;			/* or NULL; else a MariaDB GTID position to
-								 * start from ("0-1-39,1-2-7"): file and
-								 * position are then ignored */
+	const char *gtid;			/* or NULL; else where to start: a MariaDB
+								 * GTID position ("0-1-39,1-2-7") on MariaDB,
+								 * a MySQL GTID set ("uuid:1-5:7") on MySQL;
+								 * file and position are then ignored */
 	uint32		server_id;		/* our id as a replica; 0 for a one-off read */
 	bool		register_replica;	/* send COM_REGISTER_SLAVE first */
 	bool		non_blocking;	/* end at the current end of the binlog */

@@ -243,3 +243,35 @@ chameleon_catalog_add_foreign_key(int source_id, const char *mysql_table,
 			  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
 			  &a, SPI_OK_INSERT);
 }
+
+/* ---------- replica tables (binlog look-through section) ---------- */
+
+bool
+chameleon_catalog_get_table(int source_id, const char *mysql_table,
+							char **pg_schema, char **pg_table)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	SqlArgs		a = {0};
+	int			rc;
+	bool		found = false;
+
+	arg_int4(&a, source_id);
+	arg_text(&a, mysql_table);
+	SPI_connect();
+	rc = SPI_execute_with_args("SELECT pg_schema, pg_table FROM sch_chameleon.t_replica_tables "
+							   "WHERE source_id = $1 AND mysql_table = $2",
+							   a.n, a.types, a.values, a.nulls, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed (%d) reading t_replica_tables", rc);
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		*pg_schema = MemoryContextStrdup(caller, SPI_getvalue(tup, desc, 1));
+		*pg_table = MemoryContextStrdup(caller, SPI_getvalue(tup, desc, 2));
+		found = true;
+	}
+	SPI_finish();
+	return found;
+}

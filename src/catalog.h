@@ -55,4 +55,11 @@ extern void chameleon_catalog_add_foreign_key(int source_id, const char *mysql_t
 											  const char *on_delete,
 											  const char *create_sql);
 
+/*
+ * The PostgreSQL table of a replicated MySQL table (t_replica_tables);
+ * false when the replica does not have it.
+ */
+extern bool chameleon_catalog_get_table(int source_id, const char *mysql_table,
+										char **pg_schema, char **pg_table);
+
 #endif							/* CHAMELEON_CATALOG_H */

@@ -837,6 +837,31 @@ normalize_tables_limit(ConfigLoader *ld)
 	}
 }
 
+/*
+ * The source sends a heartbeat after heartbeat_period idle seconds; a worker
+ * that hears nothing for mysql_conn.read_timeout seconds drops the
+ * connection.  A period not below the timeout makes every idle moment a lost
+ * connection.
+ */
+static void
+check_heartbeat_period(ConfigLoader *ld)
+{
+	ChameleonConfig *cfg = ld->cfg;
+	int			k = find_key("heartbeat_period");
+
+	if (cfg->heartbeat_period < cfg->read_timeout)
+		return;
+	if (!ld->from_file[k])
+		k = find_key("mysql_conn.read_timeout");
+	ereport(ERROR,
+			errcode(ERRCODE_CONFIG_FILE_ERROR),
+			errmsg("invalid value for key \"%s\" in configuration file \"%s\" line %d",
+				   config_keys[k].name, ld->path, ld->line[k]),
+			errdetail("heartbeat_period (%d s) must be less than mysql_conn.read_timeout (%d s): an idle source would look like a lost connection.",
+					  cfg->heartbeat_period, cfg->read_timeout),
+			errhint("Keep heartbeat_period well below mysql_conn.read_timeout (defaults 1 and 60 seconds)."));
+}
+
 /* Defaults that depend on other keys, and checks across keys. */
 static void
 finish_config(ConfigLoader *ld)
@@ -860,6 +885,7 @@ finish_config(ConfigLoader *ld)
 	}
 
 	normalize_tables_limit(ld);
+	check_heartbeat_period(ld);
 
 	if (cfg->pg_database == NULL && IsTransactionState() &&
 		OidIsValid(MyDatabaseId))

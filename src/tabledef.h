@@ -7,10 +7,15 @@
  * when an old event was written; a table altered between the two is decoded
  * with the wrong shape (the decoder refuses a different column count).
  * binlog_row_metadata=FULL avoids the lookup altogether.
+ *
+ * For a binlog file there is no source to ask: a replica's PostgreSQL tables
+ * can stand in (chameleon_tabledef_from_replica).
  */
 #ifndef CHAMELEON_TABLEDEF_H
 #define CHAMELEON_TABLEDEF_H
 
+#include "binlog.h"
+#include "catalog.h"
 #include "config.h"
 #include "decode.h"
 #include "mysql_client.h"
@@ -24,5 +29,15 @@ extern ChameleonTableDef *chameleon_tabledef_from_source(MYSQL *conn,
 														 const ChameleonConfig *cfg,
 														 const char *schema,
 														 const char *table);
+
+/*
+ * The columns of map as the replica's PostgreSQL table of it has them
+ * (tabledef_replica.c): names (by name when the map has them, else by
+ * position) and the kinds its column types demand (uuid, inet, boolean,
+ * bytea); -1 kinds and unknown signedness elsewhere.  NULL when the table is
+ * not of this source or the replica has no table for it.
+ */
+extern ChameleonTableDef *chameleon_tabledef_from_replica(const ChameleonSourceRow *source,
+														  const ChameleonTableMap *map);
 
 #endif							/* CHAMELEON_TABLEDEF_H */

@@ -500,6 +500,53 @@ is($nolog,
 	'18446744073709551615|ccc|{x,z,"with space"}|123e4567-e89b-12d3-a456-426614174000|2001:db8::1|192.168.0.1|\x00010000',
 	'information_schema supplies what NO_LOG metadata lacks');
 
+# A binlog file has no source to ask, and even FULL metadata gives MariaDB's
+# UUID/INET4/INET6 only as BINARY: without help they come out as bytea hex.
+# binlog_file_rows(..., source => replica) takes the replica's PostgreSQL
+# tables instead: their uuid/inet columns, and the column names (by position)
+# where the table map has none.
+{
+	my $sel = "SELECT after->>'u', after->>'i6', after->>'i4', after->>'bin4'";
+	my $where = "WHERE table_name = 't1.alltypes' AND operation = 'insert' AND after->>'id' = '1'";
+	is($node->safe_psql('postgres',
+		"$sel FROM chameleon.binlog_file_rows('$files{'crc32-full'}', 100000) $where"),
+		'\x123e4567e89b12d3a456426614174000|\x20010db8000000000000000000000001|\xc0a80001|\x00010000',
+		'a file alone shows UUID/INET as the bytes of their BINARY form');
+
+	my $pgcols = join(', ', map {
+		(my $t = $_->[1]) =~ s/\s+(NOT NULL|NULL|PRIMARY KEY)//g;
+		$t =~ s/'/''/g;
+		"$_->[0] " . $node->safe_psql('postgres', "SELECT chameleon.map_type('$t')")
+	} @columns);
+	$node->safe_psql('postgres', <<"SQL");
+CREATE SCHEMA t1;
+CREATE TABLE t1.alltypes ($pgcols);
+INSERT INTO sch_chameleon.t_sources (source_name, pg_schema, config_path, server_id)
+VALUES ('t1', 't1', '$conf', 4242);
+INSERT INTO sch_chameleon.t_replica_tables (source_id, mysql_table, pg_schema, pg_table, state)
+SELECT source_id, 'alltypes', 't1', 'alltypes', 'copied' FROM sch_chameleon.t_sources;
+SQL
+	is($node->safe_psql('postgres',
+		"$sel FROM chameleon.binlog_file_rows('$files{'crc32-full'}', 100000, 't1') $where"),
+		'123e4567-e89b-12d3-a456-426614174000|2001:db8::1|192.168.0.1|\x00010000',
+		'with source => the replica, UUID/INET come out as uuid and inet');
+	is($node->safe_psql('postgres',
+		"$sel FROM chameleon.binlog_file_rows('$files{'metadata-nolog'}', 100000, 't1') $where"),
+		'123e4567-e89b-12d3-a456-426614174000|2001:db8::1|192.168.0.1|\x00010000',
+		'... also without FULL metadata: names by position from the replica table');
+	is($node->safe_psql('postgres',
+		"SELECT count(*) FROM chameleon.binlog_file_rows('$files{'crc32-full'}', 100000, 't1')
+		  WHERE table_name = 't1.small'"),
+		$node->safe_psql('postgres',
+		"SELECT count(*) FROM chameleon.binlog_file_rows('$files{'crc32-full'}', 100000)
+		  WHERE table_name = 't1.small'"),
+		'a table the replica does not have decodes as before');
+	my ($rs, $os, $es) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_file_rows('$files{'crc32-full'}', 10, 'nosuch')");
+	like($es, qr/replica "nosuch" does not exist/, 'an unknown replica is a clear error');
+	$node->safe_psql('postgres', 'DELETE FROM sch_chameleon.t_sources; DROP SCHEMA t1 CASCADE');
+}
+
 # non-blocking: the call ends at the binlog end it found when it began
 # (MariaDB may still add a Binlog_checkpoint after a flush: bound it)
 my ($f1, $p1) = $my->binlog_position;
@@ -554,6 +601,17 @@ unlike($e, qr/\Q$pass\E/, 'the error does not show the password');
 	($r2, $o2, $e2) = $node->psql('postgres',
 		"SELECT * FROM chameleon.binlog_events('x.000001', 4, start_gtid => '$gtid')");
 	like($e2, qr/either start_file and start_pos or start_gtid/, 'file and GTID together are refused');
+
+	# a MySQL GTID set: MariaDB has no COM_BINLOG_DUMP_GTID, so this is refused
+	# before any dump starts (no hang), and a malformed set is named as such
+	($r2, $o2, $e2) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_events(start_gtid => '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5')");
+	like($e2, qr/a MySQL GTID set cannot start a binlog dump from MariaDB/,
+		'a MySQL GTID set against MariaDB is a clear error');
+	like($e2, qr/HINT:.*gtid_binlog_pos/, 'the hint says what to give instead');
+	($r2, $o2, $e2) = $node->psql('postgres',
+		"SELECT * FROM chameleon.binlog_rows(start_gtid => '3e11fa47-71ca-11e1-9e33:1-5')");
+	like($e2, qr/invalid MySQL GTID set/, 'a malformed MySQL GTID set is a clear error');
 }
 
 # Character sets: every column's text must equal CONVERT(col USING utf8mb4).

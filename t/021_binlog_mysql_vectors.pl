@@ -7,7 +7,8 @@
 # metadata (signedness, charsets, names, ENUM/SET labels, primary key), the
 # binary JSON format (objects, arrays, every scalar, opaque DECIMAL and
 # DATETIME), a CHAR longer than 255 bytes, negative TIME2, DATETIME2(3),
-# DECIMAL, BIT, and the handling of ignorable and unknown events.
+# DECIMAL, BIT, the handling of ignorable and unknown events, and a GTID set
+# encoded for COM_BINLOG_DUMP_GTID read back as a PREVIOUS_GTIDS event.
 
 use strict;
 use warnings;
@@ -247,7 +248,7 @@ sub rows_v2
 # TIME2 -01:02:03, DATETIME2(3) 2024-02-29 13:14:15.123
 my $time_neg = substr(pack('N', 0x800000 - ((1 << 12) | (2 << 6) | 3)), 1, 3);
 my $dt_int = ((((2024 * 13 + 2) << 5) | 29) << 17) | ((13 << 12) | (14 << 6) | 15);
-my $dt3 = substr(pack('Q>', $dt_int + 0x8000000000), 3, 5) . pack('n', 1230);
+my $dt3 = substr(pack('Q>', $dt_int + (1 << 39)), 3, 5) . pack('n', 1230);
 my $char_val = 'wide ' x 60;     # 300 bytes: needs the 2-byte length of a 1020-byte CHAR
 my $geom = pack('V', 0) . pack('H*', '0101000000000000000000f03f0000000000000040');
 
@@ -420,6 +421,22 @@ my $short = write_file('short.bin',
 ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT * FROM chameleon.binlog_file_rows('$short')");
 like($err, qr/binlog data is truncated/, 'a cut row is an error');
+
+# A GTID set as mysql_gtid_set_encode encodes it (the data that
+# COM_BINLOG_DUMP_GTID sends to a MySQL source) is also the body of a
+# PREVIOUS_GTIDS event: the event parser, written separately, reads the bytes
+# back as the set in MySQL's normal form (uuids in byte order, intervals merged).
+{
+	my $hex = $node->safe_psql('postgres',
+		"SELECT encode(chameleon.mysql_gtid_set_encode(
+		   '3e11fa47-7117-11e1-a7e8-000c29fd2d71:7:1-5:6,
+		    00000000-0000-0000-0000-0000000000ff:2:10-12'), 'hex')");
+	my $pg = write_file('gtidset.bin', binlog(fde(), [ 35, pack('H*', $hex) ]));
+	is($node->safe_psql('postgres',
+		"SELECT summary FROM chameleon.binlog_file_events('$pg') ORDER BY position OFFSET 1"),
+		'[00000000-0000-0000-0000-0000000000ff:2:10-12,3e11fa47-7117-11e1-a7e8-000c29fd2d71:1-7]',
+		'an encoded GTID set reads back as a PREVIOUS_GTIDS event');
+}
 
 # no checksum at all (binlog_checksum=NONE on MySQL)
 $CRC = 0;
