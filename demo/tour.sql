@@ -12,6 +12,7 @@ SELECT chameleon.map_type('int(10) unsigned');
 SELECT * FROM chameleon.map_type_details('tinyint(1)', tinyint1_as_boolean => true);
 SELECT * FROM chameleon.map_type_details('enum(''new'',''paid'')');
 \echo ==== binlog look-through
+SET pg_chameleon.config = :'config';
 SELECT * FROM chameleon.binlog_events('mariadb-bin.000001', 4, max_events => 20);
 SELECT * FROM chameleon.binlog_rows('mariadb-bin.000001', 4, max_events => 20);
 SELECT * FROM chameleon.binlog_rows(start_gtid => '0-1-20', max_events => 5);
