@@ -77,3 +77,15 @@ fuzz-ddl: $(FUZZ_DIR)/fuzz_ddl
 		-print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 
 .PHONY: fuzz-ddl
+
+# ---------- one-command demo (demo/run; as root on Debian 12) ----------
+# make demo: install missing packages, build and install, start a throwaway MariaDB
+# with a sample shop database and a throwaway PostgreSQL in /tmp/pg_chameleon_demo,
+# replicate, run a write load and compare both sides.  make demo-stop: tear it down.
+demo:
+	$(srcdir)/demo/run start
+
+demo-stop:
+	$(srcdir)/demo/run stop
+
+.PHONY: demo demo-stop
