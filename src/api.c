@@ -683,12 +683,7 @@ emit_rows(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *store,
 		ChameleonBinlogWhere where;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ev.type == BL_PARTIAL_UPDATE_ROWS_EVENT)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("binlog event %s at %s:" UINT64_FORMAT " cannot be decoded yet",
-							chameleon_binlog_event_name(ev.type), ev.file, ev.position),
-					 errhint("On the MySQL source set binlog_row_value_options='' (no partial JSON updates).")));
+		chameleon_binlog_require_decodable_rows(&ev);
 		if (ev.rows.ncols == 0)
 		{
 			MemoryContextReset(evcxt);

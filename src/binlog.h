@@ -291,6 +291,8 @@ extern ChameleonTableMap *chameleon_binlog_lookup_map(ChameleonBinlogState *st,
 
 /* Event type name as SHOW BINLOG EVENTS prints it, e.g. Write_rows_v1. */
 extern const char *chameleon_binlog_event_name(uint8 type);
+/* ERROR for a row event whose rows cannot be decoded (partial JSON updates). */
+extern void chameleon_binlog_require_decodable_rows(const ChameleonBinlogEvent *ev);
 
 /* Short human summary of a parsed event (for chameleon.binlog_events). */
 extern char *chameleon_binlog_event_summary(const ChameleonBinlogEvent *ev);

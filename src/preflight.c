@@ -356,6 +356,28 @@ check_binlog_row_metadata(Source *src)
 							 "not available on this server (MariaDB 10.5+ and MySQL 8.0.1+ have it)");
 }
 
+/*
+ * MySQL 8's binlog_row_value_options=PARTIAL_JSON logs JSON updates as
+ * PARTIAL_UPDATE_ROWS events, which the decoder cannot apply: the option
+ * must be empty.  MariaDB has no such variable.
+ */
+static PreflightCheck *
+check_binlog_row_value_options(Source *src)
+{
+	char	   *value;
+	char	   *error;
+
+	if (!global_variable(src, "binlog_row_value_options", &value, &error))
+		return query_failed("binlog_row_value_options", error);
+	if (value == NULL)
+		return make_check("binlog_row_value_options", PREFLIGHT_OK,
+						  "not available on this server (no partial JSON updates)", NULL);
+	if (value[0] == '\0')
+		return make_check("binlog_row_value_options", PREFLIGHT_OK, "''", NULL);
+	return make_check("binlog_row_value_options", PREFLIGHT_ERROR, value,
+					  "SET GLOBAL binlog_row_value_options = ''; and in my.cnf [mysqld]: binlog_row_value_options = \"\" (partial JSON updates cannot be replicated)");
+}
+
 static PreflightCheck *
 check_binlog_checksum(Source *src)
 {
@@ -1188,6 +1210,7 @@ static const CheckFunction all_checks[] = {
 	check_binlog_format,
 	check_binlog_row_image,
 	check_binlog_row_metadata,
+	check_binlog_row_value_options,
 	check_binlog_checksum,
 	check_server_id,
 	check_replication_slave,

@@ -482,6 +482,9 @@ handle_event(const ChameleonBinlogEvent *ev)
 		case BL_DELETE_ROWS_EVENT_V2:
 			handle_rows(ev);
 			break;
+		case BL_PARTIAL_UPDATE_ROWS_EVENT:
+			chameleon_binlog_require_decodable_rows(ev);
+			break;
 		case BL_ROTATE_EVENT:
 			handle_rotate(ev);
 			break;

@@ -18,7 +18,7 @@ use ChameleonMariaDB;
 # The contract: every check, in this order.
 my @check_names = qw(
   server_version log_bin binlog_format binlog_row_image binlog_row_metadata
-  binlog_checksum server_id privilege_replication_slave
+  binlog_row_value_options binlog_checksum server_id privilege_replication_slave
   privilege_replication_client privilege_reload privilege_select
   database_exists tables non_innodb_tables tables_without_primary_key
   binlog_position gtid_position);
@@ -123,6 +123,8 @@ for my $r (@rows)
 }
 my %ok = by_name(@rows);
 like($ok{server_version}{value} // '', qr/MariaDB/i, 'server_version shows the MariaDB version');
+like($ok{binlog_row_value_options}{value} // '', qr/not available/,
+	'binlog_row_value_options: MariaDB has no partial JSON updates');
 like($ok{binlog_position}{value} // '', qr/mariadb-bin\.\d+/, 'binlog_position shows the binlog file');
 
 # --- no RELOAD privilege -------------------------------------------------------

@@ -422,6 +422,18 @@ my $short = write_file('short.bin',
 	"SELECT * FROM chameleon.binlog_file_rows('$short')");
 like($err, qr/binlog data is truncated/, 'a cut row is an error');
 
+# A partial JSON update (binlog_row_value_options=PARTIAL_JSON, type 39)
+# carries JSON diffs, not rows: reading rows from it is an error, never a
+# silent skip (the worker calls the same check).
+my $partial = write_file('partial.bin',
+	binlog(fde(), table_map(), [ 39, substr(pack('Q<', 77), 0, 6) . pack('v', 1) . pack('v', 2)
+		  . packed_int(scalar @types) . "\x01\x00" . "\x01\x00" . "\x00" . pack('l<', -5) ]));
+($ret, $out, $err) = $node->psql('postgres',
+	"SELECT * FROM chameleon.binlog_file_rows('$partial')");
+isnt($ret, 0, 'a partial JSON update event is an error');
+like($err, qr/Update_rows_partial at partial\.bin:\d+ cannot be decoded yet/, 'naming the event and its position');
+like($err, qr/binlog_row_value_options/, 'with the setting to change');
+
 # A GTID set as mysql_gtid_set_encode encodes it (the data that
 # COM_BINLOG_DUMP_GTID sends to a MySQL source) is also the body of a
 # PREVIOUS_GTIDS event: the event parser, written separately, reads the bytes
