@@ -98,6 +98,10 @@ UPDATE shop.customer SET referrer = 500 WHERE id = 1;
 DELETE FROM shop.review WHERE id = 2;
 SQL
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up');
+# README's cut-over check, literally
+like($node->safe_psql('postgres',
+		'SELECT source, state, applied_file, applied_position, lag_seconds FROM chameleon.status;'),
+	qr/^shop\|streaming\|/, 'status before the cut-over');
 my $worker_pid = $node->safe_psql('postgres', 'SELECT pid FROM chameleon.status');
 ok($worker_pid =~ /^\d+$/, "worker running (pid $worker_pid)");
 
@@ -146,6 +150,12 @@ SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'shipment_li
 SQL
 	qr/^FOREIGN KEY \(order_id, line_no\) REFERENCES shop\.order_line\(order_id, line_no\)/,
 	'composite key');
+# README: fix the rows, then validate the key that stayed NOT VALID
+$node->safe_psql('postgres', 'DELETE FROM shop.review WHERE id = 1000');
+$node->safe_psql('postgres', 'ALTER TABLE shop.review VALIDATE CONSTRAINT review_product_fk;');
+is($node->safe_psql('postgres',
+		"SELECT convalidated FROM pg_constraint WHERE conname = 'review_product_fk'"),
+	't', 'the repaired key validates');
 like($node->safe_psql('postgres',
 		"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'orders_customer_fk'"),
 	qr/ON UPDATE CASCADE ON DELETE CASCADE/, 'referential actions kept');
@@ -167,7 +177,7 @@ like($err, qr/violates foreign key constraint "customer_referrer_fk"/, 'self-ref
 # no second detach, no restart
 ($ret, $out, $err) = $node->psql('postgres', "SELECT * FROM chameleon.detach_replica('shop')");
 like($err, qr/replica "shop" is already detached/, 'a second detach is refused');
-($ret, $out, $err) = $node->psql('postgres', 'SELECT * FROM chameleon.detach_replica()');
+($ret, $out, $err) = $node->psql('postgres', 'SELECT * FROM chameleon.detach_replica();');
 like($err, qr/there is no replica to detach/, 'no replica left to detach');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
 like($err, qr/replica "shop" is detached/, 'start_replica refuses a detached replica');
@@ -180,7 +190,7 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM shop.product WHERE sku = '
 # plain tables: DROP EXTENSION (no CASCADE) keeps them
 my $before = $node->safe_psql('postgres',
 	'SELECT (SELECT count(*) FROM shop.customer)::text || \'/\' || (SELECT count(*) FROM shop.order_line)');
-($ret, $out, $err) = $node->psql('postgres', 'DROP EXTENSION pg_chameleon');
+($ret, $out, $err) = $node->psql('postgres', 'DROP EXTENSION pg_chameleon;');
 is($ret, 0, 'DROP EXTENSION without CASCADE') or diag($err);
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM pg_namespace WHERE nspname IN ('chameleon', 'sch_chameleon')"),
