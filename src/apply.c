@@ -39,6 +39,7 @@
 #include "utils/resowner.h"
 
 #include "apply.h"
+#include "ddl_apply.h"
 #include "decode.h"
 #include "mysql_client.h"
 #include "tabledef.h"
@@ -369,6 +370,32 @@ chameleon_apply_xact_end(void)
 }
 
 void
+chameleon_apply_flush(void)
+{
+	flush_insert();
+}
+
+void
+chameleon_apply_schema_changed(void)
+{
+	HASHCTL		ctl;
+
+	flush_insert();
+	write_counters();
+	free_plans();
+	hash_destroy(Tables);
+	hash_destroy(Targets);
+	/* the old targets' strings stay in the session context until it ends */
+	load_targets();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(ChameleonApplyTable);
+	ctl.hcxt = ApplySessionContext;
+	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+void
 chameleon_apply_xact_abort(void)
 {
 	HASH_SEQ_STATUS seq;
@@ -457,6 +484,19 @@ source_definition(const ChameleonTableMap *map)
 
 	if (map->has_names && map->has_signedness && map->has_charsets)
 		return NULL;
+	/* the shape the binlog has at this point, kept from the DDL stream */
+	def = chameleon_ddl_apply_table_def(map->schema, map->table);
+	if (def != NULL)
+	{
+		if (def->ncols != map->ncols)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("table %s.%s has %d columns in the binlog but %d in its recorded MySQL shape",
+							map->schema, map->table, map->ncols, def->ncols),
+					 errdetail("The recorded shape is in sch_chameleon.t_table_columns; a DDL statement was not followed (see sch_chameleon.t_ddl)."),
+					 errhint("Copy the table again with chameleon.sync_tables().")));
+		return def;
+	}
 	old = MemoryContextSwitchTo(ApplySessionContext);
 	if (SideConn == NULL)
 		SideConn = chameleon_mysql_connect(ApplyConfig);
