@@ -206,7 +206,8 @@ load_targets(void)
 								" snapshot_file, snapshot_position"
 								" FROM sch_chameleon.t_replica_tables"
 								" WHERE source_id = $1",
-								1, &type, &value, NULL, true, 0);
+								/* not read-only: see the DDL of this transaction */
+								1, &type, &value, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
 			 SPI_result_code_string(ret));

@@ -164,6 +164,11 @@ chameleon_shape_save(int32 source_id, const char *mysql_table, const ChameleonDd
 
 /* ---------- reading ---------- */
 
+/*
+ * Reads are not read-only SPI calls: those would use the snapshot taken
+ * before this transaction's own DDL and shape changes.
+ */
+
 static char *
 get_text(HeapTuple tup, TupleDesc desc, int col)
 {
@@ -205,7 +210,7 @@ load_columns(ChameleonDdlTable *t, Datum *values, Oid *argtypes, MemoryContext c
 										   " auto_increment FROM sch_chameleon.t_table_columns"
 										   " WHERE source_id = $1 AND mysql_table = $2"
 										   " ORDER BY ordinal",
-										   2, argtypes, values, NULL, true, 0);
+										   2, argtypes, values, NULL, false, 0);
 
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read sch_chameleon.t_table_columns: %s", SPI_result_code_string(rc));
@@ -244,7 +249,7 @@ load_indexes(ChameleonDdlTable *t, Datum *values, Oid *argtypes, MemoryContext c
 										   " FROM sch_chameleon.t_table_indexes"
 										   " WHERE source_id = $1 AND mysql_table = $2"
 										   " ORDER BY ordinal",
-										   2, argtypes, values, NULL, true, 0);
+										   2, argtypes, values, NULL, false, 0);
 
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read sch_chameleon.t_table_indexes: %s", SPI_result_code_string(rc));
