@@ -237,20 +237,43 @@ tables_write(const char *sql, const char *a2, const char *a3, const char *a4)
 	spi_run(sql, 4, types, values, nulls);
 }
 
-/* A table created in the replicated database: replicated from now on. */
+/*
+ * A table created in the replicated database: replicated from now on.  A
+ * row already there is kept (CREATE TABLE IF NOT EXISTS of a known table)
+ * unless the statement replaced the table or the row is a 'removed' one.
+ */
 static void
-table_created(const char *name, const char *state, const char *error)
+table_created(const char *name, bool replaced, const char *state, const char *error)
 {
-	tables_write("INSERT INTO sch_chameleon.t_replica_tables (source_id, mysql_table,"
-				 " pg_schema, pg_table, state, last_error)"
-				 " SELECT $1, $2, s.pg_schema, $2, $3, $4 FROM sch_chameleon.t_sources s"
-				 " WHERE s.source_id = $1"
-				 " ON CONFLICT (source_id, mysql_table) DO UPDATE SET"
-				 " pg_schema = EXCLUDED.pg_schema, pg_table = EXCLUDED.pg_table,"
-				 " state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
-				 " copied_rows = 0, applied_rows = 0,"
-				 " snapshot_file = NULL, snapshot_position = NULL",
-				 name, state, error);
+	Oid			types[5] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
+	Datum		values[5];
+	char		nulls[5];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(MySourceId);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = CStringGetTextDatum(state);
+	values[3] = text_or_null(error, &nulls[3]);
+	values[4] = BoolGetDatum(replaced || strcmp(state, "error") == 0);
+	spi_run("INSERT INTO sch_chameleon.t_replica_tables AS r (source_id, mysql_table,"
+			" pg_schema, pg_table, state, last_error)"
+			" SELECT $1, $2, s.pg_schema, $2, $3, $4 FROM sch_chameleon.t_sources s"
+			" WHERE s.source_id = $1"
+			" ON CONFLICT (source_id, mysql_table) DO UPDATE SET"
+			" pg_schema = EXCLUDED.pg_schema, pg_table = EXCLUDED.pg_table,"
+			" state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
+			" copied_rows = 0, applied_rows = 0,"
+			" snapshot_file = NULL, snapshot_position = NULL"
+			" WHERE r.state = 'removed' OR $5",
+			5, types, values, nulls);
+}
+
+/* Did a CREATE TABLE replace a table (CREATE OR REPLACE)? */
+static bool
+replaces_table(const ChameleonDdlResult *res)
+{
+	return res->statements != NIL &&
+		strncmp((char *) linitial(res->statements), "DROP TABLE", 10) == 0;
 }
 
 /* A replicated table renamed within the replicated database. */
@@ -292,7 +315,7 @@ bookkeeping_applied(const ChameleonDdlResult *res)
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
 
 		if (ch->old_name == NULL && to)
-			table_created(ch->new_name, "streaming", NULL);
+			table_created(ch->new_name, replaces_table(res), "streaming", NULL);
 		else if (ch->new_name == NULL && from)
 			tables_write("DELETE FROM sch_chameleon.t_replica_tables"
 						 " WHERE source_id = $1 AND mysql_table = $2",
@@ -327,7 +350,7 @@ bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
 		if (!from && !to)
 			continue;
 		if (ch->old_name == NULL)
-			table_created(ch->new_name, "error", message);
+			table_created(ch->new_name, true, "error", message);
 		else if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
 			table_renamed(ch->old_name, ch->new_name, false, message);
 		else
@@ -465,6 +488,112 @@ shown_source(const char *sql)
 	return sql;
 }
 
+/* ---------------------------------------------------------------------
+ * A statement the translator could not read
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct FindTableStep
+{
+	const ChameleonQueryEvent *q;
+	char	   *db;				/* out: NULL if not found */
+	char	   *table;
+} FindTableStep;
+
+static bool
+token_word_is(const DdlLexer *lx, const DdlToken *t, const char *word)
+{
+	return t->kind == TK_WORD && t->end - t->start == (int) strlen(word) &&
+		pg_strncasecmp(lx->src + t->start, word, t->end - t->start) == 0;
+}
+
+static bool
+token_is_name(const DdlToken *t)
+{
+	return t->kind == TK_WORD || t->kind == TK_QIDENT;
+}
+
+/*
+ * The table a table statement names (the lexer only): the name after TABLE
+ * (ALTER/CREATE/DROP/RENAME/TRUNCATE TABLE x) or after ON (CREATE/DROP
+ * INDEX i ON x), or the word after TRUNCATE.
+ */
+static void
+find_table_step(void *arg)
+{
+	FindTableStep *step = arg;
+	DdlLexer	lx;
+	int			i;
+	static const char *const verbs[] = {"alter", "create", "drop", "rename", "truncate"};
+	bool		verb = false;
+
+	chameleon_ddl_lex(&lx, step->q->query, DdlCtx.ansi_quotes, DdlCtx.no_backslash_escapes);
+	if (lx.ntoks < 2)
+		return;
+	for (int v = 0; v < (int) lengthof(verbs); v++)
+		verb |= token_word_is(&lx, &lx.toks[0], verbs[v]);
+	if (!verb)
+		return;
+	for (i = 1; i < lx.ntoks - 1; i++)
+		if (token_word_is(&lx, &lx.toks[i], "table") || token_word_is(&lx, &lx.toks[i], "on"))
+			break;
+	if (i >= lx.ntoks - 1)
+	{
+		if (!token_word_is(&lx, &lx.toks[0], "truncate"))
+			return;
+		i = 0;
+	}
+	if (!token_is_name(&lx.toks[i + 1]))
+		return;
+	step->table = chameleon_ddl_ident_value(&lx, &lx.toks[i + 1]);
+	step->db = step->q->db[0] ? pstrdup(step->q->db) : NULL;
+	if (i + 3 < lx.ntoks && lx.toks[i + 2].kind == TK_PUNCT &&
+		lx.src[lx.toks[i + 2].start] == '.' && token_is_name(&lx.toks[i + 3]))
+	{
+		step->db = step->table;
+		step->table = chameleon_ddl_ident_value(&lx, &lx.toks[i + 3]);
+	}
+	if (step->db == NULL)
+		step->table = NULL;
+}
+
+/*
+ * Not understood: recorded when it is about the replicated database; a
+ * replicated table it names is marked error and its shape is forgotten (the
+ * statement may have changed it in a way the decoder cannot know).
+ */
+static void
+translation_failed(const ChameleonQueryEvent *q, ErrorData *edata)
+{
+	FindTableStep find = {q, NULL, NULL};
+	ErrorData  *lex_error = run_guarded(find_table_step, &find);
+	bool		ours = find.table != NULL && is_source_db(find.db);
+
+	if (lex_error != NULL)
+		FreeErrorData(lex_error);
+	if (!ours && !(find.table == NULL && is_source_db(q->db)))
+		return;
+	record_ddl(q, shown_source(q->query), NIL, false, "failed", edata->message);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("pg_chameleon: a DDL statement of the source could not be translated"),
+			 errdetail("%s", edata->message),
+			 errhint("The statement is in sch_chameleon.t_ddl; the tables it changed may need chameleon.sync_tables().")));
+	if (ours && is_replicated_cb(NULL, find.db, find.table))
+	{
+		ChameleonDdlResult res = {0};
+		ChameleonDdlTableChange ch = {find.db, find.table, find.db, find.table, false, NIL};
+
+		res.kind = CHAMELEON_DDL_ALTER;
+		res.tables = list_make1(&ch);
+		bookkeeping_failed(&res, edata);
+		chameleon_ddl_catalog_remove(&DdlCtx, chameleon_ddl_catalog_find(&DdlCtx, find.db,
+																		 find.table, false));
+		save_shapes(&res);
+		chameleon_apply_schema_changed();
+	}
+}
+
 void
 chameleon_ddl_apply_query(const ChameleonQueryEvent *q)
 {
@@ -488,16 +617,7 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q)
 	edata = run_guarded(translate_step, &step);
 	if (edata != NULL)
 	{
-		/* not understood: recorded if it may be about the replicated database */
-		if (is_source_db(q->db) || strstr(q->query, MySource->name) != NULL)
-		{
-			record_ddl(q, shown_source(q->query), NIL, false, "failed", edata->message);
-			ereport(WARNING,
-					(errcode(edata->sqlerrcode),
-					 errmsg("pg_chameleon: a DDL statement of the source could not be translated"),
-					 errdetail("%s", edata->message),
-					 errhint("The statement is in sch_chameleon.t_ddl; the tables it changed may need chameleon.sync_tables().")));
-		}
+		translation_failed(q, edata);
 		FreeErrorData(edata);
 		return;
 	}
