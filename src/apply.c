@@ -102,7 +102,9 @@ struct ChameleonApplyTable
 };
 
 /* Session state */
-static MemoryContext ApplySessionContext = NULL;	/* targets, table versions */
+static MemoryContext ApplySessionContext = NULL;	/* the session */
+static MemoryContext TargetsContext = NULL; /* Targets (child of the above) */
+static MemoryContext VersionsContext = NULL;	/* Tables, their plans (child) */
 static MemoryContext InsertContext = NULL;	/* the pending INSERT */
 static HTAB *Targets = NULL;
 static HTAB *Tables = NULL;
@@ -196,7 +198,7 @@ load_targets(void)
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = NAMEDATALEN * 2;
 	ctl.entrysize = sizeof(ApplyTarget);
-	ctl.hcxt = ApplySessionContext;
+	ctl.hcxt = TargetsContext;
 	Targets = hash_create("pg_chameleon targets", 64, &ctl,
 						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
@@ -225,7 +227,7 @@ load_targets(void)
 		if (name == NULL || strlen(name) >= NAMEDATALEN * 2)
 			continue;
 		t = hash_search(Targets, name, HASH_ENTER, &found);
-		old = MemoryContextSwitchTo(ApplySessionContext);
+		old = MemoryContextSwitchTo(TargetsContext);
 		t->pg_schema = pstrdup(SPI_getvalue(tup, desc, 2));
 		t->pg_table = pstrdup(SPI_getvalue(tup, desc, 3));
 		t->state = pstrdup(SPI_getvalue(tup, desc, 4));
@@ -298,13 +300,19 @@ chameleon_apply_session_start(int32 source_id, const char *source_db,
 	}
 	ApplySourceId = source_id;
 	ApplySourceDb = MemoryContextStrdup(ApplySessionContext, source_db);
+	/* emptied again after DDL (chameleon_apply_schema_changed) */
+	TargetsContext = AllocSetContextCreate(ApplySessionContext, "pg_chameleon apply targets",
+										   ALLOCSET_DEFAULT_SIZES);
+	VersionsContext = AllocSetContextCreate(ApplySessionContext,
+											"pg_chameleon apply table versions",
+											ALLOCSET_DEFAULT_SIZES);
 	ApplyConfig = cfg;
 	load_targets();
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = ApplySessionContext;
+	ctl.hcxt = VersionsContext;
 	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
 						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
@@ -323,6 +331,8 @@ chameleon_apply_session_end(void)
 		MemoryContextReset(ApplySessionContext);
 		MemoryContextReset(InsertContext);
 	}
+	TargetsContext = NULL;		/* children of the session context */
+	VersionsContext = NULL;
 }
 
 void
@@ -384,14 +394,15 @@ chameleon_apply_schema_changed(void)
 	flush_insert();
 	write_counters();
 	free_plans();
-	hash_destroy(Tables);
-	hash_destroy(Targets);
-	/* the old targets' strings stay in the session context until it ends */
+	Tables = NULL;
+	Targets = NULL;
+	MemoryContextReset(TargetsContext);
+	MemoryContextReset(VersionsContext);
 	load_targets();
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = ApplySessionContext;
+	ctl.hcxt = VersionsContext;
 	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
 						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
@@ -613,7 +624,7 @@ resolve_table(ChameleonApplyTable *t, const ChameleonTableMap *map)
 	Relation	rel;
 
 	CurrentTarget = target;
-	old = MemoryContextSwitchTo(ApplySessionContext);
+	old = MemoryContextSwitchTo(VersionsContext);
 	t->name = psprintf("%s.%s", map->schema, map->table);
 	t->qualified = psprintf("%s.%s", quote_identifier(target->pg_schema),
 							quote_identifier(target->pg_table));
@@ -852,7 +863,7 @@ get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
 			return p->plan ? p : NULL;
 	}
 
-	old = MemoryContextSwitchTo(ApplySessionContext);
+	old = MemoryContextSwitchTo(VersionsContext);
 	p = palloc0(sizeof(ApplyPlan));
 	p->op = op;
 	p->shape = pstrdup(shape);

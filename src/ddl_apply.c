@@ -37,6 +37,9 @@
 #define SQL_MODE_ANSI_QUOTES			(INT64CONST(1) << 2)
 #define SQL_MODE_NO_BACKSLASH_ESCAPES	(INT64CONST(1) << 20)
 
+/* Past this size the catalog is emptied; it reloads from the shape tables. */
+#define CATALOG_RESET_BYTES		(8 * 1024 * 1024)
+
 static MemoryContext DdlCatalogContext = NULL;
 static ChameleonDdlContext DdlCtx;
 static bool DdlCtxReady = false;
@@ -623,4 +626,12 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q)
 	}
 	foreach(lc, step.results)
 		apply_result(q, lfirst(lc));
+
+	/* replaced entries are not freed: start again now and then */
+	if (MemoryContextMemAllocated(DdlCatalogContext, true) > CATALOG_RESET_BYTES)
+	{
+		MemoryContextReset(DdlCatalogContext);
+		DdlCtx.tables = NIL;
+		DdlCtx.default_db = NULL;
+	}
 }

@@ -351,6 +351,7 @@ chameleon_shape_table_def(const ChameleonDdlTable *t, const ChameleonTypeOptions
 	{
 		ChameleonDdlColumn *c = lfirst(lc);
 		ChameleonColumnDef *d = &def->cols[foreach_current_index(lc)];
+		ListCell   *lb;
 
 		d->name = pstrdup(c->name);
 		d->kind = -1;
@@ -359,8 +360,11 @@ chameleon_shape_table_def(const ChameleonDdlTable *t, const ChameleonTypeOptions
 			continue;
 		d->kind = (int) chameleon_map_mysql_type(c->type, opts)->kind;
 		d->is_unsigned = c->type->is_unsigned ? 1 : 0;
-		d->labels = c->type->labels;
-		d->charset = c->type->charset;
+		/* copies: the definition outlives catalog entries */
+		d->labels = NIL;
+		foreach(lb, c->type->labels)
+			d->labels = lappend(d->labels, pstrdup(lfirst(lb)));
+		d->charset = c->type->charset ? pstrdup(c->type->charset) : NULL;
 	}
 	return def;
 }
