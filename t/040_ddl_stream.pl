@@ -82,6 +82,9 @@ sub scenario
 	ALTER TABLE shop.notes DROP COLUMN extra;
 	INSERT INTO shop.notes VALUES (5, 'after the drop');
 	UPDATE shop.notes SET body = 'first, changed' WHERE id = 1;
+	ALTER TABLE shop.notes CHANGE body text_body varchar(100), ADD COLUMN kind enum('small','big') FIRST;
+	INSERT INTO shop.notes (id, text_body, kind) VALUES (6, 'six', 'big');
+	UPDATE shop.notes SET kind = 'small' WHERE id = 1;
 	ALTER TABLE shop.movers MODIFY c int unsigned AFTER id;
 	INSERT INTO shop.movers (id, a, b, c) VALUES (3, 3, 'z', 4294967295);
 	ALTER TABLE shop.movers ADD COLUMN f varchar(5) FIRST;
@@ -121,7 +124,7 @@ sub scenario
 	ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the DDL script');
 
 	my @items = ([ 'id', 'id' ], [ 'name', 'name' ], [ 'qty', 'qty' ], [ 'price', 'price' ]);
-	my @notes = ([ 'id', 'id' ], [ 'body', 'body' ]);
+	my @notes = ([ 'id', 'id' ], [ 'text_body', 'text_body' ], [ 'kind', 'kind' ]);
 	my @movers = ([ 'id', 'id' ], [ 'a', 'a' ], [ 'b', 'b' ], [ 'c', 'c' ], [ 'f', 'f' ],
 		[ 'm', 'm' ]);
 	my @kv = ([ 'id', 'id' ], [ 'v', 'v' ]);
@@ -133,7 +136,7 @@ sub scenario
 		ChameleonReplica::tables_equal($node, $my, 'shop', 'items', 'id', \@items,
 			"items (added column) $when");
 		ChameleonReplica::tables_equal($node, $my, 'shop', 'notes', 'id', \@notes,
-			"notes (dropped column) $when");
+			"notes (dropped, renamed, enum column first) $when");
 		ChameleonReplica::tables_equal($node, $my, 'shop', 'movers', 'id', \@movers,
 			"movers (AFTER / FIRST) $when");
 		ChameleonReplica::tables_equal($node, $my, 'shop', 'newname2', 'id', \@kv,
