@@ -20,3 +20,6 @@ SELECT * FROM chameleon.binlog_rows(start_gtid => '0-1-20', max_events => 5);
 SELECT * FROM chameleon.translate_ddl(
   'ALTER TABLE orders ADD COLUMN gift_note varchar(200) NOT NULL AFTER id, DROP INDEX ordered_at', 'shop');
 SELECT * FROM chameleon.translate_ddl_details('CREATE TABLE coupons (code char(8) PRIMARY KEY, discount decimal(5,2))', 'shop');
+-- DDL the worker saw in the binlog (the demo's load adds a column)
+SELECT ddl_id, binlog_file, binlog_position, status, source_sql, translation, error_message
+FROM sch_chameleon.t_ddl ORDER BY ddl_id;

@@ -450,6 +450,39 @@ GRANT USAGE ON SCHEMA chameleon TO pg_monitor;
 GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO pg_monitor;
 GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors TO pg_monitor;
 
+-- DDL replication while streaming (ddl_shape.c, ddl_apply.c): the MySQL shape of each
+-- replicated table as the binlog has it -- columns in MySQL's order, types, keys.
+-- init_replica records it; the apply worker follows every DDL statement it reads, so rows
+-- are decoded with the shape they were written with, never MySQL's current one.
+CREATE TABLE sch_chameleon.t_table_columns (
+    source_id       integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
+    mysql_table     text NOT NULL,
+    ordinal         integer NOT NULL,              -- 1-based MySQL column position
+    column_name     text NOT NULL,
+    column_type     text,                          -- MySQL COLUMN_TYPE; NULL: unknown
+    charset_name    text,
+    collation_name  text,
+    auto_increment  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (source_id, mysql_table, ordinal)
+);
+
+CREATE TABLE sch_chameleon.t_table_indexes (
+    source_id       integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
+    mysql_table     text NOT NULL,
+    ordinal         integer NOT NULL,
+    index_name      text NOT NULL,                 -- MySQL name, PRIMARY for the key
+    pg_index_name   text,                          -- NULL: no PostgreSQL index (FULLTEXT ...)
+    is_primary      boolean NOT NULL,
+    is_unique       boolean NOT NULL,
+    columns         text[] NOT NULL,
+    prefix_lengths  integer[],
+    descending      integer[],
+    PRIMARY KEY (source_id, mysql_table, ordinal)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_table_columns', '');
+SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_table_indexes', '');
+
 -- ---------------------------------------------------------------------------
 -- Cut-over (detach.c)
 -- ---------------------------------------------------------------------------

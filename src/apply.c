@@ -39,6 +39,7 @@
 #include "utils/resowner.h"
 
 #include "apply.h"
+#include "ddl_apply.h"
 #include "decode.h"
 #include "mysql_client.h"
 #include "tabledef.h"
@@ -101,7 +102,9 @@ struct ChameleonApplyTable
 };
 
 /* Session state */
-static MemoryContext ApplySessionContext = NULL;	/* targets, table versions */
+static MemoryContext ApplySessionContext = NULL;	/* the session */
+static MemoryContext TargetsContext = NULL; /* Targets (child of the above) */
+static MemoryContext VersionsContext = NULL;	/* Tables, their plans (child) */
 static MemoryContext InsertContext = NULL;	/* the pending INSERT */
 static HTAB *Targets = NULL;
 static HTAB *Tables = NULL;
@@ -195,7 +198,7 @@ load_targets(void)
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = NAMEDATALEN * 2;
 	ctl.entrysize = sizeof(ApplyTarget);
-	ctl.hcxt = ApplySessionContext;
+	ctl.hcxt = TargetsContext;
 	Targets = hash_create("pg_chameleon targets", 64, &ctl,
 						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
@@ -205,7 +208,8 @@ load_targets(void)
 								" snapshot_file, snapshot_position"
 								" FROM sch_chameleon.t_replica_tables"
 								" WHERE source_id = $1",
-								1, &type, &value, NULL, true, 0);
+								/* not read-only: see the DDL of this transaction */
+								1, &type, &value, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
 			 SPI_result_code_string(ret));
@@ -223,7 +227,7 @@ load_targets(void)
 		if (name == NULL || strlen(name) >= NAMEDATALEN * 2)
 			continue;
 		t = hash_search(Targets, name, HASH_ENTER, &found);
-		old = MemoryContextSwitchTo(ApplySessionContext);
+		old = MemoryContextSwitchTo(TargetsContext);
 		t->pg_schema = pstrdup(SPI_getvalue(tup, desc, 2));
 		t->pg_table = pstrdup(SPI_getvalue(tup, desc, 3));
 		t->state = pstrdup(SPI_getvalue(tup, desc, 4));
@@ -296,13 +300,19 @@ chameleon_apply_session_start(int32 source_id, const char *source_db,
 	}
 	ApplySourceId = source_id;
 	ApplySourceDb = MemoryContextStrdup(ApplySessionContext, source_db);
+	/* emptied again after DDL (chameleon_apply_schema_changed) */
+	TargetsContext = AllocSetContextCreate(ApplySessionContext, "pg_chameleon apply targets",
+										   ALLOCSET_DEFAULT_SIZES);
+	VersionsContext = AllocSetContextCreate(ApplySessionContext,
+											"pg_chameleon apply table versions",
+											ALLOCSET_DEFAULT_SIZES);
 	ApplyConfig = cfg;
 	load_targets();
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = ApplySessionContext;
+	ctl.hcxt = VersionsContext;
 	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
 						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
@@ -321,6 +331,8 @@ chameleon_apply_session_end(void)
 		MemoryContextReset(ApplySessionContext);
 		MemoryContextReset(InsertContext);
 	}
+	TargetsContext = NULL;		/* children of the session context */
+	VersionsContext = NULL;
 }
 
 void
@@ -366,6 +378,33 @@ chameleon_apply_xact_end(void)
 	if (SpiConnected)
 		SPI_finish();
 	SpiConnected = false;
+}
+
+void
+chameleon_apply_flush(void)
+{
+	flush_insert();
+}
+
+void
+chameleon_apply_schema_changed(void)
+{
+	HASHCTL		ctl;
+
+	flush_insert();
+	write_counters();
+	free_plans();
+	Tables = NULL;
+	Targets = NULL;
+	MemoryContextReset(TargetsContext);
+	MemoryContextReset(VersionsContext);
+	load_targets();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(ChameleonApplyTable);
+	ctl.hcxt = VersionsContext;
+	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 void
@@ -457,6 +496,19 @@ source_definition(const ChameleonTableMap *map)
 
 	if (map->has_names && map->has_signedness && map->has_charsets)
 		return NULL;
+	/* the shape the binlog has at this point, kept from the DDL stream */
+	def = chameleon_ddl_apply_table_def(map->schema, map->table);
+	if (def != NULL)
+	{
+		if (def->ncols != map->ncols)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("table %s.%s has %d columns in the binlog but %d in its recorded MySQL shape",
+							map->schema, map->table, map->ncols, def->ncols),
+					 errdetail("The recorded shape is in sch_chameleon.t_table_columns; a DDL statement was not followed (see sch_chameleon.t_ddl)."),
+					 errhint("Copy the table again with chameleon.sync_tables().")));
+		return def;
+	}
 	old = MemoryContextSwitchTo(ApplySessionContext);
 	if (SideConn == NULL)
 		SideConn = chameleon_mysql_connect(ApplyConfig);
@@ -572,7 +624,7 @@ resolve_table(ChameleonApplyTable *t, const ChameleonTableMap *map)
 	Relation	rel;
 
 	CurrentTarget = target;
-	old = MemoryContextSwitchTo(ApplySessionContext);
+	old = MemoryContextSwitchTo(VersionsContext);
 	t->name = psprintf("%s.%s", map->schema, map->table);
 	t->qualified = psprintf("%s.%s", quote_identifier(target->pg_schema),
 							quote_identifier(target->pg_table));
@@ -811,7 +863,7 @@ get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
 			return p->plan ? p : NULL;
 	}
 
-	old = MemoryContextSwitchTo(ApplySessionContext);
+	old = MemoryContextSwitchTo(VersionsContext);
 	p = palloc0(sizeof(ApplyPlan));
 	p->op = op;
 	p->shape = pstrdup(shape);

@@ -53,6 +53,16 @@ extern void chameleon_apply_xact_abort(void);
 extern ChameleonApplyTable *chameleon_apply_table(const ChameleonTableMap *map,
 												  const char *file, uint64 pos);
 
+/* Send the pending INSERT (before a DDL statement). */
+extern void chameleon_apply_flush(void);
+
+/*
+ * After DDL: write the counters, forget every table version and its plans,
+ * and read t_replica_tables again (in the apply transaction), so the next
+ * TABLE_MAP resolves against the new shape, names and states.
+ */
+extern void chameleon_apply_schema_changed(void);
+
 /* Decode and apply one rows event; returns the row changes applied. */
 extern uint64 chameleon_apply_rows(ChameleonApplyTable *table,
 								   const ChameleonRowsEvent *ev);

@@ -48,6 +48,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "copy.h"
+#include "ddl_apply.h"
 #include "copy_values.h"
 #include "mysql_client.h"
 #include "progress.h"
@@ -858,6 +859,9 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 		rows = copy_one_table(conn, cfg, opts, t);
 		chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
 									rows, snap.binlog_file, snap.binlog_position);
+		/* the MySQL shape the stream starts from (ddl_apply.h) */
+		chameleon_shape_save(source_id, t->name,
+							 chameleon_shape_from_schema(opts->my_database, t));
 		total_rows += rows;
 	}
 	release_global_lock(conn, &snap);

@@ -19,6 +19,10 @@
  * socket does not show them, so there the loop reads directly (a read ends
  * by the next heartbeat at the latest).
  *
+ * DDL: a QUERY event that is not BEGIN/COMMIT goes to ddl_apply.c, which
+ * translates and applies it inside the open batch (its own subtransaction),
+ * so the statement, the rows around it and the position commit together.
+ *
  * Errors: an error attributable to one table makes the loop abort, mark the
  * table careful and return RECONNECT: the session restarts from the
  * committed position and apply.c isolates the table's rejected row (see
@@ -38,6 +42,7 @@
 #include "apply.h"
 #include "binlog.h"
 #include "binlog_stream.h"
+#include "ddl_apply.h"
 #include "mysql_client.h"
 #include "worker.h"
 #include "worker_loop.h"
@@ -230,6 +235,7 @@ session_open(void)
 
 	chameleon_worker_begin();
 	chameleon_apply_session_start(MySourceId, MySource->name, MyConfig);
+	chameleon_ddl_apply_session_start();
 	chameleon_worker_commit();
 }
 
@@ -389,10 +395,7 @@ handle_query(const ChameleonBinlogEvent *ev)
 	/* a statement: DDL, or statement-based DML */
 	if (!B.in_source_xact)
 		begin_source_xact(NULL, true);
-	if (strcmp(ev->query.db, MySource->name) == 0)
-		ereport(DEBUG1,
-				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
-				 errmsg("pg_chameleon: statement not applied: %s", q)));
+	chameleon_ddl_apply_query(&ev->query);
 	if (B.standalone)
 		end_source_xact(ev);
 }

@@ -247,7 +247,8 @@ is($node->safe_psql('postgres', 'SELECT state FROM chameleon.status'), 'streamin
 	'the replica keeps streaming');
 
 # --- a replicated table missing on the PostgreSQL side: that table only -----------------
-$my->sql('CREATE TABLE sakila.ghost (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB');
+# out of the binlog: the worker would create it (DDL replication)
+$my->sql('SET sql_log_bin = 0; CREATE TABLE sakila.ghost (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB');
 $node->safe_psql('postgres',
 	"INSERT INTO sch_chameleon.t_replica_tables (source_id, mysql_table, pg_schema, pg_table, state)"
 	  . " SELECT source_id, 'ghost', 'sakila', 'ghost', 'copied' FROM sch_chameleon.t_sources;"
@@ -307,7 +308,8 @@ INSERT INTO sch_chameleon.t_replica_tables (source_id, mysql_table, pg_schema, p
 SELECT source_id, 'strict', 'sakila', 'strict', 'copied' FROM sch_chameleon.t_sources;
 SELECT chameleon.stop_replica();
 SQL
-$my->sql('CREATE TABLE sakila.strict (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB');
+$my->sql('SET sql_log_bin = 0;'
+	  . ' CREATE TABLE sakila.strict (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB');
 my $conf_stop = $my->write_config(
 	user        => 'chameleon',
 	passwd      => $pass,

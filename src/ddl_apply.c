@@ -1,0 +1,637 @@
+/*
+ * ddl_apply.c -- the apply worker's DDL: a QUERY event that is not
+ * BEGIN/COMMIT, translated and applied in the apply transaction (see
+ * ddl_apply.h).
+ *
+ * What is recorded in sch_chameleon.t_ddl:
+ *   applied  a statement on tables of the replicated database, applied;
+ *   failed   a statement PostgreSQL rejected (or the translator could not
+ *            read): its tables are marked error, t_errors has a 'ddl' row;
+ *   skipped  a statement run with the replicated database as the default
+ *            database that changes nothing replicated (views, users,
+ *            routines, another database's table ...); error_message says why.
+ * Statements run in another default database that touch no replicated table,
+ * DML and transaction control in QUERY events are not recorded.
+ *
+ * Each statement runs in a subtransaction (as a PL/pgSQL exception block
+ * does), so a rejected one is rolled back alone and the apply transaction
+ * -- rows around it and the binlog position -- goes on and commits.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/formatting.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "apply.h"
+#include "ddl_apply.h"
+#include "ddl_int.h"
+#include "worker_loop.h"
+
+/* sql_mode bits (MySQL and MariaDB) that change how a statement is lexed */
+#define SQL_MODE_ANSI_QUOTES			(INT64CONST(1) << 2)
+#define SQL_MODE_NO_BACKSLASH_ESCAPES	(INT64CONST(1) << 20)
+
+/* Past this size the catalog is emptied; it reloads from the shape tables. */
+#define CATALOG_RESET_BYTES		(8 * 1024 * 1024)
+
+static MemoryContext DdlCatalogContext = NULL;
+static ChameleonDdlContext DdlCtx;
+static bool DdlCtxReady = false;
+
+/* ---------------------------------------------------------------------
+ * The catalog: callbacks of the translator
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+is_source_db(const char *db)
+{
+	return db != NULL && strcmp(db, MySource->name) == 0;
+}
+
+static char *
+map_schema_cb(void *arg, const char *db)
+{
+	return pstrdup(is_source_db(db) ? MySource->pg_schema : db);
+}
+
+static bool
+is_replicated_cb(void *arg, const char *db, const char *table)
+{
+	ListCell   *lc;
+
+	if (!is_source_db(db))
+		return false;
+	if (MyConfig->tables_limit == NIL)
+		return true;
+	foreach(lc, MyConfig->tables_limit)
+		if (strcmp((char *) lfirst(lc), table) == 0)
+			return true;
+	return false;
+}
+
+static ChameleonDdlTable *
+load_table_cb(void *arg, const char *db, const char *table)
+{
+	if (!is_source_db(db))
+		return NULL;
+	return chameleon_shape_load(MySourceId, db, table);
+}
+
+void
+chameleon_ddl_apply_session_start(void)
+{
+	if (DdlCatalogContext == NULL)
+		DdlCatalogContext = AllocSetContextCreate(MyWorkerContext,
+												  "pg_chameleon DDL catalog",
+												  ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(DdlCatalogContext);
+	memset(&DdlCtx, 0, sizeof(DdlCtx));
+	DdlCtx.map_schema = map_schema_cb;
+	DdlCtx.is_replicated = is_replicated_cb;
+	DdlCtx.load_table = load_table_cb;
+	DdlCtx.catalog_cxt = DdlCatalogContext;
+	DdlCtx.type_options.tinyint1_as_boolean = MyConfig->tinyint1_as_boolean;
+	DdlCtx.type_options.hexify = MyConfig->hexify;
+	DdlCtxReady = true;
+}
+
+ChameleonTableDef *
+chameleon_ddl_apply_table_def(const char *db, const char *table)
+{
+	ChameleonDdlTable *t;
+
+	if (!DdlCtxReady || !is_source_db(db))
+		return NULL;
+	t = chameleon_ddl_catalog_find(&DdlCtx, db, table, true);
+	return t ? chameleon_shape_table_def(t, &DdlCtx.type_options) : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * SPI
+ * ---------------------------------------------------------------------
+ */
+
+static void
+spi_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = nargs > 0 ? SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0)
+		: SPI_execute(sql, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
+}
+
+static Datum
+text_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static Datum
+statements_array(List *statements)
+{
+	int			n = list_length(statements);
+	Datum	   *d = palloc0(sizeof(Datum) * Max(n, 1));
+	ListCell   *lc;
+
+	foreach(lc, statements)
+		d[foreach_current_index(lc)] = CStringGetTextDatum(lfirst(lc));
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Run fn(arg) in a subtransaction; NULL if it worked, else its error (rolled back). */
+static ErrorData *
+run_guarded(void (*fn) (void *), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_END_TRY();
+
+	/* stopping is not the statement's failure */
+	if (edata != NULL && (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+						  edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN))
+		ReThrowError(edata);
+	return edata;
+}
+
+/* ---------------------------------------------------------------------
+ * Records: t_ddl, t_replica_tables, t_errors
+ * ---------------------------------------------------------------------
+ */
+
+static void
+record_ddl(const ChameleonQueryEvent *q, const char *source, List *statements,
+		   bool translated, const char *status, const char *message)
+{
+	Oid			types[8] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(MySourceId);
+	values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
+	values[3] = text_or_null(q->db[0] ? q->db : NULL, &nulls[3]);
+	values[4] = CStringGetTextDatum(source);
+	if (translated)
+		values[5] = statements_array(statements);
+	else
+	{
+		values[5] = (Datum) 0;
+		nulls[5] = 'n';
+	}
+	values[6] = CStringGetTextDatum(status);
+	values[7] = text_or_null(message, &nulls[7]);
+	spi_run("INSERT INTO sch_chameleon.t_ddl (source_id, binlog_file, binlog_position,"
+			" default_schema, source_sql, translation, status, error_message)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			8, types, values, nulls);
+}
+
+/* A t_replica_tables statement with (source_id, $2, $3, $4) text arguments. */
+static void
+tables_write(const char *sql, const char *a2, const char *a3, const char *a4)
+{
+	Oid			types[4] = {INT4OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4];
+
+	nulls[0] = ' ';
+	values[0] = Int32GetDatum(MySourceId);
+	values[1] = text_or_null(a2, &nulls[1]);
+	values[2] = text_or_null(a3, &nulls[2]);
+	values[3] = text_or_null(a4, &nulls[3]);
+	spi_run(sql, 4, types, values, nulls);
+}
+
+/*
+ * A table created in the replicated database: replicated from now on.  A
+ * row already there is kept (CREATE TABLE IF NOT EXISTS of a known table)
+ * unless the statement replaced the table or the row is a 'removed' one.
+ */
+static void
+table_created(const char *name, bool replaced, const char *state, const char *error)
+{
+	Oid			types[5] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
+	Datum		values[5];
+	char		nulls[5];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(MySourceId);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = CStringGetTextDatum(state);
+	values[3] = text_or_null(error, &nulls[3]);
+	values[4] = BoolGetDatum(replaced || strcmp(state, "error") == 0);
+	spi_run("INSERT INTO sch_chameleon.t_replica_tables AS r (source_id, mysql_table,"
+			" pg_schema, pg_table, state, last_error)"
+			" SELECT $1, $2, s.pg_schema, $2, $3, $4 FROM sch_chameleon.t_sources s"
+			" WHERE s.source_id = $1"
+			" ON CONFLICT (source_id, mysql_table) DO UPDATE SET"
+			" pg_schema = EXCLUDED.pg_schema, pg_table = EXCLUDED.pg_table,"
+			" state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
+			" copied_rows = 0, applied_rows = 0,"
+			" snapshot_file = NULL, snapshot_position = NULL"
+			" WHERE r.state = 'removed' OR $5",
+			5, types, values, nulls);
+}
+
+/* Did a CREATE TABLE replace a table (CREATE OR REPLACE)? */
+static bool
+replaces_table(const ChameleonDdlResult *res)
+{
+	return res->statements != NIL &&
+		strncmp((char *) linitial(res->statements), "DROP TABLE", 10) == 0;
+}
+
+/* A replicated table renamed within the replicated database. */
+static void
+table_renamed(const char *old_name, const char *new_name, bool pg_renamed, const char *error)
+{
+	tables_write("DELETE FROM sch_chameleon.t_replica_tables"
+				 " WHERE source_id = $1 AND mysql_table = $3",
+				 old_name, new_name, NULL);
+	if (pg_renamed)
+		tables_write("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3, pg_table = $3"
+					 " WHERE source_id = $1 AND mysql_table = $2",
+					 old_name, new_name, NULL);
+	else
+		tables_write("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3,"
+					 " state = 'error', last_error = $4"
+					 " WHERE source_id = $1 AND mysql_table = $2",
+					 old_name, new_name, error);
+}
+
+static void
+table_set_state(const char *name, const char *state, const char *error)
+{
+	tables_write("UPDATE sch_chameleon.t_replica_tables SET state = $3, last_error = $4"
+				 " WHERE source_id = $1 AND mysql_table = $2",
+				 name, state, error);
+}
+
+/* t_replica_tables after a statement that worked (in its subtransaction). */
+static void
+bookkeeping_applied(const ChameleonDdlResult *res)
+{
+	ListCell   *lc;
+
+	foreach(lc, res->tables)
+	{
+		ChameleonDdlTableChange *ch = lfirst(lc);
+		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
+		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
+
+		if (ch->old_name == NULL && to)
+			table_created(ch->new_name, replaces_table(res), "streaming", NULL);
+		else if (ch->new_name == NULL && from)
+			tables_write("DELETE FROM sch_chameleon.t_replica_tables"
+						 " WHERE source_id = $1 AND mysql_table = $2",
+						 ch->old_name, NULL, NULL);
+		else if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
+			table_renamed(ch->old_name, ch->new_name, true, NULL);
+		else if (from && !to)
+			table_set_state(ch->old_name, "removed",
+							psprintf("renamed to %s.%s: no longer replicated",
+									 ch->new_db, ch->new_name));
+	}
+}
+
+/* t_replica_tables and t_errors after a statement PostgreSQL rejected. */
+static void
+bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
+{
+	Oid			types[8] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID};
+	char	   *message = psprintf("DDL failed: %s", edata->message);
+	ListCell   *lc;
+
+	foreach(lc, res->tables)
+	{
+		ChameleonDdlTableChange *ch = lfirst(lc);
+		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
+		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
+		const char *name = to ? ch->new_name : ch->old_name;
+		Datum		values[8];
+		char		nulls[8];
+
+		if (!from && !to)
+			continue;
+		if (ch->old_name == NULL)
+			table_created(ch->new_name, true, "error", message);
+		else if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
+			table_renamed(ch->old_name, ch->new_name, false, message);
+		else
+			table_set_state(from ? ch->old_name : ch->new_name, "error", message);
+
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = Int32GetDatum(MySourceId);
+		values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
+		values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
+		values[3] = text_or_null(MyApplyWhere.gtid, &nulls[3]);
+		values[4] = CStringGetTextDatum(name);
+		values[5] = statements_array(res->statements);
+		values[6] = CStringGetTextDatum(edata->message);
+		values[7] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+		spi_run("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
+				" gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
+				" VALUES ($1, $2, $3, $4, $5, 'ddl',"
+				" pg_catalog.jsonb_build_object('translation', $6), $7, $8)",
+				8, types, values, nulls);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pg_chameleon: table %s is left out of the replica after a DDL statement failed",
+						name),
+				 errdetail("%s", edata->message),
+				 errhint("The statement is in sch_chameleon.t_ddl; copy the table again with chameleon.sync_tables().")));
+	}
+}
+
+/* The MySQL shapes after the statement (applied or not: they follow MySQL). */
+static void
+save_shapes(const ChameleonDdlResult *res)
+{
+	ListCell   *lc;
+
+	foreach(lc, res->tables)
+	{
+		ChameleonDdlTableChange *ch = lfirst(lc);
+		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
+		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
+
+		if (from && (!to || strcmp(ch->old_name, ch->new_name) != 0))
+			chameleon_shape_save(MySourceId, ch->old_name, NULL);
+		if (to)
+			chameleon_shape_save(MySourceId, ch->new_name,
+								 chameleon_ddl_catalog_find(&DdlCtx, ch->new_db,
+															ch->new_name, false));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Statements
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct TranslateStep
+{
+	const char *sql;
+	List	   *results;
+} TranslateStep;
+
+static void
+translate_step(void *arg)
+{
+	TranslateStep *step = arg;
+
+	step->results = chameleon_ddl_translate(&DdlCtx, step->sql);
+}
+
+static void
+apply_step(void *arg)
+{
+	const ChameleonDdlResult *res = arg;
+	ListCell   *lc;
+
+	foreach(lc, res->statements)
+		spi_run(lfirst(lc), 0, NULL, NULL, NULL);
+	bookkeeping_applied(res);
+}
+
+/* DML and transaction control in a QUERY event are not DDL: not recorded. */
+static bool
+is_ddl_text(const char *sql)
+{
+	static const char *const not_ddl[] = {
+		"insert", "update", "delete", "replace", "load", "call", "do", "select", "with",
+		"values", "table", "handler", "begin", "commit", "rollback", "xa", "savepoint",
+		"release", "start", "set", "flush", "use"
+	};
+	const char *p = sql;
+	int			n = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '(')
+		p++;
+	while (isalpha((unsigned char) p[n]))
+		n++;
+	for (int i = 0; i < (int) lengthof(not_ddl); i++)
+		if ((int) strlen(not_ddl[i]) == n && pg_strncasecmp(p, not_ddl[i], n) == 0)
+			return false;
+	return n > 0;
+}
+
+static void
+apply_result(const ChameleonQueryEvent *q, const ChameleonDdlResult *res)
+{
+	ErrorData  *edata;
+
+	if (res->kind == CHAMELEON_DDL_SKIPPED)
+	{
+		if (is_source_db(q->db) && is_ddl_text(res->source))
+			record_ddl(q, res->source, NIL, false, "skipped", res->skip_reason);
+		return;
+	}
+	edata = run_guarded(apply_step, (void *) res);
+	if (edata == NULL)
+		record_ddl(q, res->source, res->statements, true, "applied", NULL);
+	else
+	{
+		record_ddl(q, res->source, res->statements, true, "failed", edata->message);
+		bookkeeping_failed(res, edata);
+		FreeErrorData(edata);
+	}
+	save_shapes(res);
+	/* the tables' versions, plans and states are stale now */
+	chameleon_apply_schema_changed();
+}
+
+/* Might a statement the translator could not read hold a password? */
+static const char *
+shown_source(const char *sql)
+{
+	char	   *lower = asc_tolower(sql, strlen(sql));
+
+	if (strstr(lower, "password") != NULL || strstr(lower, "identified") != NULL)
+		return "(statement not shown: it may hold a password)";
+	return sql;
+}
+
+/* ---------------------------------------------------------------------
+ * A statement the translator could not read
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct FindTableStep
+{
+	const ChameleonQueryEvent *q;
+	char	   *db;				/* out: NULL if not found */
+	char	   *table;
+} FindTableStep;
+
+static bool
+token_word_is(const DdlLexer *lx, const DdlToken *t, const char *word)
+{
+	return t->kind == TK_WORD && t->end - t->start == (int) strlen(word) &&
+		pg_strncasecmp(lx->src + t->start, word, t->end - t->start) == 0;
+}
+
+static bool
+token_is_name(const DdlToken *t)
+{
+	return t->kind == TK_WORD || t->kind == TK_QIDENT;
+}
+
+/*
+ * The table a table statement names (the lexer only): the name after TABLE
+ * (ALTER/CREATE/DROP/RENAME/TRUNCATE TABLE x) or after ON (CREATE/DROP
+ * INDEX i ON x), or the word after TRUNCATE.
+ */
+static void
+find_table_step(void *arg)
+{
+	FindTableStep *step = arg;
+	DdlLexer	lx;
+	int			i;
+	static const char *const verbs[] = {"alter", "create", "drop", "rename", "truncate"};
+	bool		verb = false;
+
+	chameleon_ddl_lex(&lx, step->q->query, DdlCtx.ansi_quotes, DdlCtx.no_backslash_escapes);
+	if (lx.ntoks < 2)
+		return;
+	for (int v = 0; v < (int) lengthof(verbs); v++)
+		verb |= token_word_is(&lx, &lx.toks[0], verbs[v]);
+	if (!verb)
+		return;
+	for (i = 1; i < lx.ntoks - 1; i++)
+		if (token_word_is(&lx, &lx.toks[i], "table") || token_word_is(&lx, &lx.toks[i], "on"))
+			break;
+	if (i >= lx.ntoks - 1)
+	{
+		if (!token_word_is(&lx, &lx.toks[0], "truncate"))
+			return;
+		i = 0;
+	}
+	if (!token_is_name(&lx.toks[i + 1]))
+		return;
+	step->table = chameleon_ddl_ident_value(&lx, &lx.toks[i + 1]);
+	step->db = step->q->db[0] ? pstrdup(step->q->db) : NULL;
+	if (i + 3 < lx.ntoks && lx.toks[i + 2].kind == TK_PUNCT &&
+		lx.src[lx.toks[i + 2].start] == '.' && token_is_name(&lx.toks[i + 3]))
+	{
+		step->db = step->table;
+		step->table = chameleon_ddl_ident_value(&lx, &lx.toks[i + 3]);
+	}
+	if (step->db == NULL)
+		step->table = NULL;
+}
+
+/*
+ * Not understood: recorded when it is about the replicated database; a
+ * replicated table it names is marked error and its shape is forgotten (the
+ * statement may have changed it in a way the decoder cannot know).
+ */
+static void
+translation_failed(const ChameleonQueryEvent *q, ErrorData *edata)
+{
+	FindTableStep find = {q, NULL, NULL};
+	ErrorData  *lex_error = run_guarded(find_table_step, &find);
+	bool		ours = find.table != NULL && is_source_db(find.db);
+
+	if (lex_error != NULL)
+		FreeErrorData(lex_error);
+	if (!ours && !(find.table == NULL && is_source_db(q->db)))
+		return;
+	record_ddl(q, shown_source(q->query), NIL, false, "failed", edata->message);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("pg_chameleon: a DDL statement of the source could not be translated"),
+			 errdetail("%s", edata->message),
+			 errhint("The statement is in sch_chameleon.t_ddl; the tables it changed may need chameleon.sync_tables().")));
+	if (ours && is_replicated_cb(NULL, find.db, find.table))
+	{
+		ChameleonDdlResult res = {0};
+		ChameleonDdlTableChange ch = {find.db, find.table, find.db, find.table, false, NIL};
+
+		res.kind = CHAMELEON_DDL_ALTER;
+		res.tables = list_make1(&ch);
+		bookkeeping_failed(&res, edata);
+		chameleon_ddl_catalog_remove(&DdlCtx, chameleon_ddl_catalog_find(&DdlCtx, find.db,
+																		 find.table, false));
+		save_shapes(&res);
+		chameleon_apply_schema_changed();
+	}
+}
+
+void
+chameleon_ddl_apply_query(const ChameleonQueryEvent *q)
+{
+	TranslateStep step = {q->query, NIL};
+	ErrorData  *edata;
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (!DdlCtxReady)
+		chameleon_ddl_apply_session_start();
+	/* rows before the statement go first */
+	chameleon_apply_flush();
+
+	old = MemoryContextSwitchTo(DdlCatalogContext);
+	DdlCtx.default_db = q->db[0] ? pstrdup(q->db) : NULL;
+	MemoryContextSwitchTo(old);
+	DdlCtx.ansi_quotes = q->sql_mode >= 0 && (q->sql_mode & SQL_MODE_ANSI_QUOTES) != 0;
+	DdlCtx.no_backslash_escapes = q->sql_mode >= 0 &&
+		(q->sql_mode & SQL_MODE_NO_BACKSLASH_ESCAPES) != 0;
+
+	edata = run_guarded(translate_step, &step);
+	if (edata != NULL)
+	{
+		translation_failed(q, edata);
+		FreeErrorData(edata);
+		return;
+	}
+	foreach(lc, step.results)
+		apply_result(q, lfirst(lc));
+
+	/* replaced entries are not freed: start again now and then */
+	if (MemoryContextMemAllocated(DdlCatalogContext, true) > CATALOG_RESET_BYTES)
+	{
+		MemoryContextReset(DdlCatalogContext);
+		DdlCtx.tables = NIL;
+		DdlCtx.default_db = NULL;
+	}
+}

@@ -1,0 +1,56 @@
+/*
+ * ddl_apply.h -- DDL from the binlog applied by the apply worker, and the
+ * MySQL shape of the replicated tables that it keeps.
+ *
+ * ddl_shape.c owns sch_chameleon.t_table_columns and t_table_indexes: the
+ * MySQL shape (columns in MySQL's order with their types, keys) of every
+ * replicated table AS THE BINLOG HAS IT.  init_replica records the shape it
+ * copied; the worker updates it with every DDL statement it reads, in the
+ * transaction that applies the statement and moves the position.  The
+ * worker never asks MySQL for a table's current shape: MySQL is ahead of
+ * the binlog being read.
+ *
+ * ddl_apply.c owns the worker's side of a QUERY event that is not
+ * BEGIN/COMMIT: translation (ddl.h) against a catalog loaded from the shape
+ * tables, each statement applied in a subtransaction of the apply
+ * transaction, sch_chameleon.t_ddl, t_replica_tables bookkeeping (CREATE,
+ * DROP, RENAME), the error isolation of a failed statement (table error,
+ * t_errors row with operation 'ddl'), and the table definition rows events
+ * are decoded with (chameleon_ddl_apply_table_def).
+ */
+#ifndef CHAMELEON_DDL_APPLY_H
+#define CHAMELEON_DDL_APPLY_H
+
+#include "binlog.h"
+#include "config.h"
+#include "ddl.h"
+#include "decode.h"
+#include "schema.h"
+
+/* ---------- ddl_shape.c ---------- */
+
+/* Store (replace) the shape of a table; t NULL: forget it. */
+extern void chameleon_shape_save(int32 source_id, const char *mysql_table,
+								 const ChameleonDdlTable *t);
+/* The stored shape of db.mysql_table (allocated in the current context), or NULL. */
+extern ChameleonDdlTable *chameleon_shape_load(int32 source_id, const char *db,
+											   const char *mysql_table);
+/* The shape of a table init_replica read from information_schema. */
+extern ChameleonDdlTable *chameleon_shape_from_schema(const char *db, const ChameleonTable *t);
+/* A decoding definition from a shape: names, value kinds, signedness, labels, charsets. */
+extern ChameleonTableDef *chameleon_shape_table_def(const ChameleonDdlTable *t,
+													const ChameleonTypeOptions *opts);
+
+/* ---------- ddl_apply.c (apply worker, in its transaction) ---------- */
+
+/* Start of a streaming session: forget the catalog (it reloads from the shape tables). */
+extern void chameleon_ddl_apply_session_start(void);
+/* A QUERY event that is not BEGIN/COMMIT: translate, apply, record. */
+extern void chameleon_ddl_apply_query(const ChameleonQueryEvent *q);
+/*
+ * The decoding definition of db.table as the binlog has it now, or NULL
+ * when its shape is not known (allocated in the current context).
+ */
+extern ChameleonTableDef *chameleon_ddl_apply_table_def(const char *db, const char *table);
+
+#endif							/* CHAMELEON_DDL_APPLY_H */
