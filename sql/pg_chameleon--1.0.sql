@@ -388,3 +388,60 @@ REVOKE ALL ON FUNCTION chameleon.worker_status() FROM PUBLIC;
 GRANT USAGE ON SCHEMA chameleon TO pg_monitor;
 GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO pg_monitor;
 GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors TO pg_monitor;
+
+-- ---------------------------------------------------------------------------
+-- Resync, add and remove tables of a running replica (api_sync.c, sync.c)
+-- ---------------------------------------------------------------------------
+
+-- 'syncing': being copied again by sync_tables / add_tables; its changes are
+-- skipped until the copy joins the stream.
+ALTER TABLE sch_chameleon.t_replica_tables DROP CONSTRAINT t_replica_tables_state_check;
+ALTER TABLE sch_chameleon.t_replica_tables ADD CONSTRAINT t_replica_tables_state_check
+    CHECK (state IN ('pending', 'copying', 'copied', 'streaming', 'error', 'removed', 'syncing'));
+COMMENT ON COLUMN sch_chameleon.t_replica_tables.snapshot_file IS
+    'with snapshot_position: the table holds every change before this binlog position; the stream applies its changes from there on';
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chameleon_admin') THEN
+        CREATE ROLE chameleon_admin NOLOGIN;
+    END IF;
+END
+$$;
+
+-- Copy replicated tables again while the others stream; they rejoin the
+-- stream at the copy's binlog position.  Commits its own steps.
+CREATE FUNCTION chameleon.sync_tables(tables text[], source text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_sync_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.sync_tables(text[], text) IS
+    'copy replicated tables again (e.g. in error) and bring them back into the stream';
+
+REVOKE ALL ON FUNCTION chameleon.sync_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.sync_tables(text[], text) TO chameleon_admin;
+
+-- Start replicating tables of the MySQL database: create, copy, stream.
+CREATE FUNCTION chameleon.add_tables(tables text[], source text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_add_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.add_tables(text[], text) IS
+    'add tables of the MySQL database to a running replica';
+
+REVOKE ALL ON FUNCTION chameleon.add_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.add_tables(text[], text) TO chameleon_admin;
+
+-- Stop replicating tables (state 'removed'); the PostgreSQL tables stay.
+CREATE FUNCTION chameleon.remove_tables(tables text[], source text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_remove_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.remove_tables(text[], text) IS
+    'stop replicating tables of a replica (the PostgreSQL tables are kept)';
+
+REVOKE ALL ON FUNCTION chameleon.remove_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.remove_tables(text[], text) TO chameleon_admin;

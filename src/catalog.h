@@ -55,4 +55,7 @@ extern void chameleon_catalog_add_foreign_key(int source_id, const char *mysql_t
 											  const char *on_delete,
 											  const char *create_sql);
 
+/* Forget the stored foreign keys of one table (before storing them again). */
+extern void chameleon_catalog_delete_foreign_keys(int source_id, const char *mysql_table);
+
 #endif							/* CHAMELEON_CATALOG_H */
