@@ -119,7 +119,8 @@ ok($writer->pumpable, 'the writer was running all along');
 writer_progress('after syncing big and nolog');
 
 # --- a table in error after a bad row, repaired by sync_tables --------------------
-$node->safe_psql('postgres', 'DELETE FROM shop.a WHERE id = 1');
+$node->safe_psql('postgres', 'CREATE ROLE app_owner; ALTER TABLE shop.a OWNER TO app_owner;'
+	  . ' DELETE FROM shop.a WHERE id = 1');
 $my->sql('UPDATE shop.a SET v = v + 1000 WHERE id = 1');
 ok($node->poll_query_until('postgres', "SELECT state = 'error' FROM chameleon.tables WHERE mysql_table = 'a'"),
 	'a row PostgreSQL cannot apply puts table a in error');
@@ -131,6 +132,8 @@ like($out, qr/^copied again 1 table \(\d+ rows\) of replica "shop"/, 'sync_table
 is($node->safe_psql('postgres',
 		"SELECT state IN ('copied', 'streaming'), last_error IS NULL FROM chameleon.tables WHERE mysql_table = 'a'"),
 	't|t', 'table a is back');
+is($node->safe_psql('postgres', "SELECT relowner::regrole FROM pg_class WHERE oid = 'shop.a'::regclass"),
+	'app_owner', 'the table copied again keeps its owner');
 writer_progress('after repairing a');
 
 # --- sync_tables of a stopped replica: the stored position is before the copy's ---
@@ -167,6 +170,13 @@ like($out, qr/^removed 1 table from replica "shop"; its PostgreSQL table is kept
 my $b_after_remove = $node->safe_psql('postgres', 'SELECT string_agg(id || \':\' || v, \',\' ORDER BY id) FROM shop.b');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.remove_tables('{b}')");
 like($err, qr/already removed/, 'removing it again is a notice');
+writer_progress('after removing b');
+is($node->safe_psql('postgres', 'SELECT string_agg(id || \':\' || v, \',\' ORDER BY id) FROM shop.b'),
+	$b_after_remove, 'no change of b was applied after remove_tables');
+isnt($my->sql("SELECT GROUP_CONCAT(CONCAT(id, ':', v) ORDER BY id) FROM shop.b"), $b_after_remove,
+	'while MySQL changed b');
+is($node->safe_psql('postgres', "SELECT state FROM chameleon.tables WHERE mysql_table = 'b'"),
+	'removed', 'b is removed');
 
 # --- wrong requests -------------------------------------------------------------------
 my @bad = (
@@ -188,6 +198,11 @@ for my $case (@bad)
 is($node->safe_psql('postgres', "SELECT count(*) FROM chameleon.tables WHERE mysql_table = 'nosuch'"),
 	'0', 'a failed add_tables leaves no table behind');
 
+# --- a removed table can be added again: copied afresh ------------------------------
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.add_tables('{b}')");
+is($ret, 0, 'add_tables of the removed table b') or diag($err);
+writer_progress('after adding b again');
+
 # --- the writer stops; every replicated table equals MySQL -------------------------
 PostgreSQL::Test::Utils::append_to_file($stop_file, '');
 $writer->finish;
@@ -202,14 +217,14 @@ ChameleonReplica::tables_equal($node, $my, 'shop', 'nolog', 'k, what',
 	[ [ 'k', 'k' ], [ 'what', 'what' ] ], 'nolog (no primary key) equals MySQL');
 ChameleonReplica::tables_equal($node, $my, 'shop', 'extra', 'id',
 	[ [ 'id', 'id' ], [ 'v', 'v' ], [ 'note', 'note' ], [ 'e', 'e' ] ]);
-is($node->safe_psql('postgres', 'SELECT string_agg(id || \':\' || v, \',\' ORDER BY id) FROM shop.b'),
-	$b_after_remove, 'no change of b was applied after remove_tables');
-isnt($my->sql("SELECT GROUP_CONCAT(CONCAT(id, ':', v) ORDER BY id) FROM shop.b"), $b_after_remove,
-	'while MySQL changed b');
+ChameleonReplica::tables_equal($node, $my, 'shop', 'b', 'id', [ [ 'id', 'id' ], [ 'v', 'v' ] ],
+	'b, removed and added again, equals MySQL');
 is($node->safe_psql('postgres',
 		"SELECT string_agg(mysql_table || '=' || state, ',' ORDER BY mysql_table) FROM chameleon.tables"),
-	'a=streaming,b=removed,big=streaming,extra=streaming,nolog=streaming',
+	'a=streaming,b=streaming,big=streaming,extra=streaming,nolog=streaming',
 	'table states');
+is($node->safe_psql('postgres', 'SELECT applied_gtid FROM chameleon.status'),
+	$my->sql('SELECT @@gtid_binlog_pos'), 'the applied GTID position is the source\'s');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM chameleon.errors'), '1',
 	'no rejected row but the one made on purpose');
 
