@@ -1008,6 +1008,35 @@ new_table_owner(const char *pg_schema, const char *table)
 	return owner;
 }
 
+/* DROP TABLE, with our words when other objects depend on the table. */
+static void
+drop_old_table(const ChameleonSchemaOptions *opts, const ChameleonTable *t, const char *qname)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		chameleon_run_sql(psprintf("DROP TABLE IF EXISTS %s", qname));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("table \"%s\".\"%s\" cannot be replaced by a new copy: other objects depend on it",
+						opts->pg_schema, t->name),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 errhint("Drop the dependent objects first (and create them again afterwards).")));
+	}
+	PG_END_TRY();
+}
+
 /* Drop the table's old incarnation and create it from the MySQL definition. */
 static void
 recreate_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
@@ -1016,7 +1045,7 @@ recreate_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 	char	   *qname = psprintf("%s.%s", quote_identifier(opts->pg_schema),
 								 quote_identifier(t->name));
 
-	chameleon_run_sql(psprintf("DROP TABLE IF EXISTS %s", qname));
+	drop_old_table(opts, t, qname);
 	chameleon_schema_create_table(opts, t);
 	chameleon_run_sql(psprintf("ALTER TABLE %s OWNER TO %s", qname, owner));
 }

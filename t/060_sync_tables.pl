@@ -198,6 +198,21 @@ for my $case (@bad)
 is($node->safe_psql('postgres', "SELECT count(*) FROM chameleon.tables WHERE mysql_table = 'nosuch'"),
 	'0', 'a failed add_tables leaves no table behind');
 
+# --- a failed sync_tables leaves the table in error; the next one repairs it --------
+$node->safe_psql('postgres', 'CREATE VIEW public.nolog_view AS SELECT * FROM shop.nolog');
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{nolog}')");
+isnt($ret, 0, 'sync_tables fails when a view depends on the table');
+like($err, qr/table "shop"."nolog" cannot be replaced by a new copy: other objects depend on it/,
+	'error names the dependent view problem');
+like($node->safe_psql('postgres', "SELECT state || ': ' || last_error FROM chameleon.tables WHERE mysql_table = 'nolog'"),
+	qr/^error: sync_tables failed: table "shop"."nolog" cannot be replaced/, 'nolog is in error');
+is($node->safe_psql('postgres', 'SELECT state FROM chameleon.status'), 'streaming',
+	'the apply worker runs again after the failure');
+writer_progress('while nolog is in error');
+$node->safe_psql('postgres', 'DROP VIEW public.nolog_view');
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{nolog}')");
+is($ret, 0, 'sync_tables repairs nolog') or diag($err);
+
 # --- a removed table can be added again: copied afresh ------------------------------
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.add_tables('{b}')");
 is($ret, 0, 'add_tables of the removed table b') or diag($err);
