@@ -61,12 +61,13 @@
 #include "storage/dsm.h"
 #include "storage/ipc.h"
 #include "storage/lock.h"
-#include "utils/resowner.h"
+#include "storage/lwlock.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include "config.h"
@@ -571,6 +572,26 @@ copy_and_join(SyncRun *run)
  * ---------------------------------------------------------------------
  */
 
+/* The run of this process, for the exit callback. */
+static SyncRun *MyRun = NULL;
+
+/*
+ * A sync worker that exits while it owes the apply worker a start (SIGTERM,
+ * FATAL: no error recovery runs) hands the restart to the launcher.  The
+ * tables it was copying stay "syncing" (skipped) until a new sync_tables.
+ */
+static void
+sync_exit_callback(int code, Datum arg)
+{
+	if (MyRun == NULL || !MyRun->worker_stopped || MyRun->source == NULL)
+		return;
+	LWLockReleaseAll();
+	if (chameleon_slot_want(MyDatabaseId, MyRun->source->source_id))
+		elog(LOG, "pg_chameleon sync worker exits: the launcher restarts the apply worker of replica \"%s\"",
+			 MyRun->source->name);
+	MyRun->worker_stopped = false;
+}
+
 static void
 report_error(ChameleonSyncShared *shared, ErrorData *edata)
 {
@@ -672,6 +693,8 @@ chameleon_sync_main(Datum main_arg)
 	run.shared = shared;
 	run.cxt = AllocSetContextCreate(TopMemoryContext, "pg_chameleon sync",
 									ALLOCSET_DEFAULT_SIZES);
+	MyRun = &run;
+	before_shmem_exit(sync_exit_callback, (Datum) 0);
 	PG_TRY();
 	{
 		run_request(&run);
@@ -688,8 +711,10 @@ chameleon_sync_main(Datum main_arg)
 		AbortOutOfAnyTransaction();
 		report_error(shared, edata);
 		RESUME_INTERRUPTS();
+		start_apply_worker(&run);
 	}
 	PG_END_TRY();
+	MyRun = NULL;
 
 	pg_write_barrier();
 	shared->done = true;

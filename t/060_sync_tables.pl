@@ -213,6 +213,35 @@ $node->safe_psql('postgres', 'DROP VIEW public.nolog_view');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{nolog}')");
 is($ret, 0, 'sync_tables repairs nolog') or diag($err);
 
+# --- an interrupted sync_tables: the table stays syncing, the stream goes on --------
+# A session holding a lock on shop.big keeps the sync worker waiting in its
+# copy, where it is terminated.
+my ($lock_in, $lock_out) = ("BEGIN;\nLOCK TABLE shop.big IN ACCESS SHARE MODE;\nSELECT 'locked';\n", '');
+my $locker = IPC::Run::start([ 'psql', '-X', '-At', '-d', $node->connstr('postgres') ],
+	'<', \$lock_in, '>', \$lock_out, '2>&1');
+$locker->pump until $lock_out =~ /locked/;
+my ($sync_out, $sync_err) = ('', '');
+my $sync = IPC::Run::start(
+	[ 'psql', '-X', '-At', '-d', $node->connstr('postgres'), '-c',
+		"SELECT chameleon.sync_tables('{big}')" ],
+	'>', \$sync_out, '2>', \$sync_err);
+ok($node->poll_query_until('postgres',
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		  . " WHERE backend_type = 'pg_chameleon sync' AND wait_event_type = 'Lock'"),
+	'the sync worker waits for the lock; terminated');
+$sync->finish;
+like($sync_err, qr/the pg_chameleon sync worker exited without a result/,
+	'sync_tables reports the interruption');
+$lock_in .= "COMMIT;\n";
+$locker->finish;
+is($node->safe_psql('postgres', "SELECT state FROM chameleon.tables WHERE mysql_table = 'big'"),
+	'syncing', 'the interrupted table stays syncing');
+is($node->safe_psql('postgres', 'SELECT state FROM chameleon.status'), 'streaming',
+	'the stream goes on');
+writer_progress('while big is left syncing');
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{big}')");
+is($ret, 0, 'sync_tables again completes the interrupted one') or diag($err);
+
 # --- a removed table can be added again: copied afresh ------------------------------
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.add_tables('{b}')");
 is($ret, 0, 'add_tables of the removed table b') or diag($err);
