@@ -239,6 +239,31 @@ is($node->safe_psql('postgres', "SELECT state FROM chameleon.tables WHERE mysql_
 is($node->safe_psql('postgres', 'SELECT state FROM chameleon.status'), 'streaming',
 	'the stream goes on');
 writer_progress('while big is left syncing');
+
+# Interrupted after it stopped the apply worker (a session holding the
+# t_sources row keeps it waiting there): the launcher restarts the worker.
+my $pid_before = $node->safe_psql('postgres', 'SELECT pid FROM chameleon.status');
+($lock_in, $lock_out) = ("BEGIN;\nSELECT 'locked' FROM sch_chameleon.t_sources FOR SHARE;\n", '');
+$locker = IPC::Run::start([ 'psql', '-X', '-At', '-d', $node->connstr('postgres') ],
+	'<', \$lock_in, '>', \$lock_out, '2>&1');
+$locker->pump until $lock_out =~ /locked/;
+($sync_out, $sync_err) = ('', '');
+$sync = IPC::Run::start(
+	[ 'psql', '-X', '-At', '-d', $node->connstr('postgres'), '-c',
+		"SELECT chameleon.sync_tables('{big}')" ],
+	'>', \$sync_out, '2>', \$sync_err);
+ok($node->poll_query_until('postgres',
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		  . " WHERE backend_type = 'pg_chameleon sync' AND wait_event_type = 'Lock'"),
+	'the sync worker waits for the source row with the apply worker stopped; terminated');
+$sync->finish;
+like($sync_err, qr/exited without a result/, 'sync_tables reports the interruption');
+ok($node->poll_query_until('postgres',
+		"SELECT state = 'streaming' AND pid <> $pid_before FROM chameleon.status"),
+	'the launcher started the apply worker again');
+$lock_in .= "COMMIT;\n";
+$locker->finish;
+writer_progress('after the second interruption');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{big}')");
 is($ret, 0, 'sync_tables again completes the interrupted one') or diag($err);
 
