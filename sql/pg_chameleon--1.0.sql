@@ -60,7 +60,7 @@ CREATE TABLE sch_chameleon.t_replica_tables (
     pg_schema       text NOT NULL,
     pg_table        text NOT NULL,
     state           text NOT NULL DEFAULT 'pending'
-        CHECK (state IN ('pending', 'copying', 'copied', 'streaming', 'error', 'removed')),
+        CHECK (state IN ('pending', 'copying', 'copied', 'streaming', 'error', 'removed', 'syncing')),
     copied_rows     bigint NOT NULL DEFAULT 0,
     applied_rows    bigint NOT NULL DEFAULT 0,
     snapshot_file   text,                          -- binlog position of the table's copy snapshot
@@ -503,6 +503,51 @@ REVOKE ALL ON FUNCTION chameleon.detach_replica(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chameleon.detach_replica(text) TO chameleon_admin;
 
 -- ---------------------------------------------------------------------------
+-- Resync, add and remove tables of a running replica (api_sync.c, sync.c)
+-- ---------------------------------------------------------------------------
+
+COMMENT ON COLUMN sch_chameleon.t_replica_tables.snapshot_file IS
+    'with snapshot_position: the table holds every change before this binlog position; the stream applies its changes from there on';
+
+
+-- Copy replicated tables again while the others stream; they rejoin the
+-- stream at the copy's binlog position.  Commits its own steps.
+CREATE FUNCTION chameleon.sync_tables(tables text[], source text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_sync_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.sync_tables(text[], text) IS
+    'copy replicated tables again (e.g. in error) and bring them back into the stream';
+
+REVOKE ALL ON FUNCTION chameleon.sync_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.sync_tables(text[], text) TO chameleon_admin;
+
+-- Start replicating tables of the MySQL database: create, copy, stream.
+CREATE FUNCTION chameleon.add_tables(tables text[], source text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_add_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.add_tables(text[], text) IS
+    'add tables of the MySQL database to a running replica';
+
+REVOKE ALL ON FUNCTION chameleon.add_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.add_tables(text[], text) TO chameleon_admin;
+
+-- Stop replicating tables (state 'removed'); the PostgreSQL tables stay.
+CREATE FUNCTION chameleon.remove_tables(tables text[], source text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_remove_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.remove_tables(text[], text) IS
+    'stop replicating tables of a replica (the PostgreSQL tables are kept)';
+
+REVOKE ALL ON FUNCTION chameleon.remove_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.remove_tables(text[], text) TO chameleon_admin;
+
+-- ---------------------------------------------------------------------------
 -- Roles and security: the grants (keep this section last)
 -- ---------------------------------------------------------------------------
 -- Functions that start, stop or change a replica: superusers and members of
@@ -521,6 +566,12 @@ ALTER FUNCTION chameleon.start_replica(text)
 ALTER FUNCTION chameleon.stop_replica(text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.detach_replica(text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.sync_tables(text[], text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.add_tables(text[], text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.remove_tables(text[], text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 GRANT EXECUTE ON FUNCTION chameleon.check_config(text) TO chameleon_admin;

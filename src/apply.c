@@ -259,6 +259,38 @@ before_snapshot(const ApplyTarget *t, const char *file, uint64 pos)
 	return cmp < 0 || (cmp == 0 && pos < t->snapshot_pos);
 }
 
+/*
+ * May a DDL statement on a source table at (file, pos) be applied?  Not
+ * while the table is syncing, removed or in error (its rows are skipped
+ * too), nor before its copy's snapshot: the copy already has the change
+ * (sync_tables rewinds the stream and replays what the others hold).  A
+ * table the replica does not know yet (CREATE TABLE) may.  *why says why not.
+ */
+bool
+chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file, uint64 pos,
+								const char **why)
+{
+	ApplyTarget *t;
+
+	if (Targets == NULL || strlen(mysql_table) >= NAMEDATALEN * 2)
+		return true;
+	t = hash_search(Targets, mysql_table, HASH_FIND, NULL);
+	if (t == NULL)
+		return true;
+	if (t->in_error)
+	{
+		*why = psprintf("table %s is in state %s: its changes are skipped", mysql_table, t->state);
+		return false;
+	}
+	if (before_snapshot(t, file, pos))
+	{
+		*why = psprintf("table %s was copied at %s:" UINT64_FORMAT ", after this statement",
+						mysql_table, t->snapshot_file, t->snapshot_pos);
+		return false;
+	}
+	return true;
+}
+
 /* ---------------------------------------------------------------------
  * Session and transactions
  * ---------------------------------------------------------------------

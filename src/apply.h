@@ -62,6 +62,9 @@ extern void chameleon_apply_flush(void);
  * TABLE_MAP resolves against the new shape, names and states.
  */
 extern void chameleon_apply_schema_changed(void);
+/* May DDL on this table at (file, pos) be applied?  If not, *why says why. */
+extern bool chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file,
+											uint64 pos, const char **why);
 
 /* Decode and apply one rows event; returns the row changes applied. */
 extern uint64 chameleon_apply_rows(ChameleonApplyTable *table,

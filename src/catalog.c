@@ -244,6 +244,18 @@ chameleon_catalog_add_foreign_key(int source_id, const char *mysql_table,
 			  &a, SPI_OK_INSERT);
 }
 
+void
+chameleon_catalog_delete_foreign_keys(int source_id, const char *mysql_table)
+{
+	SqlArgs		a = {0};
+
+	arg_int4(&a, source_id);
+	arg_text(&a, mysql_table);
+	run_write("DELETE FROM sch_chameleon.t_foreign_keys "
+			  "WHERE source_id = $1 AND mysql_table = $2",
+			  &a, SPI_OK_DELETE);
+}
+
 /* ---------- replica tables (binlog look-through section) ---------- */
 
 bool

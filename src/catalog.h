@@ -62,4 +62,7 @@ extern void chameleon_catalog_add_foreign_key(int source_id, const char *mysql_t
 extern bool chameleon_catalog_get_table(int source_id, const char *mysql_table,
 										char **pg_schema, char **pg_table);
 
+/* Forget the stored foreign keys of one table (before storing them again). */
+extern void chameleon_catalog_delete_foreign_keys(int source_id, const char *mysql_table);
+
 #endif							/* CHAMELEON_CATALOG_H */

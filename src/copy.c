@@ -18,7 +18,9 @@
  *   - the whole init_replica sequence in the caller's transaction: target
  *     schema checks (force), tables, copy, indexes after the data, catalog
  *     rows with the snapshot coordinates.  An error anywhere rolls all of it
- *     back, so no half-copied table is ever marked copied.
+ *     back, so no half-copied table is ever marked copied;
+ *   - the same for some tables of an initialised replica (sync_tables,
+ *     add_tables: chameleon_copy_tables), the tables recreated in place.
  */
 #include "postgres.h"
 
@@ -29,8 +31,10 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/copy.h"
 #include "common/hashfn.h"
+#include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -933,4 +937,208 @@ chameleon_copy_init_replica(const char *config_path, bool force)
 	}
 	PG_END_TRY();
 	return summary;
+}
+
+/* ---------------------------------------------------------------------
+ * sync_tables / add_tables: some tables, one snapshot
+ * ---------------------------------------------------------------------
+ */
+
+/* Every name must be a base table of the MySQL database. */
+static void
+check_source_tables(MYSQL *conn, const ChameleonSchemaOptions *opts)
+{
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+	List	   *present = NIL;
+	ListCell   *lc;
+
+	res = chameleon_mysql_query(conn, psprintf(
+			"SELECT TABLE_NAME FROM information_schema.TABLES "
+			"WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
+			chameleon_mysql_quote_literal(conn, opts->my_database)));
+	while ((row = mysql_fetch_row(res)) != NULL)
+		present = lappend(present, pstrdup(row[0]));
+	chameleon_mysql_free_result(res);
+
+	foreach(lc, opts->tables_limit)
+	{
+		const char *name = lfirst(lc);
+		ListCell   *lp;
+		bool		found = false;
+
+		foreach(lp, present)
+			found = found || strcmp((char *) lfirst(lp), name) == 0;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("table \"%s\" does not exist in MySQL database \"%s\"",
+							name, opts->my_database),
+					 errhint("Only base tables can be replicated; names are case sensitive.")));
+	}
+}
+
+/*
+ * The owner a (re)created table gets, as a quoted role name: the owner of
+ * the table it replaces, else the owner of the schema.
+ */
+static char *
+new_table_owner(const char *pg_schema, const char *table)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(pg_schema), CStringGetTextDatum(table)};
+	char	   *owner = NULL;
+	int			rc;
+
+	SPI_connect();
+	rc = SPI_execute_with_args("SELECT coalesce((SELECT c.relowner FROM pg_catalog.pg_class c"
+							   " WHERE c.relnamespace = n.oid AND c.relname = $2"
+							   " AND c.relkind IN ('r', 'p')), n.nspowner)"
+							   "::pg_catalog.regrole::pg_catalog.text"
+							   " FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
+							   2, types, values, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed (%d) reading the owner of \"%s\"", rc, table);
+	if (SPI_processed > 0)
+		owner = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	if (owner == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" of the replica does not exist", pg_schema),
+				 errhint("Run chameleon.init_replica() again.")));
+	return owner;
+}
+
+/* DROP TABLE, with our words when other objects depend on the table. */
+static void
+drop_old_table(const ChameleonSchemaOptions *opts, const ChameleonTable *t, const char *qname)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		chameleon_run_sql(psprintf("DROP TABLE IF EXISTS %s", qname));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("table \"%s\".\"%s\" cannot be replaced by a new copy: other objects depend on it",
+						opts->pg_schema, t->name),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 errhint("Drop the dependent objects first (and create them again afterwards).")));
+	}
+	PG_END_TRY();
+}
+
+/* Drop the table's old incarnation and create it from the MySQL definition. */
+static void
+recreate_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
+{
+	char	   *owner = new_table_owner(opts->pg_schema, t->name);
+	char	   *qname = psprintf("%s.%s", quote_identifier(opts->pg_schema),
+								 quote_identifier(t->name));
+
+	drop_old_table(opts, t, qname);
+	chameleon_schema_create_table(opts, t);
+	chameleon_run_sql(psprintf("ALTER TABLE %s OWNER TO %s", qname, owner));
+}
+
+static List *
+run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
+				ChameleonSchemaOptions *opts, ChameleonSnapshot *snap)
+{
+	List	   *tables;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	opts->is_mariadb = server_is_mariadb(conn);
+	setup_session(conn, opts->is_mariadb);
+	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
+	check_source_tables(conn, opts);
+
+	open_snapshot(conn, opts->is_mariadb,
+				  !opts->is_mariadb || has_non_transactional_tables(conn, opts), snap);
+	if (snap->binlog_file == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the MySQL binary log is off"),
+				 errdetail("A copied table cannot join the stream without a binlog position."),
+				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server.")));
+	tables = chameleon_schema_read(conn, opts);
+	check_engines(tables, snap);
+	list_sort(tables, compare_copy_order);
+	chameleon_progress_totals(list_length(tables), total_estimate(tables));
+
+	foreach(lc, tables)
+	{
+		ChameleonTable *t = lfirst(lc);
+		ChameleonCopiedTable *copied = palloc(sizeof(ChameleonCopiedTable));
+
+		/* non-transactional tables come first, under the global read lock */
+		if (is_transactional(t))
+			release_global_lock(conn, snap);
+		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
+		recreate_table(opts, t);
+		copied->name = t->name;
+		copied->rows = copy_one_table(conn, cfg, opts, t);
+		chameleon_catalog_delete_foreign_keys(source_id, t->name);
+		/* the MySQL shape the table rejoins the stream with (ddl_apply.h) */
+		chameleon_shape_save(source_id, t->name,
+							 chameleon_shape_from_schema(opts->my_database, t));
+		result = lappend(result, copied);
+	}
+	release_global_lock(conn, snap);
+	chameleon_mysql_exec(conn, "COMMIT");
+
+	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
+	store_foreign_keys(source_id, opts, tables);
+	return result;
+}
+
+/* Close the connection (ending the snapshot and any global read lock at
+ * once) and give the progress slot back. */
+static void
+copy_tables_cleanup(MYSQL *conn)
+{
+	chameleon_mysql_close(conn);
+	chameleon_progress_end();
+}
+
+List *
+chameleon_copy_tables(const ChameleonConfig *cfg, int source_id, const char *pg_schema,
+					  List *names, ChameleonSnapshot *snap)
+{
+	ChameleonSchemaOptions opts;
+	MYSQL	   *conn;
+	List	   *result;
+
+	fill_schema_options(&opts, cfg);
+	opts.pg_schema = pg_schema;
+	opts.tables_limit = names;
+	memset(snap, 0, sizeof(*snap));
+
+	conn = chameleon_mysql_connect(cfg);
+	PG_TRY();
+	{
+		result = run_copy_tables(conn, cfg, source_id, &opts, snap);
+	}
+	PG_CATCH();
+	{
+		copy_tables_cleanup(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	copy_tables_cleanup(conn);
+	return result;
 }

@@ -9,6 +9,8 @@
 #ifndef CHAMELEON_COPY_H
 #define CHAMELEON_COPY_H
 
+#include "config.h"
+
 /* The binlog coordinates the copied data is consistent with. */
 typedef struct ChameleonSnapshot
 {
@@ -25,5 +27,26 @@ typedef struct ChameleonSnapshot
  * Returns a one-line summary.
  */
 extern char *chameleon_copy_init_replica(const char *config_path, bool force);
+
+/* One table copied by chameleon_copy_tables(). */
+typedef struct ChameleonCopiedTable
+{
+	char	   *name;
+	int64		rows;
+} ChameleonCopiedTable;
+
+/*
+ * sync_tables / add_tables: copy the named tables (names: char *) of cfg's
+ * MySQL database from one consistent snapshot into new tables of pg_schema,
+ * in the caller's transaction.  A PostgreSQL table of the same name is
+ * dropped first and its owner kept (a table new to PostgreSQL gets the
+ * schema's owner); the tables' foreign keys replace their rows in
+ * t_foreign_keys of source_id.  A name MySQL does not have is an ERROR.
+ * *snap gets the snapshot's binlog coordinates (ERROR when the binary log
+ * is off).  Returns a list of ChameleonCopiedTable.
+ */
+extern List *chameleon_copy_tables(const ChameleonConfig *cfg, int source_id,
+								   const char *pg_schema, List *names,
+								   ChameleonSnapshot *snap);
 
 #endif							/* CHAMELEON_COPY_H */

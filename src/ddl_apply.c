@@ -41,6 +41,10 @@
 #define CATALOG_RESET_BYTES		(8 * 1024 * 1024)
 
 static MemoryContext DdlCatalogContext = NULL;
+/* the statement being applied: its binlog position, and why a table of it is skipped */
+static const char *DdlFile = NULL;
+static uint64 DdlPos = 0;
+static const char *DdlSkipWhy = NULL;
 static ChameleonDdlContext DdlCtx;
 static bool DdlCtxReady = false;
 
@@ -67,6 +71,8 @@ is_replicated_cb(void *arg, const char *db, const char *table)
 	ListCell   *lc;
 
 	if (!is_source_db(db))
+		return false;
+	if (DdlFile != NULL && !chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy))
 		return false;
 	if (MyConfig->tables_limit == NIL)
 		return true;
@@ -462,8 +468,10 @@ apply_result(const ChameleonQueryEvent *q, const ChameleonDdlResult *res)
 
 	if (res->kind == CHAMELEON_DDL_SKIPPED)
 	{
-		if (is_source_db(q->db) && is_ddl_text(res->source))
-			record_ddl(q, res->source, NIL, false, "skipped", res->skip_reason);
+		/* recorded when about the replicated database or one of its tables */
+		if ((is_source_db(q->db) || DdlSkipWhy != NULL) && is_ddl_text(res->source))
+			record_ddl(q, res->source, NIL, false, "skipped",
+					   DdlSkipWhy ? DdlSkipWhy : res->skip_reason);
 		return;
 	}
 	edata = run_guarded(apply_step, (void *) res);
@@ -598,7 +606,7 @@ translation_failed(const ChameleonQueryEvent *q, ErrorData *edata)
 }
 
 void
-chameleon_ddl_apply_query(const ChameleonQueryEvent *q)
+chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file, uint64 pos)
 {
 	TranslateStep step = {q->query, NIL};
 	ErrorData  *edata;
@@ -609,6 +617,9 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q)
 		chameleon_ddl_apply_session_start();
 	/* rows before the statement go first */
 	chameleon_apply_flush();
+	DdlFile = file;
+	DdlPos = pos;
+	DdlSkipWhy = NULL;
 
 	old = MemoryContextSwitchTo(DdlCatalogContext);
 	DdlCtx.default_db = q->db[0] ? pstrdup(q->db) : NULL;

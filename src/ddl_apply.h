@@ -45,8 +45,13 @@ extern ChameleonTableDef *chameleon_shape_table_def(const ChameleonDdlTable *t,
 
 /* Start of a streaming session: forget the catalog (it reloads from the shape tables). */
 extern void chameleon_ddl_apply_session_start(void);
-/* A QUERY event that is not BEGIN/COMMIT: translate, apply, record. */
-extern void chameleon_ddl_apply_query(const ChameleonQueryEvent *q);
+/*
+ * A QUERY event that is not BEGIN/COMMIT, at (file, pos): translate, apply,
+ * record.  Tables that are syncing, removed, in error or copied after pos
+ * are left alone (chameleon_apply_table_takes_ddl).
+ */
+extern void chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file,
+									  uint64 pos);
 /*
  * The decoding definition of db.table as the binlog has it now, or NULL
  * when its shape is not known (allocated in the current context).

@@ -880,6 +880,15 @@ create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 								   quote_literal_cstr(t->comment)));
 }
 
+/* One table in the existing schema opts->pg_schema (sync_tables, add_tables). */
+void
+chameleon_schema_create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
+{
+	create_table(opts, t);
+	t->relid = RangeVarGetRelid(makeRangeVar(pstrdup(opts->pg_schema), t->name, -1),
+								NoLock, false);
+}
+
 void
 chameleon_schema_create_tables(const ChameleonSchemaOptions *opts, List *tables)
 {

@@ -89,6 +89,10 @@ extern List *chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *op
 /* CREATE SCHEMA and every table (columns, defaults, NOT NULL, CHECK, comments), no index. */
 extern void chameleon_schema_create_tables(const ChameleonSchemaOptions *opts, List *tables);
 
+/* CREATE TABLE of one table in the existing schema (sync_tables, add_tables). */
+extern void chameleon_schema_create_table(const ChameleonSchemaOptions *opts,
+										  ChameleonTable *t);
+
 /*
  * After a table's data is in: primary key, unique and secondary indexes,
  * identity/sequence restarted past the copied maximum.

@@ -395,7 +395,7 @@ handle_query(const ChameleonBinlogEvent *ev)
 	/* a statement: DDL, or statement-based DML */
 	if (!B.in_source_xact)
 		begin_source_xact(NULL, true);
-	chameleon_ddl_apply_query(&ev->query);
+	chameleon_ddl_apply_query(&ev->query, Reader->file, ev->position);
 	if (B.standalone)
 		end_source_xact(ev);
 }

@@ -31,6 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -324,6 +325,74 @@ exit_not_wanted(const char *why)
 	proc_exit(0);
 }
 
+
+/* How long a starting worker waits for its predecessor to release the origin. */
+#define ORIGIN_WAIT_MS			10000
+
+/* One try at taking the replication origin; false when another process has it. */
+static bool
+try_origin_session_setup(RepOriginId origin)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+#if PG_VERSION_NUM >= 160000
+		replorigin_session_setup(origin, 0);
+#else
+		replorigin_session_setup(origin);
+#endif
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (edata == NULL)
+		return true;
+	if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE)
+		ReThrowError(edata);
+	FreeErrorData(edata);
+	return false;
+}
+
+/*
+ * Take the source's replication origin for this session.  A worker that
+ * has just been stopped (stop_replica, sync_tables) frees its slot before
+ * its exit releases the origin, so a successor started at once can find
+ * the origin still held: wait for that, up to ORIGIN_WAIT_MS, instead of
+ * failing into a restart with backoff.
+ */
+static void
+origin_session_setup_waiting(RepOriginId origin)
+{
+	TimestampTz start = GetCurrentTimestamp();
+
+	while (!try_origin_session_setup(origin))
+	{
+		if (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp()) > ORIGIN_WAIT_MS)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("the replication origin of replica \"%s\" is held by another process",
+							MySource->name),
+					 errdetail("Waited %d ms for it to be released.", ORIGIN_WAIT_MS),
+					 errhint("Look for another session or worker using the origin in pg_replication_origin_status.")));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /*
  * Read the source row (waiting for a start_replica that is committing), the
  * applied position and the config; set up the replication origin.
@@ -368,11 +437,7 @@ load_source(void)
 	MemoryContextSwitchTo(old);
 
 	origin = chameleon_origin_ensure(MyDatabaseId, MySourceId);
-#if PG_VERSION_NUM >= 160000
-	replorigin_session_setup(origin, 0);
-#else
-	replorigin_session_setup(origin);
-#endif
+	origin_session_setup_waiting(origin);
 	replorigin_session_origin = origin;
 	origin_lsn = replorigin_session_get_progress(false);
 	if (origin_lsn != InvalidXLogRecPtr &&

@@ -1,0 +1,437 @@
+/*
+ * api_sync.c -- the SQL functions that change the set of replicated tables
+ * of a replica without initialising it again:
+ *   chameleon.sync_tables(tables text[], source text DEFAULT NULL)
+ *   chameleon.add_tables(tables text[], source text DEFAULT NULL)
+ *   chameleon.remove_tables(tables text[], source text DEFAULT NULL)
+ *
+ * sync_tables and add_tables check the request, run it in a "pg_chameleon
+ * sync" background worker (sync.c, which commits several transactions of
+ * its own), wait for it and return its summary or raise its error.
+ * remove_tables runs here, in the caller's transaction: the tables become
+ * "removed" (their rows are no longer applied; the PostgreSQL tables stay).
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "position.h"
+#include "sync.h"
+#include "worker.h"
+
+PG_FUNCTION_INFO_V1(chameleon_sync_tables);
+PG_FUNCTION_INFO_V1(chameleon_add_tables);
+PG_FUNCTION_INFO_V1(chameleon_remove_tables);
+
+/* ---------------------------------------------------------------------
+ * Arguments
+ * ---------------------------------------------------------------------
+ */
+
+/* The replica named by argument argno, or the only one of this database. */
+static ChameleonSource *
+source_arg(FunctionCallInfo fcinfo, int argno, const char *func)
+{
+	ChameleonSource *src;
+	ChameleonPosition pos;
+
+	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+		src = chameleon_source_by_name(name);
+		if (src == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("replica \"%s\" does not exist", name),
+					 errhint("The sources of this database are listed in chameleon.status.")));
+	}
+	else
+	{
+		List	   *all = chameleon_source_list();
+
+		if (all == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("there is no replica in this database"),
+					 errhint("Run chameleon.init_replica() first.")));
+		if (list_length(all) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+					 errmsg("this database has %d replicas", list_length(all)),
+					 errhint("Name the replica, e.g. chameleon.%s(tables, '%s').", func,
+							 ((ChameleonSource *) linitial(all))->name)));
+		src = linitial(all);
+	}
+
+	memset(&pos, 0, sizeof(pos));
+	if (strcmp(src->state, "initialising") == 0 || strcmp(src->state, "detached") == 0 ||
+		!chameleon_position_load(src->source_id, &pos))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is not initialised", src->name),
+				 errdetail("Its state is \"%s\".", src->state),
+				 errhint("Run chameleon.init_replica() first.")));
+	return src;
+}
+
+/* The MySQL table names of the first argument, without duplicates. */
+static List *
+tables_arg(FunctionCallInfo fcinfo)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *names = NIL;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the list of tables must not be null")));
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a table name must not be null")));
+		name = TextDatumGetCString(elems[i]);
+		if (name[0] == '\0' || strlen(name) >= NAMEDATALEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("\"%s\" is not a valid table name", name),
+					 errdetail("A name has 1 to %d bytes.", NAMEDATALEN - 1)));
+		if (!list_member(names, makeString(name)))
+			names = lappend(names, makeString(name));
+	}
+	if (names == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no table given")));
+	return names;
+}
+
+/* t_replica_tables.state of a table, or NULL when it has no row. */
+static char *
+table_state(int32 source_id, const char *name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(name)};
+	char	   *state = NULL;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args("SELECT state FROM sch_chameleon.t_replica_tables"
+							   " WHERE source_id = $1 AND mysql_table = $2",
+							   2, types, values, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+		state = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return state;
+}
+
+static void
+report_not_replicated(const ChameleonSource *src, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_TABLE),
+			 errmsg("table \"%s\" is not replicated by replica \"%s\"", name, src->name),
+			 errhint("chameleon.tables lists the replicated tables; chameleon.add_tables() adds one.")));
+}
+
+/* sync_tables: every table is replicated (in any state but removed). */
+static void
+check_sync_request(const ChameleonSource *src, List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		const char *name = strVal(lfirst(lc));
+		char	   *state = table_state(src->source_id, name);
+
+		if (state == NULL)
+			report_not_replicated(src, name);
+		if (strcmp(state, "removed") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" was removed from replica \"%s\"", name, src->name),
+					 errhint("Use chameleon.add_tables() to replicate it again.")));
+	}
+}
+
+/* add_tables: no table is replicated, and none is in the way in PostgreSQL. */
+static void
+check_add_request(const ChameleonSource *src, List *names)
+{
+	Oid			nsp = get_namespace_oid(src->pg_schema, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" of replica \"%s\" does not exist",
+						src->pg_schema, src->name),
+				 errhint("Run chameleon.init_replica() again.")));
+	foreach(lc, names)
+	{
+		const char *name = strVal(lfirst(lc));
+		char	   *state = table_state(src->source_id, name);
+
+		if (state != NULL && strcmp(state, "removed") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("table \"%s\" is already replicated by replica \"%s\"",
+							name, src->name),
+					 errdetail("Its state is \"%s\".", state),
+					 errhint("Use chameleon.sync_tables() to copy it again.")));
+		/* a removed table's own PostgreSQL table is replaced; another is not */
+		if (state == NULL && OidIsValid(get_relname_relid(name, nsp)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("relation \"%s.%s\" already exists", src->pg_schema, name),
+					 errdetail("It is not a table of replica \"%s\".", src->name),
+					 errhint("Drop or rename it, then add the table.")));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * sync_tables and add_tables: the sync worker
+ * ---------------------------------------------------------------------
+ */
+
+/* Launch the sync worker for the request and wait until it has exited. */
+static void
+run_sync_worker(dsm_segment *seg, const ChameleonSource *src)
+{
+	BackgroundWorker bgw;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "chameleon_sync_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon sync of replica %s", src->name);
+	strlcpy(bgw.bgw_type, "pg_chameleon sync", BGW_MAXLEN);
+	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	bgw.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not register the pg_chameleon sync worker"),
+				 errhint("Increase max_worker_processes (needs a server restart).")));
+	status = WaitForBackgroundWorkerShutdown(handle);
+	if (status == BGWH_POSTMASTER_DIED)
+		ereport(FATAL,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("postmaster exited during chameleon.sync_tables()")));
+}
+
+/* Raise the worker's error, or return its summary. */
+static text *
+sync_result(ChameleonSyncShared *shared)
+{
+	pg_read_barrier();
+	if (!shared->done)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("the pg_chameleon sync worker exited without a result"),
+				 errhint("The server log says why; chameleon.tables shows the state of the tables.")));
+	if (shared->failed)
+		ereport(ERROR,
+				(errcode(shared->sqlerrcode),
+				 errmsg_internal("%s", shared->message),
+				 shared->detail[0] ? errdetail_internal("%s", shared->detail) : 0,
+				 shared->hint[0] ? errhint("%s", shared->hint) : 0));
+	return cstring_to_text(shared->summary);
+}
+
+static Datum
+sync_or_add(FunctionCallInfo fcinfo, ChameleonSyncMode mode)
+{
+	const char *func = mode == CHAMELEON_ADD_TABLES ? "add_tables" : "sync_tables";
+	List	   *names;
+	ChameleonSource *src;
+	dsm_segment *seg;
+	ChameleonSyncShared *shared;
+	ListCell   *lc;
+	text	   *result;
+
+	/* the worker commits as it goes: a caller's rollback could not undo it */
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("chameleon.%s() cannot run inside a transaction block", func),
+				 errhint("It commits its steps itself; call it on its own.")));
+	names = tables_arg(fcinfo);
+	src = source_arg(fcinfo, 1, func);
+	if (mode == CHAMELEON_ADD_TABLES)
+		check_add_request(src, names);
+	else
+		check_sync_request(src, names);
+
+	seg = dsm_create(CHAMELEON_SYNC_SHARED_SIZE(list_length(names)), 0);
+	shared = dsm_segment_address(seg);
+	memset(shared, 0, CHAMELEON_SYNC_SHARED_SIZE(list_length(names)));
+	shared->dboid = MyDatabaseId;
+	shared->source_id = src->source_id;
+	shared->mode = mode;
+	shared->ntables = list_length(names);
+	foreach(lc, names)
+		strlcpy(chameleon_sync_table(shared, foreach_current_index(lc)), strVal(lfirst(lc)),
+				CHAMELEON_SYNC_NAME_LEN);
+
+	run_sync_worker(seg, src);
+	result = sync_result(shared);
+	dsm_detach(seg);
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * chameleon.sync_tables(tables text[], source text DEFAULT NULL) RETURNS text
+ *
+ * Copies replicated tables again (a table in error, or one to refresh)
+ * while the replica streams the others, and brings them back into the
+ * stream from the copy's binlog position.
+ */
+Datum
+chameleon_sync_tables(PG_FUNCTION_ARGS)
+{
+	return sync_or_add(fcinfo, CHAMELEON_SYNC_TABLES);
+}
+
+/*
+ * chameleon.add_tables(tables text[], source text DEFAULT NULL) RETURNS text
+ *
+ * Starts replicating tables of the MySQL database that are not replicated
+ * (or were removed): creates, copies and streams them.
+ */
+Datum
+chameleon_add_tables(PG_FUNCTION_ARGS)
+{
+	return sync_or_add(fcinfo, CHAMELEON_ADD_TABLES);
+}
+
+/* ---------------------------------------------------------------------
+ * remove_tables
+ * ---------------------------------------------------------------------
+ */
+
+/* Stop the source's apply worker (if any); true if one was stopped. */
+static bool
+stop_apply_worker(int32 source_id)
+{
+	bool		stopped = false;
+
+	while (chameleon_worker_stop(MyDatabaseId, source_id))
+		stopped = true;
+	return stopped;
+}
+
+static void
+mark_removed(int32 source_id, const char *name)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(name)};
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args("UPDATE sch_chameleon.t_replica_tables"
+							   " SET state = 'removed', last_error = NULL"
+							   " WHERE source_id = $1 AND mysql_table = $2",
+							   2, types, values, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update sch_chameleon.t_replica_tables: %s",
+			 SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+static void
+lock_source_row(int32 source_id)
+{
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args("SELECT 1 FROM sch_chameleon.t_sources"
+							   " WHERE source_id = $1 FOR UPDATE",
+							   1, &type, &value, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not lock sch_chameleon.t_sources: %s", SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+/*
+ * chameleon.remove_tables(tables text[], source text DEFAULT NULL) RETURNS text
+ *
+ * The tables become "removed": the apply worker is stopped at a
+ * transaction boundary and started again, and from then on skips their
+ * rows.  The PostgreSQL tables are kept as they are.
+ */
+Datum
+chameleon_remove_tables(PG_FUNCTION_ARGS)
+{
+	List	   *names = tables_arg(fcinfo);
+	ChameleonSource *src = source_arg(fcinfo, 1, "remove_tables");
+	List	   *todo = NIL;
+	ListCell   *lc;
+	bool		stopped;
+
+	chameleon_sync_lock(src->name, src->source_id, false);
+	foreach(lc, names)
+	{
+		const char *name = strVal(lfirst(lc));
+		char	   *state = table_state(src->source_id, name);
+
+		if (state == NULL)
+			report_not_replicated(src, name);
+		if (strcmp(state, "removed") == 0)
+			ereport(NOTICE,
+					(errmsg("table \"%s\" is already removed from replica \"%s\"",
+							name, src->name)));
+		else
+			todo = lappend(todo, (char *) name);
+	}
+	if (todo == NIL)
+		PG_RETURN_TEXT_P(cstring_to_text("no table removed"));
+
+	/* the worker restarted below reads its row FOR SHARE: it sees the change */
+	stopped = stop_apply_worker(src->source_id);
+	lock_source_row(src->source_id);
+	stopped = stop_apply_worker(src->source_id) || stopped;
+	foreach(lc, todo)
+		mark_removed(src->source_id, (char *) lfirst(lc));
+	if (stopped)
+		(void) chameleon_worker_start(MyDatabaseId, src->source_id);
+
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("removed %d table%s from replica \"%s\"; %s PostgreSQL table%s kept",
+											  list_length(todo), list_length(todo) == 1 ? "" : "s",
+											  src->name, list_length(todo) == 1 ? "its" : "their",
+											  list_length(todo) == 1 ? " is" : "s are")));
+}

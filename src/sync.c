@@ -1,0 +1,723 @@
+/*
+ * sync.c -- the sync worker: sync_tables and add_tables of one source.
+ *
+ * A short-lived background worker started by api_sync.c for one request
+ * (see sync.h).  It copies the requested tables from a new consistent MySQL
+ * snapshot while the apply worker keeps streaming the other tables, then
+ * brings them into the stream without losing or repeating a change.
+ *
+ * Positions.  A binlog position (file, offset) orders by file number (the
+ * longer name is the later one, then the name) and then by offset, as
+ * apply.c compares them.  Every replicated table has a skip-until position:
+ * t_replica_tables.snapshot_file/snapshot_position.  The apply worker
+ * applies a row event of a table only when its position is at or after
+ * the table's skip-until position (apply.c before_snapshot); the table
+ * already holds every change before it.
+ *
+ * The sequence, each step its own transaction:
+ *   1. the tables become "syncing" (add_tables: new t_replica_tables rows);
+ *      the apply worker skips the rows of a table in any state other than
+ *      copied/streaming, and never opens it;
+ *   2. if one of them was being streamed and the apply worker runs, stop
+ *      the worker at a transaction boundary and start it again: it reads
+ *      t_replica_tables when its session starts, so from now on it skips
+ *      the tables and takes no lock on them (it would otherwise block on
+ *      the copy's lock, or apply rows to a table being replaced);
+ *   3. copy: a consistent snapshot of the tables at binlog position P,
+ *      each table dropped and created again from the MySQL definition
+ *      (same type map as init_replica), filled, indexed.  Then, in the
+ *      same transaction: lock the t_sources row (a start_replica meanwhile
+ *      waits for us), stop the apply worker at a transaction boundary and
+ *      read the position W it committed.
+ *        W > P: the worker is past P, and the rows of the copied tables
+ *          between P and W were skipped.  The source's position goes back
+ *          to P (t_replica_batch, with the GTID position of the snapshot,
+ *          and the replication origin), every other streamed table whose
+ *          skip-until position is before W gets W (it has every change
+ *          before W already), the copied tables get P.
+ *        W <= P: the copied tables get P; nothing else changes.
+ *      The tables become "copied"; commit;
+ *   4. start the apply worker again (if it ran): it resumes from the
+ *      source's position with the new table states.
+ * No loss: a copied table has every change before P, and the stream
+ * resumes at or before P and applies its rows from P on.  No duplicate:
+ * its rows before P are skipped; another table's rows before W (which it
+ * has) are skipped, and the worker applies nothing past W before the
+ * rewind commits (it is stopped).  A failure rolls the copy back and marks
+ * the tables of sync_tables "error" (their changes were skipped meanwhile;
+ * a new sync_tables repairs them), and drops the new rows of add_tables.
+ *
+ * One sync per source at a time (an advisory lock, chameleon_sync_lock,
+ * also taken by remove_tables).
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/lock.h"
+#include "storage/lwlock.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#include "config.h"
+#include "copy.h"
+#include "position.h"
+#include "sync.h"
+#include "worker.h"
+
+/* Lock tag field 4 of our advisory lock: one sync per source. */
+#define SYNC_LOCK_TAG		0x4353
+/* Attempts, 100 ms apart, to move a replication origin still held by the
+ * exiting apply worker. */
+#define SYNC_ORIGIN_RETRIES	100
+
+/* A table of the request. */
+typedef struct SyncTable
+{
+	char	   *name;
+	char	   *old_state;		/* NULL: not in t_replica_tables before */
+} SyncTable;
+
+/* One request being carried out. */
+typedef struct SyncRun
+{
+	ChameleonSyncShared *shared;
+	MemoryContext cxt;			/* lives as long as the run */
+	ChameleonSource *source;
+	ChameleonConfig *cfg;
+	List	   *tables;			/* SyncTable * */
+	List	   *names;			/* char *, the same order */
+	bool		worker_stopped; /* we stopped the apply worker: start it */
+	char	   *restart_warning;	/* why the apply worker was not restarted */
+} SyncRun;
+
+/* ---------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------
+ */
+
+static void
+begin_xact(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+static void
+commit_xact(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+}
+
+static const char *
+mode_verb(const SyncRun *run)
+{
+	return run->shared->mode == CHAMELEON_ADD_TABLES ? "add_tables" : "sync_tables";
+}
+
+/* Run one statement with parameters; returns the rows it processed. */
+static uint64
+run_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	int			rc;
+	uint64		processed;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_with_args failed (%s): %s", SPI_result_code_string(rc), sql);
+	processed = SPI_processed;
+	SPI_finish();
+	return processed;
+}
+
+/*
+ * Compare binlog positions as apply.c does: file number (a longer name is
+ * a later file), then offset.
+ */
+static int
+position_cmp(const char *file_a, uint64 pos_a, const char *file_b, uint64 pos_b)
+{
+	size_t		la = strlen(file_a);
+	size_t		lb = strlen(file_b);
+	int			c;
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	c = strcmp(file_a, file_b);
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return pos_a < pos_b ? -1 : (pos_a > pos_b ? 1 : 0);
+}
+
+/* ---------------------------------------------------------------------
+ * The request
+ * ---------------------------------------------------------------------
+ */
+
+void
+chameleon_sync_lock(const char *source_name, int32 source_id, bool session)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) source_id, 0, SYNC_LOCK_TAG);
+	if (LockAcquire(&tag, ExclusiveLock, session, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("a sync_tables, add_tables or remove_tables is running for replica \"%s\"",
+						source_name),
+				 errhint("Wait for it to finish, then try again.")));
+}
+
+/* The state of a table in t_replica_tables (locked), or NULL. */
+static char *
+table_state(int32 source_id, const char *name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(name)};
+	char	   *state = NULL;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args("SELECT state FROM sch_chameleon.t_replica_tables"
+							   " WHERE source_id = $1 AND mysql_table = $2 FOR UPDATE",
+							   2, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+		state = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return state;
+}
+
+/* Check the request against the catalog (again: things may have changed
+ * since the SQL function checked it). */
+static void
+check_table(const SyncRun *run, const SyncTable *t)
+{
+	const char *src = run->source->name;
+
+	if (run->shared->mode == CHAMELEON_SYNC_TABLES)
+	{
+		if (t->old_state == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("table \"%s\" is not replicated by replica \"%s\"", t->name, src),
+					 errhint("Use chameleon.add_tables() to start replicating it.")));
+		if (strcmp(t->old_state, "removed") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" was removed from replica \"%s\"", t->name, src),
+					 errhint("Use chameleon.add_tables() to replicate it again.")));
+	}
+	else if (t->old_state != NULL && strcmp(t->old_state, "removed") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("table \"%s\" is already replicated by replica \"%s\"", t->name, src),
+				 errdetail("Its state is \"%s\".", t->old_state),
+				 errhint("Use chameleon.sync_tables() to copy it again.")));
+}
+
+/* Read the source, its config and the tables' states (in a transaction). */
+static void
+load_request(SyncRun *run)
+{
+	ChameleonSyncShared *shared = run->shared;
+	MemoryContext old = MemoryContextSwitchTo(run->cxt);
+	ChameleonPosition pos;
+
+	run->source = chameleon_source_by_id(shared->source_id, false);
+	if (run->source == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the replica no longer exists")));
+	if (strcmp(run->source->state, "initialising") == 0 ||
+		strcmp(run->source->state, "detached") == 0 ||
+		!chameleon_position_load(run->source->source_id, &pos))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica \"%s\" is not initialised", run->source->name),
+				 errdetail("Its state is \"%s\".", run->source->state),
+				 errhint("Run chameleon.init_replica() first.")));
+	chameleon_sync_lock(run->source->name, run->source->source_id, true);
+	run->cfg = chameleon_config_load(run->source->config_path);
+
+	for (int i = 0; i < shared->ntables; i++)
+	{
+		SyncTable  *t = palloc0(sizeof(SyncTable));
+
+		t->name = pstrdup(chameleon_sync_table(shared, i));
+		t->old_state = table_state(run->source->source_id, t->name);
+		check_table(run, t);
+		run->tables = lappend(run->tables, t);
+		run->names = lappend(run->names, t->name);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* Step 1: the tables become "syncing"; true if one was being streamed. */
+static bool
+mark_syncing(SyncRun *run)
+{
+	ListCell   *lc;
+	bool		was_streamed = false;
+
+	foreach(lc, run->tables)
+	{
+		SyncTable  *t = lfirst(lc);
+		Oid			types[3] = {INT4OID, TEXTOID, TEXTOID};
+		Datum		values[3] = {Int32GetDatum(run->source->source_id),
+			CStringGetTextDatum(t->name),
+		CStringGetTextDatum(run->source->pg_schema)};
+
+		if (t->old_state == NULL)
+			run_sql("INSERT INTO sch_chameleon.t_replica_tables"
+					" (source_id, mysql_table, pg_schema, pg_table, state)"
+					" VALUES ($1, $2, $3, $2, 'syncing')",
+					3, types, values, NULL);
+		else
+			run_sql("UPDATE sch_chameleon.t_replica_tables"
+					" SET state = 'syncing', last_error = NULL, pg_schema = $3, pg_table = $2"
+					" WHERE source_id = $1 AND mysql_table = $2",
+					3, types, values, NULL);
+		if (t->old_state != NULL && (strcmp(t->old_state, "copied") == 0 ||
+									 strcmp(t->old_state, "streaming") == 0))
+			was_streamed = true;
+	}
+	return was_streamed;
+}
+
+/* After a failure: sync_tables' tables are in error, add_tables' are not added. */
+static void
+mark_failed(SyncRun *run, const char *message)
+{
+	ListCell   *lc;
+
+	foreach(lc, run->tables)
+	{
+		SyncTable  *t = lfirst(lc);
+		Oid			types[3] = {INT4OID, TEXTOID, TEXTOID};
+		Datum		values[3] = {Int32GetDatum(run->source->source_id),
+			CStringGetTextDatum(t->name),
+		CStringGetTextDatum(psprintf("%s failed: %s", mode_verb(run), message))};
+
+		if (run->shared->mode == CHAMELEON_SYNC_TABLES)
+			run_sql("UPDATE sch_chameleon.t_replica_tables"
+					" SET state = 'error', last_error = $3"
+					" WHERE source_id = $1 AND mysql_table = $2 AND state = 'syncing'",
+					3, types, values, NULL);
+		else if (t->old_state == NULL)
+			run_sql("DELETE FROM sch_chameleon.t_replica_tables"
+					" WHERE source_id = $1 AND mysql_table = $2 AND state = 'syncing'",
+					2, types, values, NULL);
+		else
+			run_sql("UPDATE sch_chameleon.t_replica_tables SET state = 'removed'"
+					" WHERE source_id = $1 AND mysql_table = $2 AND state = 'syncing'",
+					2, types, values, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * The apply worker
+ * ---------------------------------------------------------------------
+ */
+
+/* Stop the source's apply worker (if any) at a transaction boundary. */
+static void
+stop_apply_worker(SyncRun *run)
+{
+	while (chameleon_worker_stop(MyDatabaseId, run->source->source_id))
+		run->worker_stopped = true;
+}
+
+/* Start the apply worker again if we stopped it (outside a transaction). */
+static void
+start_apply_worker(SyncRun *run)
+{
+	MemoryContext old = CurrentMemoryContext;
+
+	if (!run->worker_stopped)
+		return;
+	run->worker_stopped = false;
+	PG_TRY();
+	{
+		(void) chameleon_worker_start(MyDatabaseId, run->source->source_id);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(run->cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		MemoryContextSwitchTo(old);
+		run->restart_warning = edata->message;
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pg_chameleon: could not start the apply worker of replica \"%s\" again",
+						run->source->name),
+				 errdetail("%s", edata->message),
+				 errhint("Run chameleon.start_replica().")));
+	}
+	PG_END_TRY();
+}
+
+/* ---------------------------------------------------------------------
+ * Joining the stream
+ * ---------------------------------------------------------------------
+ */
+
+/* The t_sources row, locked: a start_replica meanwhile waits for our commit. */
+static void
+lock_source_row(const SyncRun *run)
+{
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(run->source->source_id);
+
+	run_sql("SELECT 1 FROM sch_chameleon.t_sources WHERE source_id = $1 FOR UPDATE",
+			1, &type, &value, NULL);
+}
+
+/*
+ * Move the replication origin back to P.  The stopped worker frees its
+ * slot before it gives the origin up, so the origin may still be busy for
+ * a moment: retry.  The origin only mirrors t_replica_batch (the worker
+ * resumes from t_replica_batch), so a failure is a WARNING.
+ */
+/* One attempt of set_origin(); the error, or NULL. */
+static ErrorData *
+try_set_origin(const SyncRun *run, const char *file, uint64 pos)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		chameleon_origin_set(MyDatabaseId, run->source->source_id, file, pos);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return edata;
+}
+
+static void
+set_origin(const SyncRun *run, const char *file, uint64 pos)
+{
+	for (int attempt = 0;; attempt++)
+	{
+		ErrorData  *edata = try_set_origin(run, file, pos);
+
+		if (edata == NULL)
+			return;
+		if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE || attempt >= SYNC_ORIGIN_RETRIES)
+		{
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("pg_chameleon: could not move the replication origin of replica \"%s\" back",
+							run->source->name),
+					 errdetail("%s", edata->message)));
+			return;
+		}
+		FreeErrorData(edata);
+		pg_usleep(100 * 1000L);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* W > P: the source goes back to P; the other streamed tables skip to W. */
+static void
+rewind_source(const SyncRun *run, const ChameleonSnapshot *snap, const ChameleonPosition *w)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * list_length(run->names));
+	ListCell   *lc;
+	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTARRAYOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	int			n = 0;
+
+	foreach(lc, run->names)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	values[0] = Int32GetDatum(run->source->source_id);
+	values[1] = CStringGetTextDatum(w->file);
+	values[2] = Int64GetDatum((int64) w->pos);
+	values[3] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+	run_sql("UPDATE sch_chameleon.t_replica_tables"
+			" SET snapshot_file = $2, snapshot_position = $3"
+			" WHERE source_id = $1 AND state IN ('copied', 'streaming')"
+			" AND mysql_table <> ALL ($4)"
+			" AND (snapshot_file IS NULL OR snapshot_position IS NULL"
+			"  OR (pg_catalog.length(snapshot_file), snapshot_file, snapshot_position)"
+			"   < (pg_catalog.length($2), $2, $3))",
+			4, types, values, nulls);
+
+	values[1] = CStringGetTextDatum(snap->binlog_file);
+	values[2] = Int64GetDatum(snap->binlog_position);
+	values[3] = snap->gtid ? CStringGetTextDatum(snap->gtid) : (Datum) 0;
+	nulls[3] = snap->gtid ? ' ' : 'n';
+	types[3] = TEXTOID;
+	if (run_sql("UPDATE sch_chameleon.t_replica_batch"
+				" SET binlog_file = $2, binlog_position = $3, gtid = $4,"
+				" batch_id = batch_id + 1, applied_at = now()"
+				" WHERE source_id = $1",
+				4, types, values, nulls) != 1)
+		elog(ERROR, "source %d has no t_replica_batch row", (int) run->source->source_id);
+	set_origin(run, snap->binlog_file, (uint64) snap->binlog_position);
+}
+
+/* The copied tables join the stream at P. */
+static void
+mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
+{
+	ListCell   *lc;
+
+	foreach(lc, copied)
+	{
+		ChameleonCopiedTable *c = lfirst(lc);
+		Oid			types[5] = {INT4OID, TEXTOID, INT8OID, TEXTOID, INT8OID};
+		Datum		values[5] = {Int32GetDatum(run->source->source_id),
+			CStringGetTextDatum(c->name), Int64GetDatum(c->rows),
+			CStringGetTextDatum(snap->binlog_file),
+		Int64GetDatum(snap->binlog_position)};
+
+		run_sql("UPDATE sch_chameleon.t_replica_tables"
+				" SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
+				" snapshot_position = $5, last_error = NULL"
+				" WHERE source_id = $1 AND mysql_table = $2",
+				5, types, values, NULL);
+	}
+}
+
+/* Step 3: copy, stop the stream at W, join; returns the summary. */
+static char *
+copy_and_join(SyncRun *run)
+{
+	ChameleonSnapshot snap;
+	ChameleonPosition w;
+	List	   *copied;
+	ListCell   *lc;
+	int64		rows = 0;
+	bool		rewound;
+	StringInfoData s;
+
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon sync: copying");
+	copied = chameleon_copy_tables(run->cfg, run->source->source_id, run->source->pg_schema,
+								   run->names, &snap);
+
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon sync: joining the stream");
+	stop_apply_worker(run);
+	lock_source_row(run);
+	stop_apply_worker(run);		/* one started meanwhile waits for our row lock */
+
+	/* read what the stopped worker committed */
+	CommandCounterIncrement();
+	PopActiveSnapshot();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	memset(&w, 0, sizeof(w));
+	if (!chameleon_position_load(run->source->source_id, &w))
+		elog(ERROR, "source %d has no t_replica_batch row", (int) run->source->source_id);
+
+	rewound = position_cmp(w.file, w.pos, snap.binlog_file, (uint64) snap.binlog_position) > 0;
+	if (rewound)
+		rewind_source(run, &snap, &w);
+	mark_copied(run, copied, &snap);
+
+	foreach(lc, copied)
+		rows += ((ChameleonCopiedTable *) lfirst(lc))->rows;
+	initStringInfo(&s);
+	appendStringInfo(&s, "%s %d table%s (" INT64_FORMAT " rows) of replica \"%s\" at binlog position %s:" INT64_FORMAT,
+					 run->shared->mode == CHAMELEON_ADD_TABLES ? "added" : "copied again",
+					 list_length(copied), list_length(copied) == 1 ? "" : "s", rows,
+					 run->source->name, snap.binlog_file, snap.binlog_position);
+	if (rewound)
+		appendStringInfo(&s, "; the stream went back from %s:" UINT64_FORMAT " to it",
+						 w.file, w.pos);
+	else
+		appendStringInfo(&s, "; the stream was at %s:" UINT64_FORMAT, w.file, w.pos);
+	return MemoryContextStrdup(run->cxt, s.data);
+}
+
+/* ---------------------------------------------------------------------
+ * Main
+ * ---------------------------------------------------------------------
+ */
+
+/* The run of this process, for the exit callback. */
+static SyncRun *MyRun = NULL;
+
+/*
+ * A sync worker that exits while it owes the apply worker a start (SIGTERM,
+ * FATAL: no error recovery runs) hands the restart to the launcher.  The
+ * tables it was copying stay "syncing" (skipped) until a new sync_tables.
+ */
+static void
+sync_exit_callback(int code, Datum arg)
+{
+	if (MyRun == NULL || !MyRun->worker_stopped || MyRun->source == NULL)
+		return;
+	LWLockReleaseAll();
+	if (chameleon_slot_want(MyDatabaseId, MyRun->source->source_id))
+		elog(LOG, "pg_chameleon sync worker exits: the launcher restarts the apply worker of replica \"%s\"",
+			 MyRun->source->name);
+	MyRun->worker_stopped = false;
+}
+
+static void
+report_error(ChameleonSyncShared *shared, ErrorData *edata)
+{
+	shared->failed = true;
+	shared->sqlerrcode = edata->sqlerrcode;
+	strlcpy(shared->message, edata->message ? edata->message : "unknown error",
+			sizeof(shared->message));
+	strlcpy(shared->detail, edata->detail ? edata->detail : "", sizeof(shared->detail));
+	strlcpy(shared->hint, edata->hint ? edata->hint : "", sizeof(shared->hint));
+}
+
+/* Steps 3 and 4, cleaning up after a failure. */
+static char *
+join_or_clean_up(SyncRun *run)
+{
+	char	   *volatile summary = NULL;
+
+	PG_TRY();
+	{
+		begin_xact();
+		summary = copy_and_join(run);
+		commit_xact();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(run->cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		RESUME_INTERRUPTS();
+
+		begin_xact();
+		mark_failed(run, edata->message);
+		commit_xact();
+		start_apply_worker(run);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	start_apply_worker(run);
+	return summary;
+}
+
+static void
+run_request(SyncRun *run)
+{
+	bool		pause;
+	char	   *summary;
+
+	begin_xact();
+	load_request(run);
+	pause = mark_syncing(run);
+	commit_xact();
+
+	/* step 2: the running apply worker must see the tables syncing */
+	if (pause)
+	{
+		stop_apply_worker(run);
+		start_apply_worker(run);
+	}
+	summary = join_or_clean_up(run);
+	if (run->restart_warning)
+		summary = psprintf("%s; the apply worker could not be started again: %s",
+						   summary, run->restart_warning);
+	strlcpy(run->shared->summary, summary, sizeof(run->shared->summary));
+	ereport(LOG,
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon %s: %s", mode_verb(run), summary)));
+}
+
+void
+chameleon_sync_main(Datum main_arg)
+{
+	dsm_segment *seg;
+	ChameleonSyncShared *shared;
+	SyncRun		run;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_chameleon sync worker: the request is gone")));
+	shared = dsm_segment_address(seg);
+
+	BackgroundWorkerInitializeConnectionByOid(shared->dboid, InvalidOid, 0);
+	/* a fresh snapshot must show what the apply worker committed */
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+
+	memset(&run, 0, sizeof(run));
+	run.shared = shared;
+	run.cxt = AllocSetContextCreate(TopMemoryContext, "pg_chameleon sync",
+									ALLOCSET_DEFAULT_SIZES);
+	MyRun = &run;
+	before_shmem_exit(sync_exit_callback, (Datum) 0);
+	PG_TRY();
+	{
+		run_request(&run);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(run.cxt);
+		edata = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		report_error(shared, edata);
+		RESUME_INTERRUPTS();
+		start_apply_worker(&run);
+	}
+	PG_END_TRY();
+	MyRun = NULL;
+
+	pg_write_barrier();
+	shared->done = true;
+	dsm_detach(seg);
+	proc_exit(0);
+}
