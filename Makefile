@@ -58,7 +58,9 @@ regress_configs:
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = tmp_fuzz
-FUZZ_SRCS = $(sort $(wildcard src/ddl_*.c)) src/typemap.c fuzz/pg_stub.c fuzz/fuzz_ddl.c
+# the parser and translator only (ddl_apply.c and ddl_shape.c are the worker's side)
+FUZZ_SRCS = $(addprefix src/ddl_,catalog.c lex.c parse.c parse_defs.c translate.c value.c) \
+	src/typemap.c fuzz/pg_stub.c fuzz/fuzz_ddl.c
 FUZZ_PGLIBS = $(firstword $(wildcard $(pkglibdir)/libpgcommon.a $(libdir)/libpgcommon.a)) \
 	$(firstword $(wildcard $(pkglibdir)/libpgport.a $(libdir)/libpgport.a))
 EXTRA_CLEAN += $(FUZZ_DIR)
