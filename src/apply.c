@@ -463,62 +463,6 @@ chameleon_apply_xact_abort(void)
  * ---------------------------------------------------------------------
  */
 
-/* Attribute of rel named like a MySQL column: exact, then ignoring case. */
-static int
-find_attribute(TupleDesc desc, const char *name)
-{
-	int			ci = -1;
-
-	for (int a = 0; a < desc->natts; a++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, a);
-
-		if (att->attisdropped)
-			continue;
-		if (strcmp(NameStr(att->attname), name) == 0)
-			return a;
-		if (ci < 0 && pg_strcasecmp(NameStr(att->attname), name) == 0)
-			ci = a;
-	}
-	return ci;
-}
-
-/* The i-th live attribute, or -1. */
-static int
-nth_attribute(TupleDesc desc, int i)
-{
-	for (int a = 0; a < desc->natts; a++)
-	{
-		if (TupleDescAttr(desc, a)->attisdropped)
-			continue;
-		if (i-- == 0)
-			return a;
-	}
-	return -1;
-}
-
-/*
- * The value kind a PostgreSQL column demands where the MySQL type alone
- * does not decide it (options tinyint1_as_boolean and hexify, UUID/INET).
- */
-static int
-kind_for_pg_type(Oid type, const ChameleonMapColumn *m)
-{
-	switch (type)
-	{
-		case BOOLOID:
-			return CHAMELEON_KIND_BOOL;
-		case BYTEAOID:
-			return m->real_type == MYT_GEOMETRY ? CHAMELEON_KIND_GEOMETRY : CHAMELEON_KIND_BINARY;
-		case UUIDOID:
-			return CHAMELEON_KIND_UUID;
-		case INETOID:
-			return CHAMELEON_KIND_INET;
-		default:
-			return -1;
-	}
-}
-
 /* The source's definition of a table whose map lacks column metadata. */
 static ChameleonTableDef *
 source_definition(const ChameleonTableMap *map)
@@ -579,7 +523,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 		const char *name = map->cols[i].name ? map->cols[i].name :
 			(src ? src->cols[i].name : NULL);
 
-		att[i] = name ? find_attribute(desc, name) : nth_attribute(desc, i);
+		att[i] = chameleon_tabledef_attribute(desc, name, i);
 		if (src)
 			def.cols[i] = src->cols[i];
 		else
@@ -590,7 +534,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 		if (att[i] >= 0)
 		{
 			Form_pg_attribute a = TupleDescAttr(desc, att[i]);
-			int			kind = kind_for_pg_type(a->atttypid, &map->cols[i]);
+			int			kind = chameleon_tabledef_kind_for_type(a->atttypid, &map->cols[i]);
 
 			if (kind >= 0)
 				def.cols[i].kind = kind;
