@@ -36,12 +36,12 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
-#include "utils/resowner.h"
 
 #include "apply.h"
 #include "ddl_apply.h"
 #include "decode.h"
 #include "mysql_client.h"
+#include "subxact.h"
 #include "tabledef.h"
 #include "worker_loop.h"
 
@@ -1220,32 +1220,16 @@ careful_failed(CarefulStep *step, ErrorData *edata)
 	record_table_error(target, op, row, edata);
 }
 
+static void
+careful_step_cb(void *step)
+{
+	careful_step((CarefulStep *) step);
+}
+
 static bool
 careful(CarefulStep *step)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		careful_step(step);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_END_TRY();
+	ErrorData  *edata = chameleon_run_in_subxact(careful_step_cb, step);
 
 	if (edata == NULL)
 		return true;

@@ -73,6 +73,7 @@
 #include "config.h"
 #include "copy.h"
 #include "position.h"
+#include "subxact.h"
 #include "sync.h"
 #include "worker.h"
 
@@ -403,32 +404,20 @@ lock_source_row(const SyncRun *run)
  * a moment: retry.  The origin only mirrors t_replica_batch (the worker
  * resumes from t_replica_batch), so a failure is a WARNING.
  */
-/* One attempt of set_origin(); the error, or NULL. */
-static ErrorData *
-try_set_origin(const SyncRun *run, const char *file, uint64 pos)
+typedef struct OriginTarget
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
+	const SyncRun *run;
+	const char *file;
+	uint64		pos;
+} OriginTarget;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		chameleon_origin_set(MyDatabaseId, run->source->source_id, file, pos);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return edata;
+/* One attempt of set_origin(), for chameleon_run_in_subxact(). */
+static void
+set_origin_once(void *arg)
+{
+	OriginTarget *t = (OriginTarget *) arg;
+
+	chameleon_origin_set(MyDatabaseId, t->run->source->source_id, t->file, t->pos);
 }
 
 static void
@@ -436,7 +425,8 @@ set_origin(const SyncRun *run, const char *file, uint64 pos)
 {
 	for (int attempt = 0;; attempt++)
 	{
-		ErrorData  *edata = try_set_origin(run, file, pos);
+		OriginTarget target = {run, file, pos};
+		ErrorData  *edata = chameleon_run_in_subxact(set_origin_once, &target);
 
 		if (edata == NULL)
 			return;
