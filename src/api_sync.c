@@ -45,16 +45,7 @@ source_arg(FunctionCallInfo fcinfo, int argno, const char *func)
 	ChameleonPosition pos;
 
 	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-
-		src = chameleon_source_by_name(name);
-		if (src == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("replica \"%s\" does not exist", name),
-					 errhint("The sources of this database are listed in chameleon.status.")));
-	}
+		src = chameleon_source_named(text_to_cstring(PG_GETARG_TEXT_PP(argno)));
 	else
 	{
 		List	   *all = chameleon_source_list();
