@@ -314,12 +314,25 @@ free_plans(void)
 	}
 }
 
+/* The targets from the catalog, and no table version yet (in VersionsContext). */
+static void
+load_targets_and_versions(void)
+{
+	HASHCTL		ctl;
+
+	load_targets();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(ChameleonApplyTable);
+	ctl.hcxt = VersionsContext;
+	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 void
 chameleon_apply_session_start(int32 source_id, const char *source_db,
 							  const ChameleonConfig *cfg)
 {
-	HASHCTL		ctl;
-
 	chameleon_apply_session_end();
 	if (ApplySessionContext == NULL)
 	{
@@ -339,14 +352,7 @@ chameleon_apply_session_start(int32 source_id, const char *source_db,
 											"pg_chameleon apply table versions",
 											ALLOCSET_DEFAULT_SIZES);
 	ApplyConfig = cfg;
-	load_targets();
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = VersionsContext;
-	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	load_targets_and_versions();
 }
 
 void
@@ -421,8 +427,6 @@ chameleon_apply_flush(void)
 void
 chameleon_apply_schema_changed(void)
 {
-	HASHCTL		ctl;
-
 	flush_insert();
 	write_counters();
 	free_plans();
@@ -430,13 +434,7 @@ chameleon_apply_schema_changed(void)
 	Targets = NULL;
 	MemoryContextReset(TargetsContext);
 	MemoryContextReset(VersionsContext);
-	load_targets();
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = VersionsContext;
-	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	load_targets_and_versions();
 }
 
 void
