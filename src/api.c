@@ -1140,17 +1140,7 @@ source_to_stop(FunctionCallInfo fcinfo)
 	List	   *all;
 
 	if (PG_NARGS() >= 1 && !PG_ARGISNULL(0))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-		ChameleonSource *src = chameleon_source_by_name(name);
-
-		if (src == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("replica \"%s\" does not exist", name),
-					 errhint("The sources of this database are listed in chameleon.status.")));
-		return src;
-	}
+		return chameleon_source_named(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	all = chameleon_source_list();
 	if (all == NIL)
 		ereport(ERROR,

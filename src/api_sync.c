@@ -45,16 +45,7 @@ source_arg(FunctionCallInfo fcinfo, int argno, const char *func)
 	ChameleonPosition pos;
 
 	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-
-		src = chameleon_source_by_name(name);
-		if (src == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("replica \"%s\" does not exist", name),
-					 errhint("The sources of this database are listed in chameleon.status.")));
-	}
+		src = chameleon_source_named(text_to_cstring(PG_GETARG_TEXT_PP(argno)));
 	else
 	{
 		List	   *all = chameleon_source_list();
@@ -124,31 +115,6 @@ tables_arg(FunctionCallInfo fcinfo)
 	return names;
 }
 
-/* t_replica_tables.state of a table, or NULL when it has no row. */
-static char *
-table_state(int32 source_id, const char *name)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(name)};
-	char	   *state = NULL;
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args("SELECT state FROM sch_chameleon.t_replica_tables"
-							   " WHERE source_id = $1 AND mysql_table = $2",
-							   2, types, values, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
-			 SPI_result_code_string(rc));
-	if (SPI_processed > 0)
-		state = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 1));
-	SPI_finish();
-	return state;
-}
-
 static void
 report_not_replicated(const ChameleonSource *src, const char *name)
 {
@@ -167,15 +133,11 @@ check_sync_request(const ChameleonSource *src, List *names)
 	foreach(lc, names)
 	{
 		const char *name = strVal(lfirst(lc));
-		char	   *state = table_state(src->source_id, name);
+		char	   *state = chameleon_sync_table_state(src->source_id, name, false);
 
 		if (state == NULL)
 			report_not_replicated(src, name);
-		if (strcmp(state, "removed") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("table \"%s\" was removed from replica \"%s\"", name, src->name),
-					 errhint("Use chameleon.add_tables() to replicate it again.")));
+		chameleon_sync_check_table(CHAMELEON_SYNC_TABLES, src->name, name, state);
 	}
 }
 
@@ -195,15 +157,9 @@ check_add_request(const ChameleonSource *src, List *names)
 	foreach(lc, names)
 	{
 		const char *name = strVal(lfirst(lc));
-		char	   *state = table_state(src->source_id, name);
+		char	   *state = chameleon_sync_table_state(src->source_id, name, false);
 
-		if (state != NULL && strcmp(state, "removed") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_TABLE),
-					 errmsg("table \"%s\" is already replicated by replica \"%s\"",
-							name, src->name),
-					 errdetail("Its state is \"%s\".", state),
-					 errhint("Use chameleon.sync_tables() to copy it again.")));
+		chameleon_sync_check_table(CHAMELEON_ADD_TABLES, src->name, name, state);
 		/* a removed table's own PostgreSQL table is replaced; another is not */
 		if (state == NULL && OidIsValid(get_relname_relid(name, nsp)))
 			ereport(ERROR,
@@ -407,7 +363,7 @@ chameleon_remove_tables(PG_FUNCTION_ARGS)
 	foreach(lc, names)
 	{
 		const char *name = strVal(lfirst(lc));
-		char	   *state = table_state(src->source_id, name);
+		char	   *state = chameleon_sync_table_state(src->source_id, name, false);
 
 		if (state == NULL)
 			report_not_replicated(src, name);

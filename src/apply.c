@@ -36,12 +36,12 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
-#include "utils/resowner.h"
 
 #include "apply.h"
 #include "ddl_apply.h"
 #include "decode.h"
 #include "mysql_client.h"
+#include "subxact.h"
 #include "tabledef.h"
 #include "worker_loop.h"
 
@@ -314,12 +314,25 @@ free_plans(void)
 	}
 }
 
+/* The targets from the catalog, and no table version yet (in VersionsContext). */
+static void
+load_targets_and_versions(void)
+{
+	HASHCTL		ctl;
+
+	load_targets();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(ChameleonApplyTable);
+	ctl.hcxt = VersionsContext;
+	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 void
 chameleon_apply_session_start(int32 source_id, const char *source_db,
 							  const ChameleonConfig *cfg)
 {
-	HASHCTL		ctl;
-
 	chameleon_apply_session_end();
 	if (ApplySessionContext == NULL)
 	{
@@ -339,14 +352,7 @@ chameleon_apply_session_start(int32 source_id, const char *source_db,
 											"pg_chameleon apply table versions",
 											ALLOCSET_DEFAULT_SIZES);
 	ApplyConfig = cfg;
-	load_targets();
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = VersionsContext;
-	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	load_targets_and_versions();
 }
 
 void
@@ -421,8 +427,6 @@ chameleon_apply_flush(void)
 void
 chameleon_apply_schema_changed(void)
 {
-	HASHCTL		ctl;
-
 	flush_insert();
 	write_counters();
 	free_plans();
@@ -430,13 +434,7 @@ chameleon_apply_schema_changed(void)
 	Targets = NULL;
 	MemoryContextReset(TargetsContext);
 	MemoryContextReset(VersionsContext);
-	load_targets();
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = VersionsContext;
-	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	load_targets_and_versions();
 }
 
 void
@@ -462,62 +460,6 @@ chameleon_apply_xact_abort(void)
  * Table versions
  * ---------------------------------------------------------------------
  */
-
-/* Attribute of rel named like a MySQL column: exact, then ignoring case. */
-static int
-find_attribute(TupleDesc desc, const char *name)
-{
-	int			ci = -1;
-
-	for (int a = 0; a < desc->natts; a++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, a);
-
-		if (att->attisdropped)
-			continue;
-		if (strcmp(NameStr(att->attname), name) == 0)
-			return a;
-		if (ci < 0 && pg_strcasecmp(NameStr(att->attname), name) == 0)
-			ci = a;
-	}
-	return ci;
-}
-
-/* The i-th live attribute, or -1. */
-static int
-nth_attribute(TupleDesc desc, int i)
-{
-	for (int a = 0; a < desc->natts; a++)
-	{
-		if (TupleDescAttr(desc, a)->attisdropped)
-			continue;
-		if (i-- == 0)
-			return a;
-	}
-	return -1;
-}
-
-/*
- * The value kind a PostgreSQL column demands where the MySQL type alone
- * does not decide it (options tinyint1_as_boolean and hexify, UUID/INET).
- */
-static int
-kind_for_pg_type(Oid type, const ChameleonMapColumn *m)
-{
-	switch (type)
-	{
-		case BOOLOID:
-			return CHAMELEON_KIND_BOOL;
-		case BYTEAOID:
-			return m->real_type == MYT_GEOMETRY ? CHAMELEON_KIND_GEOMETRY : CHAMELEON_KIND_BINARY;
-		case UUIDOID:
-			return CHAMELEON_KIND_UUID;
-		case INETOID:
-			return CHAMELEON_KIND_INET;
-		default:
-			return -1;
-	}
-}
 
 /* The source's definition of a table whose map lacks column metadata. */
 static ChameleonTableDef *
@@ -579,7 +521,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 		const char *name = map->cols[i].name ? map->cols[i].name :
 			(src ? src->cols[i].name : NULL);
 
-		att[i] = name ? find_attribute(desc, name) : nth_attribute(desc, i);
+		att[i] = chameleon_tabledef_attribute(desc, name, i);
 		if (src)
 			def.cols[i] = src->cols[i];
 		else
@@ -590,7 +532,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 		if (att[i] >= 0)
 		{
 			Form_pg_attribute a = TupleDescAttr(desc, att[i]);
-			int			kind = kind_for_pg_type(a->atttypid, &map->cols[i]);
+			int			kind = chameleon_tabledef_kind_for_type(a->atttypid, &map->cols[i]);
 
 			if (kind >= 0)
 				def.cols[i].kind = kind;
@@ -1276,32 +1218,16 @@ careful_failed(CarefulStep *step, ErrorData *edata)
 	record_table_error(target, op, row, edata);
 }
 
+static void
+careful_step_cb(void *step)
+{
+	careful_step((CarefulStep *) step);
+}
+
 static bool
 careful(CarefulStep *step)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		careful_step(step);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_END_TRY();
+	ErrorData  *edata = chameleon_run_in_subxact(careful_step_cb, step);
 
 	if (edata == NULL)
 		return true;

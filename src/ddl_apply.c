@@ -26,11 +26,11 @@
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "apply.h"
 #include "ddl_apply.h"
 #include "ddl_int.h"
+#include "subxact.h"
 #include "worker_loop.h"
 
 /* sql_mode bits (MySQL and MariaDB) that change how a statement is lexed */
@@ -164,29 +164,7 @@ statements_array(List *statements)
 static ErrorData *
 run_guarded(void (*fn) (void *), void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_END_TRY();
+	ErrorData  *edata = chameleon_run_in_subxact(fn, arg);
 
 	/* stopping is not the statement's failure */
 	if (edata != NULL && (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||

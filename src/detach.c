@@ -25,11 +25,11 @@
 #include "replication/origin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "position.h"
 #include "schema.h"
+#include "subxact.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(chameleon_detach_replica);
@@ -102,17 +102,7 @@ source_to_detach(FunctionCallInfo fcinfo)
 	ChameleonSource *src;
 
 	if (!PG_ARGISNULL(0))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-		src = chameleon_source_by_name(name);
-		if (src == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("replica \"%s\" does not exist", name),
-					 errhint("The sources of this database are listed in chameleon.status.")));
-		return src;
-	}
+		return chameleon_source_named(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	foreach(lc, chameleon_source_list())
 	{
 		src = lfirst(lc);
@@ -178,33 +168,9 @@ lock_source(const ChameleonSource *src)
 static char *
 try_sql(const char *sql)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *volatile error = NULL;
+	ErrorData  *edata = chameleon_run_in_subxact(chameleon_run_sql_cb, (void *) sql);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		chameleon_run_sql(sql);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		error = edata->message;
-	}
-	PG_END_TRY();
-	return error;
+	return edata ? edata->message : NULL;
 }
 
 /* ---------------------------------------------------------------------
@@ -337,6 +303,39 @@ owned_sequences(int32 source_id)
 	return seqs;
 }
 
+/* A sequence to move, its statement, and what came of it. */
+typedef struct SequenceMove
+{
+	const OwnedSequence *s;
+	const char *sql;
+	char	   *result;
+} SequenceMove;
+
+/* Run the statement of advance_sequence(), for chameleon_run_in_subxact(). */
+static void
+move_sequence(void *arg)
+{
+	SequenceMove *m = (SequenceMove *) arg;
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *max;
+	char	   *last;
+	bool		set;
+
+	spi_start();
+	if (SPI_execute(m->sql, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read sequence %s", m->s->sequence);
+	max = spi_string(0, 1, cxt);
+	last = spi_string(0, 2, cxt);
+	set = spi_string(0, 3, cxt) != NULL;
+	SPI_finish();
+	if (set)
+		m->result = psprintf("set to %s (the maximum of %s)", max, quote_identifier(m->s->column));
+	else if (max == NULL)
+		m->result = psprintf("unchanged: table is empty (last value %s)", last);
+	else
+		m->result = psprintf("unchanged: last value %s is not below the maximum %s", last, max);
+}
+
 /*
  * Move a sequence past max(column) when it is not past it already; returns
  * the result text.  The values are read and set in one statement.
@@ -344,65 +343,28 @@ owned_sequences(int32 source_id)
 static char *
 advance_sequence(const OwnedSequence *s)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *volatile result = NULL;
-	char	   *sql;
+	SequenceMove m = {s, NULL, NULL};
+	ErrorData  *edata;
 
 	/* last: the last value handed out (or the one before the first) */
-	sql = psprintf("SELECT m, last, CASE WHEN m > last THEN pg_catalog.setval(%s, m) END"
-				   " FROM (SELECT pg_catalog.max(%s)::bigint AS m FROM %s) x,"
-				   " (SELECT CASE WHEN s.is_called THEN s.last_value"
-				   "  ELSE s.last_value - q.seqincrement END AS last"
-				   "  FROM %s s, pg_catalog.pg_sequence q"
-				   "  WHERE q.seqrelid OPERATOR(pg_catalog.=) %s::pg_catalog.regclass) y",
-				   quote_literal_cstr(s->sequence), quote_identifier(s->column), s->table,
-				   s->sequence, quote_literal_cstr(s->sequence));
+	m.sql = psprintf("SELECT m, last, CASE WHEN m > last THEN pg_catalog.setval(%s, m) END"
+					 " FROM (SELECT pg_catalog.max(%s)::bigint AS m FROM %s) x,"
+					 " (SELECT CASE WHEN s.is_called THEN s.last_value"
+					 "  ELSE s.last_value - q.seqincrement END AS last"
+					 "  FROM %s s, pg_catalog.pg_sequence q"
+					 "  WHERE q.seqrelid OPERATOR(pg_catalog.=) %s::pg_catalog.regclass) y",
+					 quote_literal_cstr(s->sequence), quote_identifier(s->column), s->table,
+					 s->sequence, quote_literal_cstr(s->sequence));
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		char	   *max;
-		char	   *last;
-		bool		set;
-
-		spi_start();
-		if (SPI_execute(sql, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "could not read sequence %s", s->sequence);
-		max = spi_string(0, 1, cxt);
-		last = spi_string(0, 2, cxt);
-		set = spi_string(0, 3, cxt) != NULL;
-		SPI_finish();
-		if (set)
-			result = psprintf("set to %s (the maximum of %s)", max, quote_identifier(s->column));
-		else if (max == NULL)
-			result = psprintf("unchanged: table is empty (last value %s)", last);
-		else
-			result = psprintf("unchanged: last value %s is not below the maximum %s", last, max);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("sequence %s was not moved past the maximum of %s", s->sequence,
-						quote_identifier(s->column)),
-				 errdetail_internal("%s", edata->message)));
-		result = psprintf("failed: %s", edata->message);
-	}
-	PG_END_TRY();
-	return result;
+	edata = chameleon_run_in_subxact(move_sequence, &m);
+	if (edata == NULL)
+		return m.result;
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("sequence %s was not moved past the maximum of %s", s->sequence,
+					quote_identifier(s->column)),
+			 errdetail_internal("%s", edata->message)));
+	return psprintf("failed: %s", edata->message);
 }
 
 /* ---------------------------------------------------------------------

@@ -102,6 +102,19 @@ chameleon_source_by_name(const char *name)
 	return rows ? (ChameleonSource *) linitial(rows) : NULL;
 }
 
+ChameleonSource *
+chameleon_source_named(const char *name)
+{
+	ChameleonSource *src = chameleon_source_by_name(name);
+
+	if (src == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("replica \"%s\" does not exist", name),
+				 errhint("The sources of this database are listed in chameleon.status.")));
+	return src;
+}
+
 /*
  * for_share: lock the row FOR SHARE, so the caller waits for a transaction
  * that is changing it (start_replica) and sees its outcome.

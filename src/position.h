@@ -45,6 +45,8 @@ typedef struct ChameleonPosition
 
 /* Sources of the current database. */
 extern ChameleonSource *chameleon_source_by_name(const char *name);
+/* The same, an ERROR (the replica does not exist) in place of NULL. */
+extern ChameleonSource *chameleon_source_named(const char *name);
 extern ChameleonSource *chameleon_source_by_id(int32 source_id, bool for_share);
 extern List *chameleon_source_list(void);
 

@@ -25,11 +25,11 @@
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "copy_values.h"
 #include "ddl.h"
 #include "schema.h"
+#include "subxact.h"
 
 /* ---------------------------------------------------------------------
  * Small helpers
@@ -46,6 +46,13 @@ chameleon_run_sql(const char *sql)
 	if (rc < 0)
 		elog(ERROR, "SPI_execute failed (%d): %s", rc, sql);
 	SPI_finish();
+}
+
+/* chameleon_run_sql() for chameleon_run_in_subxact(): arg is the SQL text. */
+void
+chameleon_run_sql_cb(void *sql)
+{
+	chameleon_run_sql((const char *) sql);
 }
 
 /* Run a query returning one value as text (palloc'd in the caller's context). */
@@ -936,38 +943,18 @@ column_list(List *columns, List *descending)
 static void
 run_index_sql(const ChameleonTable *t, const ChameleonIndex *ix, const char *sql)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *edata = chameleon_run_in_subxact(chameleon_run_sql_cb, (void *) sql);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		chameleon_run_sql(sql);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
-			edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
-			ReThrowError(edata);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("index \"%s\" of table \"%s\" is not created", ix->name, t->name),
-				 errdetail("%s", edata->message),
-				 errhint("Create a suitable index by hand once the copy is done.")));
-	}
-	PG_END_TRY();
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
+		edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+		ReThrowError(edata);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("index \"%s\" of table \"%s\" is not created", ix->name, t->name),
+			 errdetail("%s", edata->message),
+			 errhint("Create a suitable index by hand once the copy is done.")));
 }
 
 static void

@@ -113,5 +113,6 @@ extern char *chameleon_foreign_key_sql(const ChameleonSchemaOptions *opts,
 
 /* Run one SQL statement through SPI (DDL of schema.c and copy.c); ERROR on failure. */
 extern void chameleon_run_sql(const char *sql);
+extern void chameleon_run_sql_cb(void *sql);
 
 #endif							/* CHAMELEON_SCHEMA_H */

@@ -73,6 +73,7 @@
 #include "config.h"
 #include "copy.h"
 #include "position.h"
+#include "subxact.h"
 #include "sync.h"
 #include "worker.h"
 
@@ -184,9 +185,11 @@ chameleon_sync_lock(const char *source_name, int32 source_id, bool session)
 				 errhint("Wait for it to finish, then try again.")));
 }
 
-/* The state of a table in t_replica_tables (locked), or NULL. */
-static char *
-table_state(int32 source_id, const char *name)
+#define TABLE_STATE_SQL \
+	"SELECT state FROM sch_chameleon.t_replica_tables WHERE source_id = $1 AND mysql_table = $2"
+
+char *
+chameleon_sync_table_state(int32 source_id, const char *name, bool for_update)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			types[2] = {INT4OID, TEXTOID};
@@ -196,9 +199,8 @@ table_state(int32 source_id, const char *name)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args("SELECT state FROM sch_chameleon.t_replica_tables"
-							   " WHERE source_id = $1 AND mysql_table = $2 FOR UPDATE",
-							   2, types, values, NULL, false, 1);
+	rc = SPI_execute_with_args(for_update ? TABLE_STATE_SQL " FOR UPDATE" : TABLE_STATE_SQL,
+							   2, types, values, NULL, !for_update, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
 			 SPI_result_code_string(rc));
@@ -209,31 +211,28 @@ table_state(int32 source_id, const char *name)
 	return state;
 }
 
-/* Check the request against the catalog (again: things may have changed
- * since the SQL function checked it). */
-static void
-check_table(const SyncRun *run, const SyncTable *t)
+void
+chameleon_sync_check_table(ChameleonSyncMode mode, const char *source_name,
+						   const char *table, const char *state)
 {
-	const char *src = run->source->name;
-
-	if (run->shared->mode == CHAMELEON_SYNC_TABLES)
+	if (mode == CHAMELEON_SYNC_TABLES)
 	{
-		if (t->old_state == NULL)
+		if (state == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("table \"%s\" is not replicated by replica \"%s\"", t->name, src),
+					 errmsg("table \"%s\" is not replicated by replica \"%s\"", table, source_name),
 					 errhint("Use chameleon.add_tables() to start replicating it.")));
-		if (strcmp(t->old_state, "removed") == 0)
+		if (strcmp(state, "removed") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("table \"%s\" was removed from replica \"%s\"", t->name, src),
+					 errmsg("table \"%s\" was removed from replica \"%s\"", table, source_name),
 					 errhint("Use chameleon.add_tables() to replicate it again.")));
 	}
-	else if (t->old_state != NULL && strcmp(t->old_state, "removed") != 0)
+	else if (state != NULL && strcmp(state, "removed") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
-				 errmsg("table \"%s\" is already replicated by replica \"%s\"", t->name, src),
-				 errdetail("Its state is \"%s\".", t->old_state),
+				 errmsg("table \"%s\" is already replicated by replica \"%s\"", table, source_name),
+				 errdetail("Its state is \"%s\".", state),
 				 errhint("Use chameleon.sync_tables() to copy it again.")));
 }
 
@@ -266,8 +265,9 @@ load_request(SyncRun *run)
 		SyncTable  *t = palloc0(sizeof(SyncTable));
 
 		t->name = pstrdup(chameleon_sync_table(shared, i));
-		t->old_state = table_state(run->source->source_id, t->name);
-		check_table(run, t);
+		/* again: things may have changed since the SQL function checked */
+		t->old_state = chameleon_sync_table_state(run->source->source_id, t->name, true);
+		chameleon_sync_check_table(shared->mode, run->source->name, t->name, t->old_state);
 		run->tables = lappend(run->tables, t);
 		run->names = lappend(run->names, t->name);
 	}
@@ -403,32 +403,20 @@ lock_source_row(const SyncRun *run)
  * a moment: retry.  The origin only mirrors t_replica_batch (the worker
  * resumes from t_replica_batch), so a failure is a WARNING.
  */
-/* One attempt of set_origin(); the error, or NULL. */
-static ErrorData *
-try_set_origin(const SyncRun *run, const char *file, uint64 pos)
+typedef struct OriginTarget
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
+	const SyncRun *run;
+	const char *file;
+	uint64		pos;
+} OriginTarget;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		chameleon_origin_set(MyDatabaseId, run->source->source_id, file, pos);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return edata;
+/* One attempt of set_origin(), for chameleon_run_in_subxact(). */
+static void
+set_origin_once(void *arg)
+{
+	OriginTarget *t = (OriginTarget *) arg;
+
+	chameleon_origin_set(MyDatabaseId, t->run->source->source_id, t->file, t->pos);
 }
 
 static void
@@ -436,7 +424,8 @@ set_origin(const SyncRun *run, const char *file, uint64 pos)
 {
 	for (int attempt = 0;; attempt++)
 	{
-		ErrorData  *edata = try_set_origin(run, file, pos);
+		OriginTarget target = {run, file, pos};
+		ErrorData  *edata = chameleon_run_in_subxact(set_origin_once, &target);
 
 		if (edata == NULL)
 			return;

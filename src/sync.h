@@ -64,6 +64,20 @@ chameleon_sync_table(ChameleonSyncShared *shared, int i)
  */
 extern void chameleon_sync_lock(const char *source_name, int32 source_id, bool session);
 
+/*
+ * The state of a table in t_replica_tables, or NULL when it has no row;
+ * for_update: lock the row.
+ */
+extern char *chameleon_sync_table_state(int32 source_id, const char *name, bool for_update);
+
+/*
+ * ERROR unless a table in this state (NULL: no row) may be synced
+ * (CHAMELEON_SYNC_TABLES: replicated, not removed) or added
+ * (CHAMELEON_ADD_TABLES: not replicated, or removed).
+ */
+extern void chameleon_sync_check_table(ChameleonSyncMode mode, const char *source_name,
+									   const char *table, const char *state);
+
 /* bgw_main_arg: the dsm_handle of the segment. */
 extern PGDLLEXPORT void chameleon_sync_main(Datum main_arg);
 

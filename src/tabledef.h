@@ -14,6 +14,8 @@
 #ifndef CHAMELEON_TABLEDEF_H
 #define CHAMELEON_TABLEDEF_H
 
+#include "access/tupdesc.h"
+
 #include "binlog.h"
 #include "catalog.h"
 #include "config.h"
@@ -39,5 +41,18 @@ extern ChameleonTableDef *chameleon_tabledef_from_source(MYSQL *conn,
  */
 extern ChameleonTableDef *chameleon_tabledef_from_replica(const ChameleonSourceRow *source,
 														  const ChameleonTableMap *map);
+
+/*
+ * The live attribute of desc a MySQL column maps to, or -1: by name (exact,
+ * then ignoring case) when name is not NULL, else the position-th live one.
+ */
+extern int	chameleon_tabledef_attribute(TupleDesc desc, const char *name, int position);
+
+/*
+ * The value kind a PostgreSQL column of this type demands where the MySQL
+ * type alone does not decide it (options tinyint1_as_boolean and hexify,
+ * UUID/INET), or -1: the binlog decides.
+ */
+extern int	chameleon_tabledef_kind_for_type(Oid type, const ChameleonMapColumn *m);
 
 #endif							/* CHAMELEON_TABLEDEF_H */

@@ -58,9 +58,14 @@ attribute_by_position(TupleDesc desc, int i)
 	return -1;
 }
 
-/* The value kind a PostgreSQL column type demands, or -1: the binlog decides. */
-static int
-kind_for_column_type(Oid type, const ChameleonMapColumn *m)
+int
+chameleon_tabledef_attribute(TupleDesc desc, const char *name, int position)
+{
+	return name ? attribute_by_name(desc, name) : attribute_by_position(desc, position);
+}
+
+int
+chameleon_tabledef_kind_for_type(Oid type, const ChameleonMapColumn *m)
 {
 	switch (type)
 	{
@@ -103,14 +108,14 @@ chameleon_tabledef_from_replica(const ChameleonSourceRow *source, const Chameleo
 	{
 		const ChameleonMapColumn *m = &map->cols[i];
 		ChameleonColumnDef *c = &def->cols[i];
-		int			a = m->name ? attribute_by_name(desc, m->name) : attribute_by_position(desc, i);
+		int			a = chameleon_tabledef_attribute(desc, m->name, i);
 
 		c->kind = -1;
 		c->is_unsigned = -1;
 		if (a < 0)
 			continue;
 		c->name = pstrdup(NameStr(TupleDescAttr(desc, a)->attname));
-		c->kind = kind_for_column_type(TupleDescAttr(desc, a)->atttypid, m);
+		c->kind = chameleon_tabledef_kind_for_type(TupleDescAttr(desc, a)->atttypid, m);
 		/* bytea holds bytes: a BINARY(n) value gets its 0x00 padding back */
 		if (TupleDescAttr(desc, a)->atttypid == BYTEAOID)
 			c->charset = pstrdup("binary");

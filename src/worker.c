@@ -38,6 +38,7 @@
 #include "apply.h"
 #include "config.h"
 #include "position.h"
+#include "subxact.h"
 #include "worker.h"
 #include "worker_loop.h"
 
@@ -329,34 +330,24 @@ exit_not_wanted(const char *why)
 /* How long a starting worker waits for its predecessor to release the origin. */
 #define ORIGIN_WAIT_MS			10000
 
+static void
+origin_session_setup_once(void *arg)
+{
+	RepOriginId origin = *(RepOriginId *) arg;
+
+#if PG_VERSION_NUM >= 160000
+	replorigin_session_setup(origin, 0);
+#else
+	replorigin_session_setup(origin);
+#endif
+}
+
 /* One try at taking the replication origin; false when another process has it. */
 static bool
 try_origin_session_setup(RepOriginId origin)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
+	ErrorData  *edata = chameleon_run_in_subxact(origin_session_setup_once, &origin);
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-#if PG_VERSION_NUM >= 160000
-		replorigin_session_setup(origin, 0);
-#else
-		replorigin_session_setup(origin);
-#endif
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 	if (edata == NULL)
 		return true;
 	if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE)
