@@ -34,6 +34,7 @@ CREATE TABLE shop.t3 (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB;
 CREATE TABLE shop.t4 (id int NOT NULL PRIMARY KEY, w int) ENGINE=InnoDB;
 CREATE TABLE shop.t5 (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB;
 CREATE TABLE shop.t6 (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB;
+CREATE TABLE shop.t7 (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB;
 CREATE TABLE shop.left_out (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB;
 INSERT INTO shop.t1 VALUES (1, 1, 'one'), (2, 2, 'two'), (3, 3, 'three');
 INSERT INTO shop.t2 VALUES (1, 1), (2, 2);
@@ -41,6 +42,7 @@ INSERT INTO shop.t3 VALUES (1, 1), (2, 2);
 INSERT INTO shop.t4 VALUES (1, 10), (2, 20);
 INSERT INTO shop.t5 VALUES (1, 1), (2, 2);
 INSERT INTO shop.t6 VALUES (1, 1), (2, 2);
+INSERT INTO shop.t7 VALUES (1, 1);
 INSERT INTO shop.left_out VALUES (1, 1);
 CREATE DATABASE other;
 CREATE TABLE other.t1 (id int NOT NULL PRIMARY KEY, v int) ENGINE=InnoDB;
@@ -51,7 +53,7 @@ my $conf = $my->write_config(
 	user         => 'chameleon',
 	passwd       => $pass,
 	my_database  => 'shop',
-	tables_limit => [qw(t1 t2 t3 t4 t5 t6)]);
+	tables_limit => [qw(t1 t2 t3 t4 t5 t6 t7)]);
 my $conf_lit = ChameleonReplica::pg_literal($conf);
 
 my $node = ChameleonReplica::new_node('pg');
@@ -61,7 +63,13 @@ ok($node->poll_query_until('postgres', "SELECT state = 'streaming' FROM chameleo
 	'replica streaming');
 
 # --- one session writes with binlog_format = STATEMENT ----------------------------
-$my->sql(<<'SQL');
+# (LOAD DATA comes as BEGIN_LOAD_QUERY + EXECUTE_LOAD_QUERY events then)
+my $load_file = $my->basedir . '/t7.tsv';
+open(my $fh, '>', $load_file) or die "could not write $load_file: $!";
+print $fh "7\t70\n8\t80\n";
+close($fh);
+chmod(0644, $load_file);
+$my->sql(<<"SQL");
 SET SESSION binlog_format = 'STATEMENT';
 INSERT INTO shop.t1 VALUES (10, 10, 'ten');
 UPDATE shop.t1 SET v = v + 100 WHERE id = 1;
@@ -75,6 +83,7 @@ DELETE FROM scratch;
 DROP TEMPORARY TABLE scratch;
 REPLACE INTO `t5` (id, v) VALUES (2, 22);
 DELETE /* a comment */ LOW_PRIORITY FROM shop.t6 WHERE id = 1;
+LOAD DATA INFILE '$load_file' INTO TABLE shop.t7;
 SQL
 # the rest in ROW format: t2 streams, the tables in error skip their rows
 $my->sql(<<'SQL');
@@ -87,12 +96,12 @@ ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the statement-
 
 is($node->safe_psql('postgres',
 		"SELECT string_agg(mysql_table || '=' || state, ',' ORDER BY mysql_table) FROM chameleon.tables"),
-	't1=error,t2=streaming,t3=error,t4=error,t5=error,t6=error',
+	't1=error,t2=streaming,t3=error,t4=error,t5=error,t6=error,t7=error',
 	'the tables written by statements are in error, t2 streams');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM chameleon.tables WHERE state = 'error'"
 		  . " AND last_error LIKE 'statement-based change cannot be applied: %'"),
-	'5', 'last_error says why');
+	'6', 'last_error says why');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM sch_chameleon.t_ddl WHERE status = 'failed'"
 		  . " AND error_message LIKE 'statement-based change cannot be applied: %'"
@@ -101,7 +110,7 @@ is($node->safe_psql('postgres',
 is($node->safe_psql('postgres',
 		"SELECT string_agg(e.mysql_table, ',' ORDER BY e.mysql_table) FROM sch_chameleon.t_errors e"
 		  . " WHERE e.operation = 'statement' AND e.row_data ? 'statement'"),
-	't1,t3,t4,t5,t6',
+	't1,t3,t4,t5,t6,t7',
 	't_errors has one statement row per table (the second statement on t1 finds it in error)');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM sch_chameleon.t_ddl WHERE source_sql LIKE '%other.t1%'"
@@ -117,7 +126,7 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM shop.t1 WHERE id = 11'),
 	'0', 'rows of t1 after the statement are skipped (t1 is in error)');
 
 # --- sync_tables repairs them -------------------------------------------------------
-my ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{t1,t3,t4,t5,t6}')");
+my ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{t1,t3,t4,t5,t6,t7}')");
 is($ret, 0, 'sync_tables of the tables in error') or diag($err);
 $my->sql(<<'SQL');
 INSERT INTO shop.t1 VALUES (12, 12, 'twelve');
@@ -128,12 +137,12 @@ SQL
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after sync_tables');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM chameleon.tables WHERE state IN ('copied', 'streaming')"),
-	'6', 'every table is back');
+	'7', 'every table is back');
 my @kv = ([ 'id', 'id' ], [ 'v', 'v' ]);
 ChameleonReplica::tables_equal($node, $my, 'shop', 't1', 'id',
 	[ [ 'id', 'id' ], [ 'v', 'v' ], [ 'note', 'note' ] ], 't1: PostgreSQL equals MySQL');
 ChameleonReplica::tables_equal($node, $my, 'shop', $_, 'id', \@kv, "$_: PostgreSQL equals MySQL")
-  for qw(t2 t3 t5 t6);
+  for qw(t2 t3 t5 t6 t7);
 ChameleonReplica::tables_equal($node, $my, 'shop', 't4', 'id', [ [ 'id', 'id' ], [ 'w', 'w' ] ],
 	't4: PostgreSQL equals MySQL');
 
