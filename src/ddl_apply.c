@@ -732,7 +732,8 @@ dml_table_references(DmlTablesStep *step, const DdlLexer *lx, int i, bool update
 	static const char *const before_name[] = {"from", "using", "join", "straight_join"};
 	int			depth = 0;
 
-	(void) dml_read_name(step, lx, i);
+	if (i < lx->ntoks && !token_word_is(lx, &lx->toks[i], "from"))
+		(void) dml_read_name(step, lx, i);
 	for (; i < lx->ntoks; i++)
 	{
 		if (token_punct_is(lx, i, '('))
