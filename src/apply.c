@@ -291,6 +291,22 @@ chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file, uint6
 	return true;
 }
 
+/*
+ * Is the MySQL table one of the replica's tables (a row of t_replica_tables
+ * that is not 'removed')?  Unknown names (temporary tables, tables left out
+ * by tables_limit or never added) are not.
+ */
+bool
+chameleon_apply_table_is_replicated(const char *mysql_table)
+{
+	ApplyTarget *t;
+
+	if (Targets == NULL || strlen(mysql_table) >= NAMEDATALEN * 2)
+		return false;
+	t = hash_search(Targets, mysql_table, HASH_FIND, NULL);
+	return t != NULL && strcmp(t->state, "removed") != 0;
+}
+
 /* ---------------------------------------------------------------------
  * Session and transactions
  * ---------------------------------------------------------------------

@@ -66,6 +66,9 @@ extern void chameleon_apply_schema_changed(void);
 extern bool chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file,
 											uint64 pos, const char **why);
 
+/* Is the table in t_replica_tables (and not removed)? */
+extern bool chameleon_apply_table_is_replicated(const char *mysql_table);
+
 /* Decode and apply one rows event; returns the row changes applied. */
 extern uint64 chameleon_apply_rows(ChameleonApplyTable *table,
 								   const ChameleonRowsEvent *ev);

@@ -192,6 +192,10 @@ chameleon_binlog_event_name(uint8 type)
 		case BL_USER_VAR_EVENT: return "User var";
 		case BL_FORMAT_DESCRIPTION_EVENT: return "Format_desc";
 		case BL_XID_EVENT: return "Xid";
+		case BL_APPEND_BLOCK_EVENT: return "Append_block";
+		case BL_DELETE_FILE_EVENT: return "Delete_file";
+		case BL_BEGIN_LOAD_QUERY_EVENT: return "Begin_load_query";
+		case BL_EXECUTE_LOAD_QUERY_EVENT: return "Execute_load_query";
 		case BL_TABLE_MAP_EVENT: return "Table_map";
 		case BL_WRITE_ROWS_EVENT_V1: return "Write_rows_v1";
 		case BL_UPDATE_ROWS_EVENT_V1: return "Update_rows_v1";
@@ -256,6 +260,9 @@ is_known_opaque_event(uint8 type)
 		case BL_START_EVENT_V3:
 		case BL_STOP_EVENT:
 		case BL_INTVAR_EVENT:
+		case BL_APPEND_BLOCK_EVENT:
+		case BL_DELETE_FILE_EVENT:
+		case BL_BEGIN_LOAD_QUERY_EVENT:
 		case BL_RAND_EVENT:
 		case BL_USER_VAR_EVENT:
 		case BL_IGNORABLE_EVENT:
@@ -512,7 +519,8 @@ parse_query(const ChameleonBinlogFormat *fmt, uint8 type, ChameleonByteReader *r
 			ChameleonBinlogEvent *ev)
 {
 	ChameleonQueryEvent *q = &ev->query;
-	int			phl = post_header_len(fmt, type, 13);
+	/* EXECUTE_LOAD_QUERY: the QUERY post-header and 13 bytes about the file */
+	int			phl = post_header_len(fmt, type, type == BL_EXECUTE_LOAD_QUERY_EVENT ? 26 : 13);
 	uint8		db_len;
 	uint16		status_len;
 	ChameleonByteReader sv;
@@ -798,6 +806,10 @@ track_transaction(ChameleonBinlogState *st, ChameleonBinlogEvent *ev,
 		case BL_XID_EVENT:
 			*ends_after = true;
 			break;
+		case BL_EXECUTE_LOAD_QUERY_EVENT:
+			if (!st->in_transaction)
+				*ends_after = true;
+			break;
 		case BL_QUERY_EVENT:
 			if (query_is(ev->query.query, "BEGIN"))
 				st->in_transaction = true;
@@ -875,6 +887,7 @@ chameleon_binlog_parse_event(ChameleonBinlogState *st, const uint8 *buf,
 			parse_rotate(&st->fmt, &r, ev);
 			break;
 		case BL_QUERY_EVENT:
+		case BL_EXECUTE_LOAD_QUERY_EVENT:
 			parse_query(&st->fmt, ev->wire_type, &r, ev);
 			break;
 		case BL_XID_EVENT:
@@ -970,6 +983,7 @@ chameleon_binlog_event_summary(const ChameleonBinlogEvent *ev)
 		case BL_ROTATE_EVENT:
 			return psprintf("%s:" UINT64_FORMAT, ev->rotate.file, ev->rotate.position);
 		case BL_QUERY_EVENT:
+		case BL_EXECUTE_LOAD_QUERY_EVENT:
 			if (ev->query.db && ev->query.db[0])
 				return psprintf("use %s; %s", ev->query.db, ev->query.query);
 			return pstrdup(ev->query.query);

@@ -26,10 +26,14 @@
 #define BL_STOP_EVENT				3
 #define BL_ROTATE_EVENT				4
 #define BL_INTVAR_EVENT				5
+#define BL_APPEND_BLOCK_EVENT		9	/* LOAD DATA's file (statement-based) */
+#define BL_DELETE_FILE_EVENT		11
 #define BL_RAND_EVENT				13
 #define BL_USER_VAR_EVENT			14
 #define BL_FORMAT_DESCRIPTION_EVENT	15
 #define BL_XID_EVENT				16
+#define BL_BEGIN_LOAD_QUERY_EVENT	17
+#define BL_EXECUTE_LOAD_QUERY_EVENT	18	/* LOAD DATA as a statement: a QUERY body */
 #define BL_TABLE_MAP_EVENT			19
 #define BL_WRITE_ROWS_EVENT_V1		23
 #define BL_UPDATE_ROWS_EVENT_V1		24

@@ -55,6 +55,7 @@
 #include "ddl_apply.h"
 #include "copy_values.h"
 #include "mysql_client.h"
+#include "position.h"
 #include "progress.h"
 #include "schema.h"
 
@@ -726,6 +727,8 @@ prepare_target(const ChameleonSchemaOptions *opts, bool force)
 	if (src != NULL)
 	{
 		check_target_schema_name(src->pg_schema);
+		/* first: fails while the replica's worker still runs */
+		chameleon_origin_drop_released(MyDatabaseId, src->source_id, src->source_name);
 		drop_schema(src->pg_schema);
 		chameleon_catalog_delete_source(src->source_id);
 	}

@@ -10,8 +10,11 @@
  *   skipped  a statement run with the replicated database as the default
  *            database that changes nothing replicated (views, users,
  *            routines, another database's table ...); error_message says why.
+ *            DML in a QUERY event (statement-based logging) on replicated
+ *            tables is recorded 'failed' too: the replica cannot run it, so
+ *            its tables are marked error (see statement_dml()).
  * Statements run in another default database that touch no replicated table,
- * DML and transaction control in QUERY events are not recorded.
+ * and transaction control in QUERY events are not recorded.
  *
  * Each statement runs in a subtransaction (as a PL/pgSQL exception block
  * does), so a rejected one is rolled back alone and the apply transaction
@@ -22,6 +25,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/value.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
@@ -583,6 +587,284 @@ translation_failed(const ChameleonQueryEvent *q, ErrorData *edata)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * Statement-based DML: a change the replica cannot apply
+ *
+ * A session with binlog_format = STATEMENT (or MIXED, for statements MySQL
+ * deems safe) logs its writes as SQL text in QUERY events, not as rows.
+ * The replica cannot run MySQL's SQL, so such a statement is never skipped
+ * in silence: the tables it writes are found with the lexer, each replicated
+ * one is marked error (t_errors has an 'operation' = 'statement' row) and
+ * the statement goes into t_ddl as failed.  Where the written tables cannot
+ * be told apart (multi-table UPDATE/DELETE, SELECT/DO calling a function,
+ * WITH ...), every replicated table the statement names is marked.
+ * Statements on tables the replica does not have (another database,
+ * tables_limit, temporary tables) stay ignored.
+ * ---------------------------------------------------------------------
+ */
+
+typedef enum DmlVerb
+{
+	DML_NONE,
+	DML_INSERT,					/* INSERT, REPLACE: one table after INTO */
+	DML_UPDATE,					/* table references up to SET */
+	DML_DELETE,					/* table references up to WHERE */
+	DML_LOAD,					/* LOAD DATA/XML ... INTO TABLE t */
+	DML_ANY						/* SELECT/DO/CALL/WITH: every table named */
+} DmlVerb;
+
+typedef struct DmlTablesStep
+{
+	const ChameleonQueryEvent *q;
+	List	   *tables;			/* out: DdlName * the statement writes (or names) */
+} DmlTablesStep;
+
+static DmlVerb
+dml_verb(const char *sql)
+{
+	static const struct
+	{
+		const char *word;
+		DmlVerb		verb;
+	}			verbs[] = {
+		{"insert", DML_INSERT}, {"replace", DML_INSERT}, {"update", DML_UPDATE},
+		{"delete", DML_DELETE}, {"load", DML_LOAD}, {"select", DML_ANY},
+		{"do", DML_ANY}, {"call", DML_ANY}, {"with", DML_ANY}
+	};
+	const char *p = sql;
+	int			n = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '(')
+		p++;
+	while (isalpha((unsigned char) p[n]))
+		n++;
+	for (int i = 0; i < (int) lengthof(verbs); i++)
+		if ((int) strlen(verbs[i].word) == n && pg_strncasecmp(p, verbs[i].word, n) == 0)
+			return verbs[i].verb;
+	return DML_NONE;
+}
+
+static bool
+token_punct_is(const DdlLexer *lx, int i, char c)
+{
+	return i < lx->ntoks && lx->toks[i].kind == TK_PUNCT && lx->src[lx->toks[i].start] == c;
+}
+
+/*
+ * A table name at token i ([db.]name, also name.* of a multi-table DELETE):
+ * added to step->tables.  Returns the index after it (i if there is none).
+ */
+static int
+dml_read_name(DmlTablesStep *step, const DdlLexer *lx, int i)
+{
+	DdlName    *n;
+
+	if (i >= lx->ntoks || !token_is_name(&lx->toks[i]))
+		return i;
+	n = palloc0(sizeof(DdlName));
+	n->name = chameleon_ddl_ident_value(lx, &lx->toks[i]);
+	if (token_punct_is(lx, i + 1, '.') && i + 2 < lx->ntoks && token_is_name(&lx->toks[i + 2]))
+	{
+		n->db = n->name;
+		n->name = chameleon_ddl_ident_value(lx, &lx->toks[i + 2]);
+		i += 2;
+	}
+	else if (token_punct_is(lx, i + 1, '.') && token_punct_is(lx, i + 2, '*'))
+		i += 2;
+	step->tables = lappend(step->tables, n);
+	return i + 1;
+}
+
+/* Skip the option words after a verb (LOW_PRIORITY, IGNORE, INTO ...). */
+static int
+dml_skip_options(const DdlLexer *lx, int i)
+{
+	static const char *const options[] = {
+		"low_priority", "delayed", "high_priority", "ignore", "quick", "into"
+	};
+	bool		more = true;
+
+	while (more && i < lx->ntoks)
+	{
+		more = false;
+		for (int o = 0; o < (int) lengthof(options); o++)
+			if (token_word_is(lx, &lx->toks[i], options[o]))
+			{
+				i++;
+				more = true;
+				break;
+			}
+	}
+	return i;
+}
+
+/*
+ * UPDATE/DELETE: the table references before SET (UPDATE) or WHERE: the
+ * first name, and each name after a comma, FROM, USING or JOIN at the top
+ * level.  A multi-table statement so gives every table it joins.
+ */
+static void
+dml_table_references(DmlTablesStep *step, const DdlLexer *lx, int i, bool update)
+{
+	static const char *const stops[] = {"where", "order", "limit", "returning"};
+	static const char *const before_name[] = {"from", "using", "join", "straight_join"};
+	int			depth = 0;
+
+	if (i < lx->ntoks && !token_word_is(lx, &lx->toks[i], "from"))
+		(void) dml_read_name(step, lx, i);
+	for (; i < lx->ntoks; i++)
+	{
+		if (token_punct_is(lx, i, '('))
+			depth++;
+		else if (token_punct_is(lx, i, ')'))
+			depth--;
+		if (depth != 0)
+			continue;
+		if (update && token_word_is(lx, &lx->toks[i], "set"))
+			return;
+		for (int s = 0; s < (int) lengthof(stops); s++)
+			if (token_word_is(lx, &lx->toks[i], stops[s]))
+				return;
+		if (token_punct_is(lx, i, ','))
+			(void) dml_read_name(step, lx, i + 1);
+		for (int b = 0; b < (int) lengthof(before_name); b++)
+			if (token_word_is(lx, &lx->toks[i], before_name[b]))
+				(void) dml_read_name(step, lx, i + 1);
+	}
+}
+
+static void
+dml_tables_step(void *arg)
+{
+	DmlTablesStep *step = arg;
+	DdlLexer	lx;
+	int			i;
+
+	chameleon_ddl_lex(&lx, step->q->query, DdlCtx.ansi_quotes, DdlCtx.no_backslash_escapes);
+	for (i = 0; i < lx.ntoks && token_punct_is(&lx, i, '('); i++)
+		;
+	switch (dml_verb(step->q->query))
+	{
+		case DML_INSERT:
+			(void) dml_read_name(step, &lx, dml_skip_options(&lx, i + 1));
+			break;
+		case DML_UPDATE:
+			dml_table_references(step, &lx, dml_skip_options(&lx, i + 1), true);
+			break;
+		case DML_DELETE:
+			dml_table_references(step, &lx, dml_skip_options(&lx, i + 1), false);
+			break;
+		case DML_LOAD:
+			for (; i + 2 < lx.ntoks; i++)
+				if (token_word_is(&lx, &lx.toks[i], "into") &&
+					token_word_is(&lx, &lx.toks[i + 1], "table"))
+				{
+					(void) dml_read_name(step, &lx, i + 2);
+					break;
+				}
+			break;
+		case DML_ANY:
+		case DML_NONE:
+			for (; i < lx.ntoks; i = Max(i + 1, dml_read_name(step, &lx, i)))
+				;
+			break;
+	}
+}
+
+/* Is db.table (db NULL: the event's default database) a replicated table? */
+static bool
+dml_table_replicated(const ChameleonQueryEvent *q, const DdlName *n)
+{
+	const char *db = n->db ? n->db : (q->db[0] ? q->db : NULL);
+
+	return is_source_db(db) && is_replicated_cb(NULL, db, n->name) &&
+		chameleon_apply_table_is_replicated(n->name);
+}
+
+/* t_errors row, error state and WARNING for one table a statement changed. */
+static void
+dml_table_failed(const ChameleonQueryEvent *q, const char *name, const char *message)
+{
+	Oid			types[7] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7];
+
+	table_set_state(name, "error", message);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(MySourceId);
+	values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
+	values[3] = text_or_null(MyApplyWhere.gtid, &nulls[3]);
+	values[4] = CStringGetTextDatum(name);
+	values[5] = CStringGetTextDatum(shown_source(q->query));
+	values[6] = CStringGetTextDatum(message);
+	spi_run("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
+			" gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
+			" VALUES ($1, $2, $3, $4, $5, 'statement',"
+			" pg_catalog.jsonb_build_object('statement', $6), $7, '0A000')",
+			7, types, values, nulls);
+	ereport(WARNING,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("pg_chameleon: table %s is left out of the replica after a statement-based change",
+					name),
+			 errdetail("The source logged a change to the table as an SQL statement (binlog_format STATEMENT or MIXED in that session), not as rows."),
+			 errhint("Set binlog_format = ROW for every session of the source, then copy the table again with chameleon.sync_tables().")));
+}
+
+/*
+ * A DML statement in a QUERY event: its replicated tables go to error and
+ * the statement into t_ddl; one on tables the replica does not have is
+ * ignored.  When no table can be read from it but it ran in the replicated
+ * database, it is recorded as failed with a WARNING.
+ */
+static void
+statement_dml(const ChameleonQueryEvent *q)
+{
+	DmlTablesStep step = {q, NIL};
+	ErrorData  *lex_error = run_guarded(dml_tables_step, &step);
+	char	   *message = psprintf("statement-based change cannot be applied: %s",
+								   "the source logged it as SQL text, not as rows (binlog_format is not ROW in that session)");
+	List	   *marked = NIL;
+	int			failed = 0;
+	bool		about_source = is_source_db(q->db);
+	ListCell   *lc;
+
+	if (lex_error != NULL)
+		FreeErrorData(lex_error);
+	foreach(lc, step.tables)
+	{
+		DdlName    *n = lfirst(lc);
+		const char *why = NULL;
+
+		about_source |= n->db != NULL && is_source_db(n->db);
+		if (!dml_table_replicated(q, n) || list_member(marked, makeString(n->name)))
+			continue;
+		marked = lappend(marked, makeString(n->name));
+		/* in error, syncing, or copied after the statement: nothing to lose */
+		if (!chameleon_apply_table_takes_ddl(n->name, DdlFile, DdlPos, &why))
+			continue;
+		if (failed++ == 0)
+			record_ddl(q, shown_source(q->query), NIL, false, "failed", message);
+		dml_table_failed(q, n->name, message);
+	}
+	/* the tables' states are stale now: their rows are skipped from here on */
+	if (failed > 0)
+		chameleon_apply_schema_changed();
+	if (marked != NIL)
+		return;
+	/* no replicated table named: ignored, unless nothing could be read */
+	if (!about_source || (step.tables != NIL && dml_verb(q->query) != DML_ANY))
+		return;
+	record_ddl(q, shown_source(q->query), NIL, false, "failed",
+			   psprintf("statement-based change cannot be applied: %s",
+						"the tables it changes cannot be told from its text"));
+	ereport(WARNING,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("pg_chameleon: a statement-based change of the source cannot be applied"),
+			 errdetail("The source logged a statement as SQL text (binlog_format STATEMENT or MIXED in that session); the tables it changed are not known."),
+			 errhint("Set binlog_format = ROW for every session of the source; the statement is in sch_chameleon.t_ddl: copy the tables it changed again with chameleon.sync_tables().")));
+}
+
 void
 chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file, uint64 pos)
 {
@@ -606,6 +888,11 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file, uint64
 	DdlCtx.no_backslash_escapes = q->sql_mode >= 0 &&
 		(q->sql_mode & SQL_MODE_NO_BACKSLASH_ESCAPES) != 0;
 
+	if (dml_verb(q->query) != DML_NONE)
+	{
+		statement_dml(q);
+		return;
+	}
 	edata = run_guarded(translate_step, &step);
 	if (edata != NULL)
 	{

@@ -15,8 +15,11 @@
  * tables, each statement applied in a subtransaction of the apply
  * transaction, sch_chameleon.t_ddl, t_replica_tables bookkeeping (CREATE,
  * DROP, RENAME), the error isolation of a failed statement (table error,
- * t_errors row with operation 'ddl'), and the table definition rows events
- * are decoded with (chameleon_ddl_apply_table_def).
+ * t_errors row with operation 'ddl'), statement-based DML (INSERT/UPDATE/
+ * DELETE/REPLACE/LOAD DATA as SQL text, also from EXECUTE_LOAD_QUERY events:
+ * never applied, never skipped in silence -- the replicated tables it writes
+ * go to error with a t_errors row of operation 'statement'), and the table
+ * definition rows events are decoded with (chameleon_ddl_apply_table_def).
  */
 #ifndef CHAMELEON_DDL_APPLY_H
 #define CHAMELEON_DDL_APPLY_H

@@ -78,5 +78,8 @@ extern RepOriginId chameleon_origin_ensure(Oid dboid, int32 source_id);
 extern void chameleon_origin_set(Oid dboid, int32 source_id, const char *file,
 								 uint64 pos);
 extern void chameleon_origin_drop(Oid dboid, int32 source_id);
+/* init_replica(force): drop the origin once its worker released it (ERROR if it does not). */
+extern void chameleon_origin_drop_released(Oid dboid, int32 source_id,
+										   const char *source_name);
 
 #endif							/* CHAMELEON_POSITION_H */

@@ -374,6 +374,17 @@ query_is(const char *query, const char *word)
 		(query[n] == '\0' || query[n] == ' ' || query[n] == ';' || query[n] == '\n');
 }
 
+/* A statement: DDL, or statement-based DML (see ddl_apply.h). */
+static void
+handle_statement(const ChameleonBinlogEvent *ev)
+{
+	if (!B.in_source_xact)
+		begin_source_xact(NULL, true);
+	chameleon_ddl_apply_query(&ev->query, Reader->file, ev->position);
+	if (B.standalone)
+		end_source_xact(ev);
+}
+
 static void
 handle_query(const ChameleonBinlogEvent *ev)
 {
@@ -392,12 +403,7 @@ handle_query(const ChameleonBinlogEvent *ev)
 			end_source_xact(ev);
 		return;
 	}
-	/* a statement: DDL, or statement-based DML */
-	if (!B.in_source_xact)
-		begin_source_xact(NULL, true);
-	chameleon_ddl_apply_query(&ev->query, Reader->file, ev->position);
-	if (B.standalone)
-		end_source_xact(ev);
+	handle_statement(ev);
 }
 
 static void
@@ -472,6 +478,10 @@ handle_event(const ChameleonBinlogEvent *ev)
 			break;
 		case BL_QUERY_EVENT:
 			handle_query(ev);
+			break;
+		case BL_EXECUTE_LOAD_QUERY_EVENT:
+			/* LOAD DATA logged as a statement: never a transaction keyword */
+			handle_statement(ev);
 			break;
 		case BL_XID_EVENT:
 			if (B.in_source_xact)

@@ -89,6 +89,41 @@ is($node->safe_psql('postgres',
 		"SELECT count(*) FROM chameleon.tables WHERE state = 'streaming' AND applied_rows > 0"),
 	'3', 'every table streamed changes on top of its copy');
 
+# --- init_replica(force) replaces the replica and its replication origin ----------
+my $origins = sub {
+	return $node->safe_psql('postgres',
+		"SELECT coalesce(string_agg(roname, ',' ORDER BY roname), '') FROM pg_replication_origin"
+		  . " WHERE roname LIKE 'pg\\_chameleon\\_%'");
+};
+my $origin_of_source = sub {
+	return $node->safe_psql('postgres',
+		"SELECT 'pg_chameleon_' || d.oid || '_' || s.source_id FROM sch_chameleon.t_sources s,"
+		  . " pg_database d WHERE d.datname = current_database()");
+};
+my $old_origin = $origin_of_source->();
+is($origins->(), $old_origin, 'the streaming replica has its replication origin');
+($ret, $out, $err) = $node->psql('postgres',
+	"SELECT chameleon.init_replica($conf_lit, force => true)");
+isnt($ret, 0, 'init_replica(force) is refused while the worker runs');
+like($err, qr/replication origin of replica "shop" is in use/, 'because the worker holds the origin');
+is($node->safe_psql('postgres', 'SELECT state FROM chameleon.status'), 'streaming',
+	'the replica goes on');
+$node->safe_psql('postgres', 'SELECT chameleon.stop_replica()');
+($ret, $out, $err) = $node->psql('postgres',
+	"SELECT chameleon.init_replica($conf_lit, force => true)");
+is($ret, 0, 'init_replica(force) right after stop_replica') or diag($err);
+is($origins->(), '', 'the old replication origin is dropped with the old replica');
+$node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
+ok($node->poll_query_until('postgres', "SELECT state = 'streaming' FROM chameleon.status"),
+	'the new replica streams');
+isnt($origin_of_source->(), $old_origin, 'the new replica is a new source');
+is($origins->(), $origin_of_source->(), 'one replication origin: the new replica\'s');
+$my->sql("INSERT INTO shop.audit (customer, what) VALUES (1, 'after the re-init')");
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the re-init');
+ChameleonReplica::tables_equal($node, $my, 'shop', 'audit', 'customer, what',
+	[ [ 'customer', 'customer' ], [ 'what', 'what' ] ], 'audit equals MySQL after the re-init');
+$node->safe_psql('postgres', 'SELECT chameleon.stop_replica()');
+
 $node->stop;
 $my->stop;
 done_testing();
