@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "position.h"
+#include "worker.h"
 
 /* The UPDATE of t_replica_batch, prepared once per worker and kept. */
 static SPIPlanPtr save_position_plan = NULL;
@@ -417,8 +418,16 @@ chameleon_origin_drop_released(Oid dboid, int32 source_id, const char *source_na
 {
 	char		name[NAMEDATALEN * 2];
 	TimestampTz start = GetCurrentTimestamp();
+	pid_t		pid;
 
 	chameleon_origin_name(dboid, source_id, name, sizeof(name));
+	/* a running worker keeps it: no use waiting */
+	if (chameleon_worker_is_running(dboid, source_id, &pid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("the replication origin of replica \"%s\" is in use", source_name),
+				 errdetail("The replica's apply worker (PID %d) is running.", (int) pid),
+				 errhint("Stop the replica with chameleon.stop_replica() before init_replica(force => true).")));
 	while (!try_origin_drop(name))
 	{
 		if (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp()) > ORIGIN_DROP_WAIT_MS)
