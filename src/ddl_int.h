@@ -57,6 +57,7 @@ extern DdlBytes chameleon_ddl_hex_value(const DdlLexer *lx, const DdlToken *t);
 extern char *chameleon_ddl_bit_digits(const DdlLexer *lx, const DdlToken *t);
 extern int	chameleon_ddl_char_position(const DdlLexer *lx, int offset);
 extern char *chameleon_ddl_shorten(const char *text, int max_bytes);
+extern char *chameleon_ddl_vformat(const char *fmt, va_list args) pg_attribute_printf(1, 0);
 
 /* ---------- the statement tree (ddl_parse.c) ---------- */
 

@@ -24,6 +24,7 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 
 #include "ddl_int.h"
@@ -491,4 +492,29 @@ chameleon_ddl_bit_digits(const DdlLexer *lx, const DdlToken *t)
 	int			to = (t->quote == '\'') ? t->end - 1 : t->end;
 
 	return pnstrdup(lx->src + from, to - from);
+}
+
+/*
+ * A palloc'd string from a format and its va_list (PostgreSQL 15 has no
+ * pvsprintf): the notes and the emitted statements of the DDL code.
+ */
+char *
+chameleon_ddl_vformat(const char *fmt, va_list args)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		copy;
+		int			needed;
+
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	return buf.data;
 }

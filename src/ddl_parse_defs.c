@@ -60,43 +60,25 @@ chameleon_ddl_expect_punct(DdlParser *p, char c)
 void
 chameleon_ddl_note(List **notes, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
+	char	   *text;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	*notes = lappend(*notes, buf.data);
+	va_start(args, fmt);
+	text = chameleon_ddl_vformat(fmt, args);
+	va_end(args);
+	*notes = lappend(*notes, text);
 }
 
 void
 chameleon_ddl_parser_note(DdlParser *p, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
+	char	   *text;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	p->stmt->notes = lappend(p->stmt->notes, buf.data);
+	va_start(args, fmt);
+	text = chameleon_ddl_vformat(fmt, args);
+	va_end(args);
+	p->stmt->notes = lappend(p->stmt->notes, text);
 }
 
 /* ---------- names and simple values ---------- */

@@ -118,22 +118,13 @@ emit(Tx *tx, const char *fmt,...) pg_attribute_printf(2, 3);
 static void
 emit(Tx *tx, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
+	char	   *text;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	tx->res->statements = lappend(tx->res->statements, buf.data);
+	va_start(args, fmt);
+	text = chameleon_ddl_vformat(fmt, args);
+	va_end(args);
+	tx->res->statements = lappend(tx->res->statements, text);
 }
 
 /* ---------- the catalog ---------- */
