@@ -1114,10 +1114,14 @@ record_table_error(ApplyTarget *target, const char *operation, const char *row_j
 			 errhint("The rejected row is in chameleon.errors; copy the table again with chameleon.sync_tables().")));
 }
 
-/* Keep what on_error: stop must record, in the worker context. */
-static void
-stash_stop_error(ApplyTarget *target, const char *operation, const char *row_json,
-				 const ErrorData *edata)
+/*
+ * Keep what on_error: stop must record, in the worker context, for the
+ * transaction that records the stop (chameleon_apply_write_stop_error).
+ * The rejected row, or for DDL and statements {"statement": ...}.
+ */
+void
+chameleon_apply_stash_stop_error(const char *mysql_table, const char *operation,
+								 const char *row_json, const char *message, int sqlerrcode)
 {
 	MemoryContext old = MemoryContextSwitchTo(MyWorkerContext);
 	StopError  *e = &PendingStopError;
@@ -1126,11 +1130,11 @@ stash_stop_error(ApplyTarget *target, const char *operation, const char *row_jso
 	e->file = MyApplyWhere.file ? pstrdup(MyApplyWhere.file) : NULL;
 	e->pos = MyApplyWhere.pos;
 	e->gtid = MyApplyWhere.gtid ? pstrdup(MyApplyWhere.gtid) : NULL;
-	e->mysql_table = pstrdup(target->mysql_table);
+	e->mysql_table = mysql_table ? pstrdup(mysql_table) : NULL;
 	e->operation = pstrdup(operation);
 	e->row_json = row_json ? pstrdup(row_json) : NULL;
-	e->message = pstrdup(edata->message);
-	e->sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	e->message = pstrdup(message);
+	e->sqlstate = pstrdup(unpack_sql_state(sqlerrcode));
 	MemoryContextSwitchTo(old);
 }
 
@@ -1222,7 +1226,8 @@ careful_failed(CarefulStep *step, ErrorData *edata)
 		ReThrowError(edata);
 	if (ApplyConfig->on_error == CHAMELEON_ON_ERROR_STOP)
 	{
-		stash_stop_error(target, op, row, edata);
+		chameleon_apply_stash_stop_error(target->mysql_table, op, row, edata->message,
+										 edata->sqlerrcode);
 		chameleon_worker_stop_on_error();
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),

@@ -86,5 +86,9 @@ extern void chameleon_apply_clear_careful(void);
 /* on_error: stop -- write the rejected row kept for the stop (in the
  * caller's transaction); no-op when there is none. */
 extern void chameleon_apply_write_stop_error(void);
+/* on_error: stop -- keep the error that stops the replica, for the above. */
+extern void chameleon_apply_stash_stop_error(const char *mysql_table, const char *operation,
+											 const char *row_json, const char *message,
+											 int sqlerrcode);
 
 #endif							/* CHAMELEON_APPLY_H */

@@ -29,6 +29,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
+#include "utils/json.h"
 #include "utils/memutils.h"
 
 #include "apply.h"
@@ -49,6 +50,9 @@ static MemoryContext DdlCatalogContext = NULL;
 static const char *DdlFile = NULL;
 static uint64 DdlPos = 0;
 static const char *DdlSkipWhy = NULL;
+
+static void stop_replica_if_asked(const ChameleonQueryEvent *q, const char *table,
+								  const char *operation, const char *message, int sqlerrcode);
 static ChameleonDdlContext DdlCtx;
 static bool DdlCtxReady = false;
 
@@ -461,6 +465,10 @@ apply_result(const ChameleonQueryEvent *q, const ChameleonDdlResult *res)
 		record_ddl(q, res->source, res->statements, true, "applied", NULL);
 	else
 	{
+		ChameleonDdlTableChange *first = res->tables ? linitial(res->tables) : NULL;
+
+		stop_replica_if_asked(q, first ? (first->new_name ? first->new_name : first->old_name) : NULL,
+							  "ddl", edata->message, edata->sqlerrcode);
 		record_ddl(q, res->source, res->statements, true, "failed", edata->message);
 		bookkeeping_failed(res, edata);
 		FreeErrorData(edata);
@@ -480,6 +488,40 @@ shown_source(const char *sql)
 		return "(statement not shown: it may hold a password)";
 	return sql;
 }
+
+/*
+ * on_error: stop -- a statement PostgreSQL rejected, or one the replica
+ * cannot apply, stops the replica right before it instead of leaving its
+ * table out: the error goes to chameleon.errors (operation ddl/statement,
+ * {"statement": ...}) and the applied position stays before the statement,
+ * so start_replica tries it again once the cause is fixed (for statement
+ * DML: once sync_tables has copied the table past it).  Returns only when
+ * on_error is skip_table.
+ */
+static void
+stop_replica_if_asked(const ChameleonQueryEvent *q, const char *table, const char *operation,
+					  const char *message, int sqlerrcode)
+{
+	StringInfoData json;
+	bool		ddl = strcmp(operation, "ddl") == 0;
+
+	if (MyConfig->on_error != CHAMELEON_ON_ERROR_STOP)
+		return;
+	initStringInfo(&json);
+	appendStringInfoString(&json, "{\"statement\": ");
+	escape_json(&json, shown_source(q->query));
+	appendStringInfoChar(&json, '}');
+	chameleon_apply_stash_stop_error(table, operation, json.data, message, sqlerrcode);
+	chameleon_worker_stop_on_error();
+	ereport(ERROR,
+			(errcode(sqlerrcode),
+			 errmsg("pg_chameleon replica stops: a %s statement of the source cannot be applied%s%s",
+					ddl ? "DDL" : "DML", table ? " to table " : "", table ? table : ""),
+			 errdetail("%s", message),
+			 errhint("The statement is in chameleon.errors (on_error is stop); fix the cause, then chameleon.start_replica() applies it again%s.",
+					 ddl ? "" : " (for a statement-based change: copy the table with chameleon.sync_tables() first)")));
+}
+
 
 /* ---------------------------------------------------------------------
  * A statement the translator could not read
@@ -566,6 +608,8 @@ translation_failed(const ChameleonQueryEvent *q, ErrorData *edata)
 		FreeErrorData(lex_error);
 	if (!ours && !(find.table == NULL && is_source_db(q->db)))
 		return;
+	if (ours && is_replicated_cb(NULL, find.db, find.table))
+		stop_replica_if_asked(q, find.table, "ddl", edata->message, edata->sqlerrcode);
 	record_ddl(q, shown_source(q->query), NIL, false, "failed", edata->message);
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
@@ -843,6 +887,7 @@ statement_dml(const ChameleonQueryEvent *q)
 		/* in error, syncing, or copied after the statement: nothing to lose */
 		if (!chameleon_apply_table_takes_ddl(n->name, DdlFile, DdlPos, &why))
 			continue;
+		stop_replica_if_asked(q, n->name, "statement", message, ERRCODE_FEATURE_NOT_SUPPORTED);
 		if (failed++ == 0)
 			record_ddl(q, shown_source(q->query), NIL, false, "failed", message);
 		dml_table_failed(q, n->name, message);
