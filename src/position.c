@@ -15,12 +15,10 @@
 #include "catalog/pg_replication_origin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
-#include "utils/wait_event.h"
-#include "storage/latch.h"
 #include "utils/timestamp.h"
 
 #include "position.h"
+#include "subxact.h"
 #include "worker.h"
 
 /* The UPDATE of t_replica_batch, prepared once per worker and kept. */
@@ -376,36 +374,11 @@ chameleon_origin_drop(Oid dboid, int32 source_id)
 /* How long init_replica(force) waits for an exiting worker to release the origin. */
 #define ORIGIN_DROP_WAIT_MS		10000
 
-/* One try at dropping the origin; false when a process still holds it. */
-static bool
-try_origin_drop(const char *name)
+/* Drop the origin named by arg, for chameleon_run_in_subxact_while_in_use(). */
+static void
+origin_drop_once(void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		replorigin_drop_by_name(name, true, true);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (edata == NULL)
-		return true;
-	if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE)
-		ReThrowError(edata);
-	FreeErrorData(edata);
-	return false;
+	replorigin_drop_by_name((const char *) arg, true, true);
 }
 
 /*
@@ -417,7 +390,7 @@ void
 chameleon_origin_drop_released(Oid dboid, int32 source_id, const char *source_name)
 {
 	char		name[NAMEDATALEN * 2];
-	TimestampTz start = GetCurrentTimestamp();
+	ErrorData  *edata;
 	pid_t		pid;
 
 	chameleon_origin_name(dboid, source_id, name, sizeof(name));
@@ -428,18 +401,15 @@ chameleon_origin_drop_released(Oid dboid, int32 source_id, const char *source_na
 				 errmsg("the replication origin of replica \"%s\" is in use", source_name),
 				 errdetail("The replica's apply worker (PID %d) is running.", (int) pid),
 				 errhint("Stop the replica with chameleon.stop_replica() before init_replica(force => true).")));
-	while (!try_origin_drop(name))
-	{
-		if (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp()) > ORIGIN_DROP_WAIT_MS)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_IN_USE),
-					 errmsg("the replication origin of replica \"%s\" is in use", source_name),
-					 errdetail("Origin \"%s\" was not released within %d ms.", name,
-							   ORIGIN_DROP_WAIT_MS),
-					 errhint("Stop the replica with chameleon.stop_replica() before init_replica(force => true).")));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50,
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
+	edata = chameleon_run_in_subxact_while_in_use(origin_drop_once, name, ORIGIN_DROP_WAIT_MS);
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE)
+		ReThrowError(edata);
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_IN_USE),
+			 errmsg("the replication origin of replica \"%s\" is in use", source_name),
+			 errdetail("Origin \"%s\" was not released within %d ms.", name,
+					   ORIGIN_DROP_WAIT_MS),
+			 errhint("Stop the replica with chameleon.stop_replica() before init_replica(force => true).")));
 }

@@ -15,4 +15,13 @@
  */
 extern ErrorData *chameleon_run_in_subxact(void (*fn) (void *), void *arg);
 
+/*
+ * The same, tried again every 50 ms while it fails with ERRCODE_OBJECT_IN_USE
+ * (a replication origin that an exiting worker has not released yet), for
+ * up to wait_ms.  NULL when it worked; else the error that ended the tries
+ * (any other error at once, or OBJECT_IN_USE after wait_ms).
+ */
+extern ErrorData *chameleon_run_in_subxact_while_in_use(void (*fn) (void *), void *arg,
+														int wait_ms);
+
 #endif							/* CHAMELEON_SUBXACT_H */

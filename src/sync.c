@@ -79,9 +79,9 @@
 
 /* Lock tag field 4 of our advisory lock: one sync per source. */
 #define SYNC_LOCK_TAG		0x4353
-/* Attempts, 100 ms apart, to move a replication origin still held by the
- * exiting apply worker. */
-#define SYNC_ORIGIN_RETRIES	100
+/* How long to wait for the exiting apply worker to release the replication
+ * origin before moving it. */
+#define SYNC_ORIGIN_WAIT_MS	10000
 
 /* A table of the request. */
 typedef struct SyncTable
@@ -422,26 +422,17 @@ set_origin_once(void *arg)
 static void
 set_origin(const SyncRun *run, const char *file, uint64 pos)
 {
-	for (int attempt = 0;; attempt++)
-	{
-		OriginTarget target = {run, file, pos};
-		ErrorData  *edata = chameleon_run_in_subxact(set_origin_once, &target);
+	OriginTarget target = {run, file, pos};
+	ErrorData  *edata = chameleon_run_in_subxact_while_in_use(set_origin_once, &target,
+															  SYNC_ORIGIN_WAIT_MS);
 
-		if (edata == NULL)
-			return;
-		if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE || attempt >= SYNC_ORIGIN_RETRIES)
-		{
-			ereport(WARNING,
-					(errcode(edata->sqlerrcode),
-					 errmsg("pg_chameleon: could not move the replication origin of replica \"%s\" back",
-							run->source->name),
-					 errdetail("%s", edata->message)));
-			return;
-		}
-		FreeErrorData(edata);
-		pg_usleep(100 * 1000L);
-		CHECK_FOR_INTERRUPTS();
-	}
+	if (edata == NULL)
+		return;
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("pg_chameleon: could not move the replication origin of replica \"%s\" back",
+					run->source->name),
+			 errdetail("%s", edata->message)));
 }
 
 /* W > P: the source goes back to P; the other streamed tables skip to W. */

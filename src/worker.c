@@ -346,20 +346,6 @@ origin_session_setup_once(void *arg)
 #endif
 }
 
-/* One try at taking the replication origin; false when another process has it. */
-static bool
-try_origin_session_setup(RepOriginId origin)
-{
-	ErrorData  *edata = chameleon_run_in_subxact(origin_session_setup_once, &origin);
-
-	if (edata == NULL)
-		return true;
-	if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE)
-		ReThrowError(edata);
-	FreeErrorData(edata);
-	return false;
-}
-
 /*
  * Take the source's replication origin for this session.  A worker that
  * has just been stopped (stop_replica, sync_tables) frees its slot before
@@ -370,22 +356,19 @@ try_origin_session_setup(RepOriginId origin)
 static void
 origin_session_setup_waiting(RepOriginId origin)
 {
-	TimestampTz start = GetCurrentTimestamp();
+	ErrorData  *edata = chameleon_run_in_subxact_while_in_use(origin_session_setup_once,
+															  &origin, ORIGIN_WAIT_MS);
 
-	while (!try_origin_session_setup(origin))
-	{
-		if (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp()) > ORIGIN_WAIT_MS)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_IN_USE),
-					 errmsg("the replication origin of replica \"%s\" is held by another process",
-							MySource->name),
-					 errdetail("Waited %d ms for it to be released.", ORIGIN_WAIT_MS),
-					 errhint("Look for another session or worker using the origin in pg_replication_origin_status.")));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50,
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode != ERRCODE_OBJECT_IN_USE)
+		ReThrowError(edata);
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_IN_USE),
+			 errmsg("the replication origin of replica \"%s\" is held by another process",
+					MySource->name),
+			 errdetail("Waited %d ms for it to be released.", ORIGIN_WAIT_MS),
+			 errhint("Look for another session or worker using the origin in pg_replication_origin_status.")));
 }
 
 /*
