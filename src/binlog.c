@@ -1127,6 +1127,26 @@ read_payload_event(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 	return true;
 }
 
+/*
+ * Binlog names are base.NNNNNN, numbered with at least six digits: a longer
+ * name is a later file, names of one length order by number.
+ */
+int
+chameleon_binlog_position_cmp(const char *file_a, uint64 pos_a,
+							  const char *file_b, uint64 pos_b)
+{
+	size_t		la = strlen(file_a);
+	size_t		lb = strlen(file_b);
+	int			c;
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	c = strcmp(file_a, file_b);
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return pos_a < pos_b ? -1 : (pos_a > pos_b ? 1 : 0);
+}
+
 bool
 chameleon_binlog_read(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 {
@@ -1139,11 +1159,11 @@ chameleon_binlog_read(ChameleonBinlogReader *reader, ChameleonBinlogEvent *ev)
 		return true;
 	if (reader->stop_file && reader->file)
 	{
-		int			cmp = strcmp(reader->file, reader->stop_file);
-
-		/* binlog names are base.NNNNNN: same length, ordered by number */
+		/* only a name of the stop file's length can be at or past it (a
+		 * start in an unknown file must reach the server's error) */
 		if (strlen(reader->file) == strlen(reader->stop_file) &&
-			(cmp > 0 || (cmp == 0 && reader->position >= reader->stop_position)))
+			chameleon_binlog_position_cmp(reader->file, reader->position,
+										  reader->stop_file, reader->stop_position) >= 0)
 			return false;
 	}
 	if (reader->ops == NULL || !reader->ops->next(reader, &buf, &len))

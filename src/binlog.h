@@ -364,6 +364,9 @@ struct ChameleonBinlogReader
 	uint64		payload_end;
 };
 
+/* Order of two binlog positions (file, offset): -1, 0 or 1. */
+extern int	chameleon_binlog_position_cmp(const char *file_a, uint64 pos_a,
+										  const char *file_b, uint64 pos_b);
 /* Read the next event; false at the end of the source. */
 extern bool chameleon_binlog_read(ChameleonBinlogReader *reader,
 								  ChameleonBinlogEvent *ev);
