@@ -43,7 +43,8 @@
 #include "mysql_client.h"
 #include "subxact.h"
 #include "tabledef.h"
-#include "worker_loop.h"
+#include "apply_session.h"
+#include "transaction.h"
 
 /* Rows gathered before one INSERT is sent. */
 #define INSERT_BATCH_ROWS	1000
@@ -108,9 +109,8 @@ static MemoryContext VersionsContext = NULL;	/* Tables, their plans (child) */
 static MemoryContext InsertContext = NULL;	/* the pending INSERT */
 static HTAB *Targets = NULL;
 static HTAB *Tables = NULL;
-static int32 ApplySourceId = 0;
-static char *ApplySourceDb = NULL;
-static const ChameleonConfig *ApplyConfig = NULL;
+/* The session being applied (source, config, where, contexts, stop flag). */
+static ChameleonApplySession *Session = NULL;
 static MYSQL *SideConn = NULL;	/* information_schema lookups */
 static bool SpiConnected = false;
 static List *CarefulTables = NIL;	/* char *, in TopMemoryContext */
@@ -192,7 +192,7 @@ load_targets(void)
 {
 	HASHCTL		ctl;
 	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(ApplySourceId);
+	Datum		value = Int32GetDatum(Session->source_id);
 	int			ret;
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -249,14 +249,9 @@ load_targets(void)
 static bool
 before_snapshot(const ApplyTarget *t, const char *file, uint64 pos)
 {
-	int			cmp;
-
 	if (t->snapshot_file == NULL || file == NULL)
 		return false;
-	/* binlog names are base.NNNNNN: same length, ordered by number */
-	cmp = strlen(file) == strlen(t->snapshot_file) ? strcmp(file, t->snapshot_file) :
-		(strlen(file) < strlen(t->snapshot_file) ? -1 : 1);
-	return cmp < 0 || (cmp == 0 && pos < t->snapshot_pos);
+	return chameleon_binlog_position_cmp(file, pos, t->snapshot_file, t->snapshot_pos) < 0;
 }
 
 /*
@@ -346,28 +341,25 @@ load_targets_and_versions(void)
 }
 
 void
-chameleon_apply_session_start(int32 source_id, const char *source_db,
-							  const ChameleonConfig *cfg)
+chameleon_apply_session_start(ChameleonApplySession *session)
 {
 	chameleon_apply_session_end();
+	Session = session;
 	if (ApplySessionContext == NULL)
 	{
-		ApplySessionContext = AllocSetContextCreate(MyWorkerContext,
+		ApplySessionContext = AllocSetContextCreate(Session->session_context,
 													"pg_chameleon apply session",
 													ALLOCSET_DEFAULT_SIZES);
-		InsertContext = AllocSetContextCreate(MyWorkerContext,
+		InsertContext = AllocSetContextCreate(Session->session_context,
 											  "pg_chameleon insert batch",
 											  ALLOCSET_DEFAULT_SIZES);
 	}
-	ApplySourceId = source_id;
-	ApplySourceDb = MemoryContextStrdup(ApplySessionContext, source_db);
 	/* emptied again after DDL (chameleon_apply_schema_changed) */
 	TargetsContext = AllocSetContextCreate(ApplySessionContext, "pg_chameleon apply targets",
 										   ALLOCSET_DEFAULT_SIZES);
 	VersionsContext = AllocSetContextCreate(ApplySessionContext,
 											"pg_chameleon apply table versions",
 											ALLOCSET_DEFAULT_SIZES);
-	ApplyConfig = cfg;
 	load_targets_and_versions();
 }
 
@@ -412,7 +404,7 @@ write_counters(void)
 
 		if (t->batch_rows == 0)
 			continue;
-		values[0] = Int32GetDatum(ApplySourceId);
+		values[0] = Int32GetDatum(Session->source_id);
 		values[1] = CStringGetTextDatum(t->mysql_table);
 		values[2] = Int64GetDatum(t->batch_rows);
 		run_write("UPDATE sch_chameleon.t_replica_tables"
@@ -501,9 +493,9 @@ source_definition(const ChameleonTableMap *map)
 	}
 	old = MemoryContextSwitchTo(ApplySessionContext);
 	if (SideConn == NULL)
-		SideConn = chameleon_mysql_connect(ApplyConfig);
+		SideConn = chameleon_mysql_connect(Session->config);
 	MemoryContextSwitchTo(old);
-	def = chameleon_tabledef_from_source(SideConn, ApplyConfig, map->schema, map->table);
+	def = chameleon_tabledef_from_source(SideConn, Session->config, map->schema, map->table);
 	if (def != NULL && def->ncols != map->ncols)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -564,7 +556,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 		}
 	}
 	t->decode = chameleon_decode_prepare(map, &def, &(ChameleonDecodeOptions)
-										 {.zero_dates_to_null = ApplyConfig->zero_dates_to_null});
+										 {.zero_dates_to_null = Session->config->zero_dates_to_null});
 
 	/* row identity: the primary key if every column of it is replicated */
 	if (OidIsValid(pkoid))
@@ -650,7 +642,7 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 		t->decode = NULL;
 		t->name = NULL;
 		t->plans = NIL;
-		if (strcmp(map->schema, ApplySourceDb) != 0 ||
+		if (strcmp(map->schema, Session->source->name) != 0 ||
 			strlen(map->table) >= NAMEDATALEN * 2 ||
 			(target = hash_search(Targets, map->table, HASH_FIND, NULL)) == NULL)
 		{
@@ -1087,12 +1079,12 @@ record_table_error(ApplyTarget *target, const char *operation, const char *row_j
 	Datum		values[9];
 	char		nulls[9];
 
-	values[0] = Int32GetDatum(ApplySourceId);
+	values[0] = Int32GetDatum(Session->source_id);
 	nulls[0] = ' ';
-	values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
+	values[1] = text_or_null(Session->where.file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) Session->where.pos);
 	nulls[2] = ' ';
-	values[3] = text_or_null(MyApplyWhere.gtid, &nulls[3]);
+	values[3] = text_or_null(Session->where.gtid, &nulls[3]);
 	values[4] = text_or_null(target->mysql_table, &nulls[4]);
 	values[5] = text_or_null(operation, &nulls[5]);
 	values[6] = text_or_null(row_json, &nulls[6]);
@@ -1123,13 +1115,13 @@ void
 chameleon_apply_stash_stop_error(const char *mysql_table, const char *operation,
 								 const char *row_json, const char *message, int sqlerrcode)
 {
-	MemoryContext old = MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContext old = MemoryContextSwitchTo(Session->session_context);
 	StopError  *e = &PendingStopError;
 
 	e->valid = true;
-	e->file = MyApplyWhere.file ? pstrdup(MyApplyWhere.file) : NULL;
-	e->pos = MyApplyWhere.pos;
-	e->gtid = MyApplyWhere.gtid ? pstrdup(MyApplyWhere.gtid) : NULL;
+	e->file = Session->where.file ? pstrdup(Session->where.file) : NULL;
+	e->pos = Session->where.pos;
+	e->gtid = Session->where.gtid ? pstrdup(Session->where.gtid) : NULL;
 	e->mysql_table = mysql_table ? pstrdup(mysql_table) : NULL;
 	e->operation = pstrdup(operation);
 	e->row_json = row_json ? pstrdup(row_json) : NULL;
@@ -1147,7 +1139,7 @@ chameleon_apply_write_stop_error(void)
 
 	if (!e->valid)
 		return;
-	values[0] = Int32GetDatum(MySourceId);
+	values[0] = Int32GetDatum(Session->source_id);
 	nulls[0] = ' ';
 	values[1] = text_or_null(e->file, &nulls[1]);
 	values[2] = Int64GetDatum((int64) e->pos);
@@ -1224,11 +1216,11 @@ careful_failed(CarefulStep *step, ErrorData *edata)
 		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
 		ReThrowError(edata);
-	if (ApplyConfig->on_error == CHAMELEON_ON_ERROR_STOP)
+	if (Session->config->on_error == CHAMELEON_ON_ERROR_STOP)
 	{
 		chameleon_apply_stash_stop_error(target->mysql_table, op, row, edata->message,
 										 edata->sqlerrcode);
-		chameleon_worker_stop_on_error();
+		Session->stop_on_error = true;
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
 				 errmsg("pg_chameleon replica stops: a change to table %s was rejected",
@@ -1303,11 +1295,11 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 	ChameleonRowChange change;
 	uint64		n = 0;
 
-	MyApplyWhere.table = t->name;
+	Session->where.table = t->name;
 	if (t->target->careful)
 	{
 		n = apply_rows_careful(t, ev);
-		MyApplyWhere.table = NULL;
+		Session->where.table = NULL;
 		return n;
 	}
 
@@ -1322,7 +1314,7 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 	}
 	CurrentTarget = NULL;
 	t->target->batch_rows += n;
-	MyApplyWhere.table = NULL;
+	Session->where.table = NULL;
 	return n;
 }
 

@@ -24,6 +24,7 @@
 #ifndef CHAMELEON_APPLY_H
 #define CHAMELEON_APPLY_H
 
+#include "apply_session.h"
 #include "binlog.h"
 #include "config.h"
 
@@ -33,8 +34,7 @@ typedef struct ChameleonApplyTable ChameleonApplyTable;
  * Start of a streaming session (in a transaction): load the replicated
  * tables of the source and forget every table version of the last session.
  */
-extern void chameleon_apply_session_start(int32 source_id, const char *source_db,
-										  const ChameleonConfig *cfg);
+extern void chameleon_apply_session_start(ChameleonApplySession *session);
 /* End of a session (also after an error): close the side connection. */
 extern void chameleon_apply_session_end(void);
 

@@ -36,7 +36,8 @@
 #include "ddl_apply.h"
 #include "ddl_int.h"
 #include "subxact.h"
-#include "worker_loop.h"
+#include "apply_session.h"
+#include "transaction.h"
 
 /* sql_mode bits (MySQL and MariaDB) that change how a statement is lexed */
 #define SQL_MODE_ANSI_QUOTES			(INT64CONST(1) << 2)
@@ -53,6 +54,8 @@ static const char *DdlSkipWhy = NULL;
 
 static void stop_replica_if_asked(const ChameleonQueryEvent *q, const char *table,
 								  const char *operation, const char *message, int sqlerrcode);
+/* The session being applied (source, config, where, stop flag). */
+static ChameleonApplySession *Session = NULL;
 static ChameleonDdlContext DdlCtx;
 static bool DdlCtxReady = false;
 
@@ -64,13 +67,13 @@ static bool DdlCtxReady = false;
 static bool
 is_source_db(const char *db)
 {
-	return db != NULL && strcmp(db, MySource->name) == 0;
+	return db != NULL && strcmp(db, Session->source->name) == 0;
 }
 
 static char *
 map_schema_cb(void *arg, const char *db)
 {
-	return pstrdup(is_source_db(db) ? MySource->pg_schema : db);
+	return pstrdup(is_source_db(db) ? Session->source->pg_schema : db);
 }
 
 static bool
@@ -82,9 +85,9 @@ is_replicated_cb(void *arg, const char *db, const char *table)
 		return false;
 	if (DdlFile != NULL && !chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy))
 		return false;
-	if (MyConfig->tables_limit == NIL)
+	if (Session->config->tables_limit == NIL)
 		return true;
-	foreach(lc, MyConfig->tables_limit)
+	foreach(lc, Session->config->tables_limit)
 		if (strcmp((char *) lfirst(lc), table) == 0)
 			return true;
 	return false;
@@ -95,14 +98,15 @@ load_table_cb(void *arg, const char *db, const char *table)
 {
 	if (!is_source_db(db))
 		return NULL;
-	return chameleon_shape_load(MySourceId, db, table);
+	return chameleon_shape_load(Session->source_id, db, table);
 }
 
 void
-chameleon_ddl_apply_session_start(void)
+chameleon_ddl_apply_session_start(ChameleonApplySession *session)
 {
+	Session = session;
 	if (DdlCatalogContext == NULL)
-		DdlCatalogContext = AllocSetContextCreate(MyWorkerContext,
+		DdlCatalogContext = AllocSetContextCreate(Session->session_context,
 												  "pg_chameleon DDL catalog",
 												  ALLOCSET_DEFAULT_SIZES);
 	else
@@ -112,8 +116,8 @@ chameleon_ddl_apply_session_start(void)
 	DdlCtx.is_replicated = is_replicated_cb;
 	DdlCtx.load_table = load_table_cb;
 	DdlCtx.catalog_cxt = DdlCatalogContext;
-	DdlCtx.type_options.tinyint1_as_boolean = MyConfig->tinyint1_as_boolean;
-	DdlCtx.type_options.hexify = MyConfig->hexify;
+	DdlCtx.type_options.tinyint1_as_boolean = Session->config->tinyint1_as_boolean;
+	DdlCtx.type_options.hexify = Session->config->hexify;
 	DdlCtxReady = true;
 }
 
@@ -196,9 +200,9 @@ record_ddl(const ChameleonQueryEvent *q, const char *source, List *statements,
 	char		nulls[8];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int32GetDatum(MySourceId);
-	values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
+	values[0] = Int32GetDatum(Session->source_id);
+	values[1] = text_or_null(Session->where.file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) Session->where.pos);
 	values[3] = text_or_null(q->db[0] ? q->db : NULL, &nulls[3]);
 	values[4] = CStringGetTextDatum(source);
 	if (translated)
@@ -225,7 +229,7 @@ tables_write(const char *sql, const char *a2, const char *a3, const char *a4)
 	char		nulls[4];
 
 	nulls[0] = ' ';
-	values[0] = Int32GetDatum(MySourceId);
+	values[0] = Int32GetDatum(Session->source_id);
 	values[1] = text_or_null(a2, &nulls[1]);
 	values[2] = text_or_null(a3, &nulls[2]);
 	values[3] = text_or_null(a4, &nulls[3]);
@@ -245,7 +249,7 @@ table_created(const char *name, bool replaced, const char *state, const char *er
 	char		nulls[5];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int32GetDatum(MySourceId);
+	values[0] = Int32GetDatum(Session->source_id);
 	values[1] = CStringGetTextDatum(name);
 	values[2] = CStringGetTextDatum(state);
 	values[3] = text_or_null(error, &nulls[3]);
@@ -352,10 +356,10 @@ bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
 			table_set_state(from ? ch->old_name : ch->new_name, "error", message);
 
 		memset(nulls, ' ', sizeof(nulls));
-		values[0] = Int32GetDatum(MySourceId);
-		values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
-		values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
-		values[3] = text_or_null(MyApplyWhere.gtid, &nulls[3]);
+		values[0] = Int32GetDatum(Session->source_id);
+		values[1] = text_or_null(Session->where.file, &nulls[1]);
+		values[2] = Int64GetDatum((int64) Session->where.pos);
+		values[3] = text_or_null(Session->where.gtid, &nulls[3]);
 		values[4] = CStringGetTextDatum(name);
 		values[5] = statements_array(res->statements);
 		values[6] = CStringGetTextDatum(edata->message);
@@ -387,9 +391,9 @@ save_shapes(const ChameleonDdlResult *res)
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
 
 		if (from && (!to || strcmp(ch->old_name, ch->new_name) != 0))
-			chameleon_shape_save(MySourceId, ch->old_name, NULL);
+			chameleon_shape_save(Session->source_id, ch->old_name, NULL);
 		if (to)
-			chameleon_shape_save(MySourceId, ch->new_name,
+			chameleon_shape_save(Session->source_id, ch->new_name,
 								 chameleon_ddl_catalog_find(&DdlCtx, ch->new_db,
 															ch->new_name, false));
 	}
@@ -505,14 +509,14 @@ stop_replica_if_asked(const ChameleonQueryEvent *q, const char *table, const cha
 	StringInfoData json;
 	bool		ddl = strcmp(operation, "ddl") == 0;
 
-	if (MyConfig->on_error != CHAMELEON_ON_ERROR_STOP)
+	if (Session->config->on_error != CHAMELEON_ON_ERROR_STOP)
 		return;
 	initStringInfo(&json);
 	appendStringInfoString(&json, "{\"statement\": ");
 	escape_json(&json, shown_source(q->query));
 	appendStringInfoChar(&json, '}');
 	chameleon_apply_stash_stop_error(table, operation, json.data, message, sqlerrcode);
-	chameleon_worker_stop_on_error();
+	Session->stop_on_error = true;
 	ereport(ERROR,
 			(errcode(sqlerrcode),
 			 errmsg("pg_chameleon replica stops: a %s statement of the source cannot be applied%s%s",
@@ -835,10 +839,10 @@ dml_table_failed(const ChameleonQueryEvent *q, const char *name, const char *mes
 
 	table_set_state(name, "error", message);
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int32GetDatum(MySourceId);
-	values[1] = text_or_null(MyApplyWhere.file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) MyApplyWhere.pos);
-	values[3] = text_or_null(MyApplyWhere.gtid, &nulls[3]);
+	values[0] = Int32GetDatum(Session->source_id);
+	values[1] = text_or_null(Session->where.file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) Session->where.pos);
+	values[3] = text_or_null(Session->where.gtid, &nulls[3]);
 	values[4] = CStringGetTextDatum(name);
 	values[5] = CStringGetTextDatum(shown_source(q->query));
 	values[6] = CStringGetTextDatum(message);
@@ -919,7 +923,7 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file, uint64
 	MemoryContext old;
 
 	if (!DdlCtxReady)
-		chameleon_ddl_apply_session_start();
+		chameleon_ddl_apply_session_start(Session);
 	/* rows before the statement go first */
 	chameleon_apply_flush();
 	DdlFile = file;

@@ -24,6 +24,7 @@
 #ifndef CHAMELEON_DDL_APPLY_H
 #define CHAMELEON_DDL_APPLY_H
 
+#include "apply_session.h"
 #include "binlog.h"
 #include "config.h"
 #include "ddl.h"
@@ -47,7 +48,7 @@ extern ChameleonTableDef *chameleon_shape_table_def(const ChameleonDdlTable *t,
 /* ---------- ddl_apply.c (apply worker, in its transaction) ---------- */
 
 /* Start of a streaming session: forget the catalog (it reloads from the shape tables). */
-extern void chameleon_ddl_apply_session_start(void);
+extern void chameleon_ddl_apply_session_start(ChameleonApplySession *session);
 /*
  * A QUERY event that is not BEGIN/COMMIT, at (file, pos): translate, apply,
  * record.  Tables that are syncing, removed, in error or copied after pos

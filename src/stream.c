@@ -5,7 +5,7 @@
  * (binlog_stream.c), read events, find source transaction boundaries
  * (GTID / BEGIN ... XID / COMMIT, standalone statements), hand rows events
  * to apply.c, and commit the PostgreSQL transaction with the position after
- * its last source transaction (worker.c) every replica_batch_size source
+ * its last source transaction (the worker's commit_position, apply_session.h) every replica_batch_size source
  * transactions, or as soon as no more events are immediately available.  A
  * source transaction is never split across two PostgreSQL transactions.
  *
@@ -44,8 +44,8 @@
 #include "binlog_stream.h"
 #include "ddl_apply.h"
 #include "mysql_client.h"
-#include "worker.h"
-#include "worker_loop.h"
+#include "apply_session.h"
+#include "transaction.h"
 
 #include <ma_pvio.h>
 
@@ -71,6 +71,8 @@ typedef struct Batch
 	char	   *gtid;			/* GTID of the current source transaction */
 } Batch;
 
+/* The worker's session: source, config, positions, contexts, its ops. */
+static ChameleonApplySession *Session = NULL;
 static MemoryContext SessionContext = NULL; /* connection, reader, table maps */
 static MemoryContext EventContext = NULL;	/* reset every turn of the loop */
 static ChameleonBinlogReader *Reader = NULL;
@@ -83,7 +85,7 @@ static char *CarefulUntilFile = NULL;
 static uint64 CarefulUntilPos = 0;
 
 /* The GTID position: the last GTID of each domain (MariaDB) / server. */
-static List *GtidDomains = NIL; /* char *, in MyWorkerContext */
+static List *GtidDomains = NIL; /* char *, in the session's context */
 
 /* ---------------------------------------------------------------------
  * GTID position
@@ -106,7 +108,7 @@ gtid_set(const char *gtid)
 {
 	size_t		dlen = gtid_domain_len(gtid);
 	ListCell   *lc;
-	MemoryContext old = MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContext old = MemoryContextSwitchTo(Session->session_context);
 
 	foreach(lc, GtidDomains)
 	{
@@ -183,7 +185,7 @@ source_data(void)
 static void
 wait_for_source(void)
 {
-	long		timeout_ms = (long) MyConfig->read_timeout * 1000L -
+	long		timeout_ms = (long) Session->config->read_timeout * 1000L -
 		TimestampDifferenceMilliseconds(LastData, GetCurrentTimestamp());
 	int			rc;
 
@@ -191,7 +193,7 @@ wait_for_source(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("no data from the source of replica \"%s\" for %d seconds",
-						MySource->name, MyConfig->read_timeout),
+						Session->source->name, Session->config->read_timeout),
 				 errhint("The source sends a heartbeat every heartbeat_period seconds; check the network and mysql_conn.read_timeout.")));
 
 	pgstat_report_activity(STATE_IDLE, NULL);
@@ -210,48 +212,49 @@ session_open(void)
 	MemoryContext old;
 
 	if (SessionContext == NULL)
-		SessionContext = AllocSetContextCreate(MyWorkerContext,
+		SessionContext = AllocSetContextCreate(Session->session_context,
 											   "pg_chameleon stream session",
 											   ALLOCSET_DEFAULT_SIZES);
 	MemoryContextReset(SessionContext);
 	EventContext = AllocSetContextCreate(SessionContext, "pg_chameleon event",
 										 ALLOCSET_DEFAULT_SIZES);
 	memset(&B, 0, sizeof(B));
-	gtid_reset(MyPosition.gtid);
+	gtid_reset(Session->position.gtid);
 
 	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: connecting to the source");
 	old = MemoryContextSwitchTo(SessionContext);
-	Conn = chameleon_mysql_connect(MyConfig);
+	Conn = chameleon_mysql_connect(Session->config);
 	memset(&opts, 0, sizeof(opts));
-	opts.file = MyPosition.file;
-	opts.position = MyPosition.pos;
-	opts.server_id = MyConfig->my_server_id;
+	opts.file = Session->position.file;
+	opts.position = Session->position.pos;
+	opts.server_id = Session->config->my_server_id;
 	opts.register_replica = true;	/* shows in the source's SHOW SLAVE HOSTS */
 	opts.non_blocking = false;
-	opts.heartbeat_ms = MyConfig->heartbeat_period * 1000;
+	opts.heartbeat_ms = Session->config->heartbeat_period * 1000;
 	Reader = chameleon_binlog_open_stream(Conn, &opts);
 	MemoryContextSwitchTo(old);
 	LastData = GetCurrentTimestamp();
 
-	chameleon_worker_begin();
-	chameleon_apply_session_start(MySourceId, MySource->name, MyConfig);
-	chameleon_ddl_apply_session_start();
-	chameleon_worker_commit();
+	chameleon_xact_begin();
+	chameleon_apply_session_start(Session);
+	chameleon_ddl_apply_session_start(Session);
+	chameleon_session_commit(Session);
 }
 
 /* Close the connection and forget the session (also after an error). */
 void
-chameleon_stream_cleanup(void)
+chameleon_stream_cleanup(ChameleonApplySession *session)
 {
+	Session = session;
 	/* never stay in a context that is about to go */
-	MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContextSwitchTo(Session->session_context);
 	chameleon_apply_session_end();
 	Reader = NULL;
 	Conn = NULL;
 	memset(&B, 0, sizeof(B));
-	MyApplyWhere.table = NULL;
-	MyApplyWhere.gtid = NULL;
-	MyApplyWhere.file = NULL;
+	Session->where.table = NULL;
+	Session->where.gtid = NULL;
+	Session->where.file = NULL;
 	if (SessionContext)
 		MemoryContextReset(SessionContext);
 	EventContext = NULL;
@@ -269,23 +272,12 @@ ensure_xact(void)
 
 	if (B.xact_open)
 		return;
-	chameleon_worker_begin();
+	chameleon_xact_begin();
 	chameleon_apply_xact_begin();
 	/* keep allocating where we were (the event context), not in SPI's */
 	MemoryContextSwitchTo(cxt);
 	B.xact_open = true;
 	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: applying");
-}
-
-static bool
-position_passed(const char *file, uint64 pos, const char *until_file, uint64 until_pos)
-{
-	int			cmp;
-
-	if (strlen(file) != strlen(until_file))
-		return strlen(file) > strlen(until_file);
-	cmp = strcmp(file, until_file);
-	return cmp > 0 || (cmp == 0 && pos > until_pos);
 }
 
 static void
@@ -294,16 +286,16 @@ commit_batch(bool caught_up)
 	bool		passed = false;
 
 	/* what the commit allocates goes with the batch */
-	MemoryContextSwitchTo(MyBatchContext);
+	MemoryContextSwitchTo(Session->batch_context);
 	chameleon_apply_xact_end();
 	if (B.have_end)
 	{
 		passed = CarefulUntilFile != NULL &&
-			position_passed(B.end.file, B.end.pos, CarefulUntilFile, CarefulUntilPos);
-		chameleon_worker_commit_position(&B.end, B.xacts, B.rows, caught_up);
+			chameleon_binlog_position_cmp(B.end.file, B.end.pos, CarefulUntilFile, CarefulUntilPos) > 0;
+		Session->ops->commit_position(Session, &B.end, B.xacts, B.rows, caught_up);
 	}
 	else
-		chameleon_worker_commit();
+		chameleon_session_commit(Session);
 	B.xact_open = false;
 	B.have_end = false;
 	memset(&B.end, 0, sizeof(B.end));	/* it lived in the batch context */
@@ -323,8 +315,8 @@ begin_source_xact(const char *gtid, bool standalone)
 	ensure_xact();
 	B.in_source_xact = true;
 	B.standalone = standalone;
-	B.gtid = (gtid && *gtid) ? MemoryContextStrdup(MyBatchContext, gtid) : NULL;
-	MyApplyWhere.gtid = B.gtid;
+	B.gtid = (gtid && *gtid) ? MemoryContextStrdup(Session->batch_context, gtid) : NULL;
+	Session->where.gtid = B.gtid;
 }
 
 /* The position after a complete source transaction (or a rotation). */
@@ -332,13 +324,13 @@ static void
 set_end(const char *file, uint64 pos, uint32 timestamp)
 {
 	if (B.end.file == NULL || strcmp(B.end.file, file) != 0)
-		B.end.file = MemoryContextStrdup(MyBatchContext, file);
+		B.end.file = MemoryContextStrdup(Session->batch_context, file);
 	B.end.pos = pos;
 	if (timestamp != 0)
 		B.end.event_time = time_t_to_timestamptz((pg_time_t) timestamp);
 	B.end.gtid = gtid_text();
 	if (B.end.gtid)
-		B.end.gtid = MemoryContextStrdup(MyBatchContext, B.end.gtid);
+		B.end.gtid = MemoryContextStrdup(Session->batch_context, B.end.gtid);
 	B.have_end = true;
 }
 
@@ -353,7 +345,7 @@ end_source_xact(const ChameleonBinlogEvent *ev)
 	B.implicit = false;
 	B.gtid = NULL;
 	B.xacts++;
-	MyApplyWhere.gtid = NULL;
+	Session->where.gtid = NULL;
 	/* every transaction sends its table maps again: keep memory flat */
 	chameleon_binlog_state_reset_maps(&Reader->state);
 }
@@ -431,7 +423,7 @@ handle_rotate(const ChameleonBinlogEvent *ev)
 	/* idle rotation (FLUSH BINARY LOGS): resume in the new file */
 	if (B.in_source_xact || ev->rotate.file == NULL)
 		return;
-	if (strcmp(ev->rotate.file, MyPosition.file) == 0 && !B.have_end)
+	if (strcmp(ev->rotate.file, Session->position.file) == 0 && !B.have_end)
 		return;				/* the session's first, artificial ROTATE */
 	if (B.have_end && strcmp(ev->rotate.file, B.end.file) == 0)
 		return;
@@ -447,11 +439,11 @@ handle_rotate(const ChameleonBinlogEvent *ev)
 static void
 advance_idle_position(const ChameleonBinlogEvent *ev)
 {
-	const char *file = B.have_end ? B.end.file : MyPosition.file;
-	uint64		pos = B.have_end ? B.end.pos : MyPosition.pos;
+	const char *file = B.have_end ? B.end.file : Session->position.file;
+	uint64		pos = B.have_end ? B.end.pos : Session->position.pos;
 
 	if (B.in_source_xact || ev->log_pos == 0 || (ev->flags & BL_FLAG_ARTIFICIAL) ||
-		!position_passed(Reader->file, ev->end_position, file, pos))
+		chameleon_binlog_position_cmp(Reader->file, ev->end_position, file, pos) <= 0)
 		return;
 	ensure_xact();
 	set_end(Reader->file, ev->end_position, 0);
@@ -464,7 +456,7 @@ handle_event(const ChameleonBinlogEvent *ev)
 	{
 		case BL_HEARTBEAT_EVENT:
 		case BL_HEARTBEAT_V2_EVENT:
-			chameleon_slot_report_heartbeat(!B.in_source_xact && !B.xact_open);
+			Session->ops->report_heartbeat(Session, !B.in_source_xact && !B.xact_open);
 			break;
 		case BL_MARIA_GTID_EVENT:
 			begin_source_xact(ev->gtid,
@@ -530,11 +522,11 @@ read_event(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("the source of replica \"%s\" ended the binlog stream",
-						MySource->name)));
+						Session->source->name)));
 	LastData = GetCurrentTimestamp();
-	MyApplyWhere.file = Reader->file;
-	MyApplyWhere.pos = ev.position;
-	chameleon_slot_report_read(Reader->file, Reader->position);
+	Session->where.file = Reader->file;
+	Session->where.pos = ev.position;
+	Session->ops->report_read(Session, Reader->file, Reader->position);
 	handle_event(&ev);
 }
 
@@ -557,12 +549,12 @@ stream_loop(void)
 		if (!B.in_source_xact)
 		{
 			/* replaying carefully: one source transaction per commit */
-			if (B.xact_open && (B.xacts >= (uint64) MyConfig->replica_batch_size ||
+			if (B.xact_open && (B.xacts >= (uint64) Session->config->replica_batch_size ||
 								(CarefulUntilFile != NULL && B.xacts > 0)))
 				commit_batch(false);
 			if (!B.xact_open)
 			{
-				ChameleonBoundary next = chameleon_worker_boundary();
+				ChameleonBoundary next = Session->ops->boundary(Session);
 
 				if (next != CHAMELEON_BOUNDARY_CONTINUE)
 					return next;
@@ -590,7 +582,7 @@ replay_carefully(void)
 	ErrorData  *edata;
 	const char *table = chameleon_apply_failed_table();
 	bool		connection;
-	MemoryContext old = MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContext old = MemoryContextSwitchTo(Session->session_context);
 
 	edata = CopyErrorData();
 	MemoryContextSwitchTo(old);
@@ -611,28 +603,29 @@ replay_carefully(void)
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
 			 errmsg("pg_chameleon: applying a change to table %s failed at %s:" UINT64_FORMAT "; replaying it row by row",
-					table, MyApplyWhere.file ? MyApplyWhere.file : "?", MyApplyWhere.pos),
+					table, Session->where.file ? Session->where.file : "?", Session->where.pos),
 			 errdetail("%s", edata->message)));
 	chameleon_apply_set_careful(table);
-	if (CarefulUntilFile == NULL && MyApplyWhere.file != NULL)
+	if (CarefulUntilFile == NULL && Session->where.file != NULL)
 	{
-		CarefulUntilFile = MemoryContextStrdup(MyWorkerContext, MyApplyWhere.file);
-		CarefulUntilPos = MyApplyWhere.pos;
+		CarefulUntilFile = MemoryContextStrdup(Session->session_context, Session->where.file);
+		CarefulUntilPos = Session->where.pos;
 	}
 	FreeErrorData(edata);
-	chameleon_stream_cleanup();
-	MemoryContextSwitchTo(MyWorkerContext);
-	MemoryContextReset(MyBatchContext);
+	chameleon_stream_cleanup(Session);
+	MemoryContextSwitchTo(Session->session_context);
+	MemoryContextReset(Session->batch_context);
 	return true;
 }
 
 ChameleonBoundary
-chameleon_stream_session(void)
+chameleon_stream_session(ChameleonApplySession *session)
 {
 	volatile ChameleonBoundary result = CHAMELEON_BOUNDARY_RECONNECT;
 
+	Session = session;
 	session_open();
-	chameleon_worker_streaming();
+	Session->ops->streaming(Session);
 	PG_TRY();
 	{
 		result = stream_loop();
@@ -647,6 +640,6 @@ chameleon_stream_session(void)
 
 	if (B.xact_open)
 		commit_batch(false);	/* never mid-transaction: a boundary */
-	chameleon_stream_cleanup();
+	chameleon_stream_cleanup(Session);
 	return result;
 }

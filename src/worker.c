@@ -44,54 +44,31 @@
 #include "position.h"
 #include "subxact.h"
 #include "worker.h"
-#include "worker_loop.h"
+#include "apply_session.h"
+#include "transaction.h"
 
-/* Worker globals */
-int32		MySourceId = 0;
-ChameleonSource *MySource = NULL;
-ChameleonConfig *MyConfig = NULL;
-ChameleonPosition MyPosition;	/* applied (committed) position */
-ChameleonApplyWhere MyApplyWhere;
-MemoryContext MyWorkerContext = NULL;
-MemoryContext MyBatchContext = NULL;
-
-static bool MyStopOnError = false;
+/*
+ * The worker's apply session: source, config, committed position, where in
+ * the binlog, memory contexts, stop flag; handed to stream.c and below.
+ */
+static ChameleonApplySession MySession;
 static bool MyReconnectWanted = false;
 static int	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
 static const char *MyDurableState = NULL;	/* last state written to t_sources */
 
 /* ---------------------------------------------------------------------
- * Transactions
+ * Commits
  * ---------------------------------------------------------------------
  */
 
-void
-chameleon_worker_begin(void)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-/* Commit, report statistics, and free everything the batch allocated. */
-void
-chameleon_worker_commit(void)
-{
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	MemoryContextSwitchTo(MyWorkerContext);
-	MemoryContextReset(MyBatchContext);
-}
-
 /*
  * Store the position after the last applied source transaction and commit
- * the apply transaction.  pos is copied into MyPosition (worker context)
+ * the apply transaction.  pos is copied into s->position (worker context)
  * and reported in chameleon.status after the commit.
  */
-void
-chameleon_worker_commit_position(const ChameleonPosition *pos, uint64 xacts,
-								 uint64 rows, bool caught_up)
+static void
+worker_commit_position(ChameleonApplySession *s, const ChameleonPosition *pos,
+					   uint64 xacts, uint64 rows, bool caught_up)
 {
 	char	   *file = NULL;
 	char	   *gtid = NULL;
@@ -99,34 +76,34 @@ chameleon_worker_commit_position(const ChameleonPosition *pos, uint64 xacts,
 	TimestampTz event_time = pos->event_time;
 
 	/* pos may live in the batch context, which the commit resets */
-	if (MyPosition.file == NULL || strcmp(MyPosition.file, pos->file) != 0)
-		file = MemoryContextStrdup(MyWorkerContext, pos->file);
+	if (s->position.file == NULL || strcmp(s->position.file, pos->file) != 0)
+		file = MemoryContextStrdup(s->session_context, pos->file);
 	if (pos->gtid != NULL &&
-		(MyPosition.gtid == NULL || strcmp(MyPosition.gtid, pos->gtid) != 0))
-		gtid = MemoryContextStrdup(MyWorkerContext, pos->gtid);
+		(s->position.gtid == NULL || strcmp(s->position.gtid, pos->gtid) != 0))
+		gtid = MemoryContextStrdup(s->session_context, pos->gtid);
 
-	chameleon_position_save(MySourceId, pos);
-	chameleon_worker_commit();
+	chameleon_position_save(s->source_id, pos);
+	chameleon_session_commit(s);
 
 	/* committed: this is where a restart resumes */
 	if (file)
 	{
-		if (MyPosition.file)
-			pfree(MyPosition.file);
-		MyPosition.file = file;
+		if (s->position.file)
+			pfree(s->position.file);
+		s->position.file = file;
 	}
 	if (gtid)
 	{
-		if (MyPosition.gtid)
-			pfree(MyPosition.gtid);
-		MyPosition.gtid = gtid;
+		if (s->position.gtid)
+			pfree(s->position.gtid);
+		s->position.gtid = gtid;
 	}
-	MyPosition.pos = at;
+	s->position.pos = at;
 	if (event_time != 0)
-		MyPosition.event_time = event_time;
-	MyPosition.batch_id++;
+		s->position.event_time = event_time;
+	s->position.batch_id++;
 
-	chameleon_slot_report_commit(MyPosition.file, MyPosition.pos, MyPosition.gtid,
+	chameleon_slot_report_commit(s->position.file, s->position.pos, s->position.gtid,
 								 event_time, xacts, rows, caught_up);
 }
 
@@ -141,56 +118,19 @@ write_durable_state(const char *state, const char *error)
 {
 	if (error == NULL && MyDurableState != NULL && strcmp(MyDurableState, state) == 0)
 		return;
-	chameleon_worker_begin();
-	chameleon_source_set_state(MySourceId, state, error, false);
-	chameleon_worker_commit();
+	chameleon_xact_begin();
+	chameleon_source_set_state(MySession.source_id, state, error, false);
+	chameleon_session_commit(&MySession);
 	MyDurableState = state;
 }
 
 /* The worker is streaming: shown in the slot and in t_sources. */
-void
-chameleon_worker_streaming(void)
+static void
+worker_streaming(ChameleonApplySession *s)
 {
 	chameleon_slot_set_state(CHAMELEON_SLOT_STREAMING);
 	write_durable_state("streaming", NULL);
 	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
-}
-
-/* The error that is being raised should stop the replica (on_error: stop). */
-void
-chameleon_worker_stop_on_error(void)
-{
-	MyStopOnError = true;
-}
-
-/* Ask the loop to drop the source connection and connect again. */
-void
-chameleon_worker_request_reconnect(void)
-{
-	MyReconnectWanted = true;
-}
-
-/* ---------------------------------------------------------------------
- * Error context
- * ---------------------------------------------------------------------
- */
-
-static void
-apply_error_context(void *arg)
-{
-	ChameleonApplyWhere *where = (ChameleonApplyWhere *) arg;
-
-	if (where->file == NULL)
-		return;
-	if (where->table != NULL)
-		errcontext("pg_chameleon source \"%s\", binlog %s:" UINT64_FORMAT "%s%s, table %s",
-				   MySource ? MySource->name : "?", where->file, where->pos,
-				   where->gtid ? ", GTID " : "", where->gtid ? where->gtid : "",
-				   where->table);
-	else
-		errcontext("pg_chameleon source \"%s\", binlog %s:" UINT64_FORMAT "%s%s",
-				   MySource ? MySource->name : "?", where->file, where->pos,
-				   where->gtid ? ", GTID " : "", where->gtid ? where->gtid : "");
 }
 
 /* ---------------------------------------------------------------------
@@ -225,24 +165,24 @@ same_connection(const ChameleonConfig *a, const ChameleonConfig *b)
 static void
 reload_config(void)
 {
-	MemoryContext old = MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContext old = MemoryContextSwitchTo(MySession.session_context);
 	ChameleonConfig *volatile cfg = NULL;
 
 	PG_TRY();
 	{
-		cfg = chameleon_config_load(MySource->config_path);
+		cfg = chameleon_config_load(MySession.source->config_path);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
 
-		MemoryContextSwitchTo(MyWorkerContext);
+		MemoryContextSwitchTo(MySession.session_context);
 		edata = CopyErrorData();
 		FlushErrorState();
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("pg_chameleon: keeping the old configuration of source \"%s\"",
-						MySource->name),
+						MySession.source->name),
 				 errdetail("Reloading failed: %s", edata->message)));
 		FreeErrorData(edata);
 	}
@@ -251,21 +191,21 @@ reload_config(void)
 
 	if (cfg == NULL)
 		return;
-	if (!same_connection(MyConfig, cfg))
+	if (!same_connection(MySession.config, cfg))
 		MyReconnectWanted = true;
-	MyConfig = cfg;
+	MySession.config = cfg;
 	ereport(LOG,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon: reloaded the configuration of source \"%s\" from \"%s\"",
-					MySource->name, cfg->path)));
+					MySession.source->name, cfg->path)));
 }
 
 /*
  * At a transaction boundary (no open transaction): honour interrupts,
  * SIGHUP and committed config changes.  Returns what the loop must do.
  */
-ChameleonBoundary
-chameleon_worker_boundary(void)
+static ChameleonBoundary
+worker_boundary(ChameleonApplySession *s)
 {
 	bool		reload = false;
 
@@ -292,8 +232,8 @@ chameleon_worker_boundary(void)
 }
 
 /* Sleep on the latch for up to ms, waking for interrupts and stop. */
-void
-chameleon_worker_nap(long ms)
+static void
+worker_nap(long ms)
 {
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 					 ms, PG_WAIT_EXTENSION);
@@ -325,7 +265,7 @@ exit_not_wanted(const char *why)
 	ereport(LOG,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source %d exits: %s",
-					(int) MySourceId, why)));
+					(int) MySession.source_id, why)));
 	chameleon_slot_free_on_exit();
 	proc_exit(0);
 }
@@ -366,7 +306,7 @@ origin_session_setup_waiting(RepOriginId origin)
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_IN_USE),
 			 errmsg("the replication origin of replica \"%s\" is held by another process",
-					MySource->name),
+					MySession.source->name),
 			 errdetail("Waited %d ms for it to be released.", ORIGIN_WAIT_MS),
 			 errhint("Look for another session or worker using the origin in pg_replication_origin_status.")));
 }
@@ -384,37 +324,37 @@ load_source(void)
 	XLogRecPtr	origin_lsn;
 	MemoryContext old;
 
-	chameleon_worker_begin();
+	chameleon_xact_begin();
 	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: loading the replica");
 
 	if (!OidIsValid(get_extension_oid("pg_chameleon", true)))
 		exit_not_wanted("extension pg_chameleon is not installed");
 
-	old = MemoryContextSwitchTo(MyWorkerContext);
-	src = chameleon_source_by_id(MySourceId, true);
+	old = MemoryContextSwitchTo(MySession.session_context);
+	src = chameleon_source_by_id(MySession.source_id, true);
 	if (src == NULL)
 		exit_not_wanted("the source no longer exists");
 	if (strcmp(src->state, "streaming") != 0 && strcmp(src->state, "reconnecting") != 0)
 		exit_not_wanted(psprintf("the replica is %s", src->state));
-	MySource = src;
+	MySession.source = src;
 	MyDurableState = src->state;
 
 	memset(&pos, 0, sizeof(pos));
-	if (!chameleon_position_load(MySourceId, &pos))
+	if (!chameleon_position_load(MySession.source_id, &pos))
 	{
-		MyStopOnError = true;
+		MySession.stop_on_error = true;
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("replica \"%s\" has no start position", src->name),
 				 errdetail("sch_chameleon.t_replica_batch has no row for source %d.",
-						   (int) MySourceId),
+						   (int) MySession.source_id),
 				 errhint("Run chameleon.init_replica() again.")));
 	}
-	MyPosition = pos;
-	MyConfig = chameleon_config_load(src->config_path);
+	MySession.position = pos;
+	MySession.config = chameleon_config_load(src->config_path);
 	MemoryContextSwitchTo(old);
 
-	origin = chameleon_origin_ensure(MyDatabaseId, MySourceId);
+	origin = chameleon_origin_ensure(MyDatabaseId, MySession.source_id);
 	origin_session_setup_waiting(origin);
 	replorigin_session_origin = origin;
 	origin_lsn = replorigin_session_get_progress(false);
@@ -425,15 +365,15 @@ load_source(void)
 				 errmsg("pg_chameleon: replication origin of source \"%s\" differs from t_replica_batch; resuming from t_replica_batch",
 						src->name)));
 
-	chameleon_worker_commit();
+	chameleon_session_commit(&MySession);
 
-	chameleon_slot_report_read(MyPosition.file, MyPosition.pos);
-	chameleon_slot_report_commit(MyPosition.file, MyPosition.pos, MyPosition.gtid,
-								 MyPosition.event_time, 0, 0, false);
+	chameleon_slot_report_read(MySession.position.file, MySession.position.pos);
+	chameleon_slot_report_commit(MySession.position.file, MySession.position.pos, MySession.position.gtid,
+								 MySession.position.event_time, 0, 0, false);
 	ereport(LOG,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source \"%s\" starting at %s:" UINT64_FORMAT,
-					src->name, MyPosition.file, MyPosition.pos)));
+					src->name, MySession.position.file, MySession.position.pos)));
 }
 
 /* ---------------------------------------------------------------------
@@ -454,14 +394,14 @@ take_error(void)
 	ErrorData  *edata;
 
 	HOLD_INTERRUPTS();
-	MemoryContextSwitchTo(MyWorkerContext);
+	MemoryContextSwitchTo(MySession.session_context);
 	edata = CopyErrorData();
 	AbortOutOfAnyTransaction();
 	FlushErrorState();
 	chameleon_apply_xact_abort();
-	chameleon_stream_cleanup();
-	MemoryContextSwitchTo(MyWorkerContext);
-	MemoryContextReset(MyBatchContext);
+	chameleon_stream_cleanup(&MySession);
+	MemoryContextSwitchTo(MySession.session_context);
+	MemoryContextReset(MySession.batch_context);
 	RESUME_INTERRUPTS();
 	return edata;
 }
@@ -475,14 +415,14 @@ handle_connection_error(ErrorData *edata)
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
 			 errmsg("pg_chameleon: lost the connection to the source of \"%s\", reconnecting in %d ms",
-					MySource->name, wait_ms),
+					MySession.source->name, wait_ms),
 			 errdetail("%s", edata->message)));
 	chameleon_slot_set_state(CHAMELEON_SLOT_RECONNECTING);
 	chameleon_slot_set_error(edata->message);
 	write_durable_state("reconnecting", edata->message);
 
 	MyReconnectBackoffMs = Min(MyReconnectBackoffMs * 2, CHAMELEON_RECONNECT_MAX_MS);
-	chameleon_worker_nap(wait_ms);
+	worker_nap(wait_ms);
 	FreeErrorData(edata);
 }
 
@@ -500,21 +440,21 @@ fail_and_exit(void)
 	EmitErrorReport();
 	edata = take_error();
 
-	final = MyStopOnError || ChameleonShmem->launcher_pid == 0;
+	final = MySession.stop_on_error || ChameleonShmem->launcher_pid == 0;
 	if (edata->detail)
 		edata->message = psprintf("%s: %s", edata->message, edata->detail);
 	chameleon_slot_set_error(edata->message);
 	if (final)
 		chameleon_slot_free_on_exit();
-	if (MySource != NULL)
+	if (MySession.source != NULL)
 	{
 		PG_TRY();
 		{
-			chameleon_worker_begin();
+			chameleon_xact_begin();
 			chameleon_apply_write_stop_error();
-			chameleon_source_set_state(MySourceId, final ? "error" : "reconnecting",
+			chameleon_source_set_state(MySession.source_id, final ? "error" : "reconnecting",
 									   edata->message, false);
-			chameleon_worker_commit();
+			chameleon_session_commit(&MySession);
 		}
 		PG_CATCH();
 		{
@@ -526,9 +466,34 @@ fail_and_exit(void)
 	ereport(LOG,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source %d stops after an error%s",
-					(int) MySourceId, final ? "" : "; it will be restarted")));
+					(int) MySession.source_id, final ? "" : "; it will be restarted")));
 	proc_exit(1);
 }
+
+/* ---------------------------------------------------------------------
+ * What the apply worker does for the layers below it
+ * ---------------------------------------------------------------------
+ */
+
+static void
+worker_report_read(ChameleonApplySession *s, const char *file, uint64 pos)
+{
+	chameleon_slot_report_read(file, pos);
+}
+
+static void
+worker_report_heartbeat(ChameleonApplySession *s, bool caught_up)
+{
+	chameleon_slot_report_heartbeat(caught_up);
+}
+
+static const ChameleonWorkerOps ApplyWorkerOps = {
+	.commit_position = worker_commit_position,
+	.boundary = worker_boundary,
+	.streaming = worker_streaming,
+	.report_read = worker_report_read,
+	.report_heartbeat = worker_report_heartbeat,
+};
 
 /* ---------------------------------------------------------------------
  * Main
@@ -546,20 +511,20 @@ run_replica(void)
 	{
 		ChameleonBoundary next;
 
-		next = chameleon_worker_boundary();
+		next = worker_boundary(&MySession);
 		if (next == CHAMELEON_BOUNDARY_STOP)
 			return;
 		MyReconnectWanted = false;
 
 		PG_TRY();
 		{
-			next = chameleon_stream_session();
+			next = chameleon_stream_session(&MySession);
 		}
 		PG_CATCH();
 		{
 			ErrorData  *edata;
 
-			MemoryContextSwitchTo(MyWorkerContext);
+			MemoryContextSwitchTo(MySession.session_context);
 			edata = CopyErrorData();
 			if (!is_connection_error(edata))
 				PG_RE_THROW();
@@ -602,7 +567,7 @@ chameleon_apply_main(Datum main_arg)
 	ErrorContextCallback errcallback;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-	MySourceId = args.source_id;
+	MySession.source_id = args.source_id;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -612,20 +577,21 @@ chameleon_apply_main(Datum main_arg)
 		proc_exit(0);			/* stopped or superseded meanwhile */
 
 	keep_heap_memory();
-	MyWorkerContext = AllocSetContextCreate(TopMemoryContext,
+	MySession.session_context = AllocSetContextCreate(TopMemoryContext,
 											"pg_chameleon worker",
 											ALLOCSET_DEFAULT_SIZES);
-	MyBatchContext = AllocSetContextCreate(MyWorkerContext,
+	MySession.batch_context = AllocSetContextCreate(MySession.session_context,
 										   "pg_chameleon batch",
 										   ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(MyWorkerContext);
-	memset(&MyApplyWhere, 0, sizeof(MyApplyWhere));
+	MemoryContextSwitchTo(MySession.session_context);
+	memset(&MySession.where, 0, sizeof(MySession.where));
 
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
 	set_apply_session();
 
-	errcallback.callback = apply_error_context;
-	errcallback.arg = &MyApplyWhere;
+	MySession.ops = &ApplyWorkerOps;
+	errcallback.callback = chameleon_session_error_context;
+	errcallback.arg = &MySession;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
@@ -645,6 +611,6 @@ chameleon_apply_main(Datum main_arg)
 	ereport(LOG,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source \"%s\" stopped at %s:" UINT64_FORMAT,
-					MySource->name, MyPosition.file, MyPosition.pos)));
+					MySession.source->name, MySession.position.file, MySession.position.pos)));
 	proc_exit(0);
 }

@@ -1,0 +1,13 @@
+/*
+ * transaction.h -- the transaction ritual of pg_chameleon's background
+ * workers (STYLE habit 6), in one place for the apply and sync workers.
+ */
+#ifndef CHAMELEON_TRANSACTION_H
+#define CHAMELEON_TRANSACTION_H
+
+/* Start a transaction with an active snapshot. */
+extern void chameleon_xact_begin(void);
+/* Pop the snapshot, commit, report statistics. */
+extern void chameleon_xact_commit(void);
+
+#endif							/* CHAMELEON_TRANSACTION_H */
