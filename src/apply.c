@@ -1,135 +1,47 @@
 /*
- * apply.c -- row changes into the replica's tables through SPI (see apply.h).
+ * apply.c -- row changes into the replica's tables (see apply.h).
  *
- * Statements, all with text parameters cast to the column types (the
- * decoder produces PostgreSQL's canonical input text, so the cast is the
- * type's input function):
- *   INSERT INTO t (c...) SELECT u.c1::type1, ...
- *     FROM ROWS FROM (unnest($1::text[]), ...) u
- *     -- one statement for a whole run of inserts into one table;
- *   UPDATE t SET c = $i::type, ... WHERE k = $j::type ...   (primary key)
- *   DELETE FROM t WHERE k = $j::type ...
- *   without a primary key: WHERE ctid = (SELECT ctid FROM t WHERE every
- *     column IS NOT DISTINCT FROM its value LIMIT 1), so exactly one row.
- * An UPDATE or DELETE that finds no row is an error (the replica diverged).
- * Plans are prepared once per table version and statement shape (which
- * columns the row images carry) and kept with SPI_keepplan.
+ * Owns the dispatch of a rows event (decode, then insert/update/delete
+ * through the statement backend, apply_int.h), INSERT batching (which rows
+ * go together and when a batch is sent), per-table counters, error
+ * attribution and the careful replay of a table whose statement failed.
+ * The replicated tables and table versions are apply_relation.c's; the
+ * statements are the backend's (apply_spi.c).
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/table.h"
-#include "access/xact.h"
-#include "catalog/index.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/hsearch.h"
 #include "utils/json.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/relcache.h"
 
-#include "apply.h"
-#include "ddl_apply.h"
-#include "decode.h"
-#include "mysql_client.h"
+#include "apply_int.h"
 #include "subxact.h"
-#include "tabledef.h"
-#include "apply_session.h"
-#include "transaction.h"
 
-/* Rows gathered before one INSERT is sent. */
-#define INSERT_BATCH_ROWS	1000
-/* ... or this many bytes of values. */
-#define INSERT_BATCH_BYTES	(8 * 1024 * 1024)
-
-typedef enum ApplyOp
-{
-	OP_INSERT,
-	OP_UPDATE,
-	OP_DELETE
-} ApplyOp;
-
-static const char *const op_names[] = {"insert", "update", "delete"};
-
-/* A replicated table: one row of t_replica_tables. */
-typedef struct ApplyTarget
-{
-	char		mysql_table[NAMEDATALEN * 2];	/* hash key */
-	char	   *pg_schema;
-	char	   *pg_table;
-	char	   *state;
-	char	   *snapshot_file;	/* NULL: no snapshot position */
-	uint64		snapshot_pos;
-	bool		in_error;		/* marked error: changes skipped */
-	bool		careful;
-	int64		batch_rows;		/* applied in this transaction */
-} ApplyTarget;
-
-/* A kept statement of one table version. */
-typedef struct ApplyPlan
-{
-	ApplyOp		op;
-	char	   *shape;			/* which columns it binds, e.g. "a:11101|b:10" */
-	SPIPlanPtr	plan;
-	int			nparams;
-	int		   *param_col;		/* MySQL column of each parameter */
-	bool	   *param_before;	/* parameter from the before image */
-	int			nvalues;		/* INSERT: number of columns */
-} ApplyPlan;
-
-/* A table version: one TABLE_MAP resolved against the PostgreSQL table. */
-struct ChameleonApplyTable
-{
-	uint64		table_id;		/* hash key */
-	ApplyTarget *target;		/* NULL: not replicated */
-	char	   *name;			/* "db.table" for messages */
-	ChameleonDecodeTable *decode;
-	char	   *qualified;		/* "schema"."table" */
-	int			ncols;			/* MySQL columns */
-	char	  **colname;		/* quoted PostgreSQL name, NULL: no column */
-	char	  **coltype;		/* qualified type name for casts */
-	bool	   *is_key;			/* part of the row identity */
-	bool		has_pk;
-	List	   *plans;			/* ApplyPlan * */
-};
+/* The statement backend. */
+static const ChameleonApplyBackend *Backend = &chameleon_apply_spi_backend;
 
 /* Session state */
 static MemoryContext ApplySessionContext = NULL;	/* the session */
-static MemoryContext TargetsContext = NULL; /* Targets (child of the above) */
-static MemoryContext VersionsContext = NULL;	/* Tables, their plans (child) */
-static MemoryContext InsertContext = NULL;	/* the pending INSERT */
-static HTAB *Targets = NULL;
-static HTAB *Tables = NULL;
 /* The session being applied (source, config, where, contexts, stop flag). */
 static ChameleonApplySession *Session = NULL;
-static MYSQL *SideConn = NULL;	/* information_schema lookups */
-static bool SpiConnected = false;
 static List *CarefulTables = NIL;	/* char *, in TopMemoryContext */
 
 /* The statement being executed, for error attribution. */
-static ApplyTarget *CurrentTarget = NULL;
+static ChameleonApplyTarget *CurrentTarget = NULL;
 
-/* The pending INSERT: consecutive rows for one table and shape. */
-typedef struct InsertBuffer
+/* The pending INSERT batch: consecutive inserted rows of one table. */
+typedef struct InsertBatch
 {
 	ChameleonApplyTable *table;
-	ApplyPlan  *plan;
 	int			nrows;
 	Size		bytes;
-	Datum	  **values;			/* per parameter: nrows text datums */
-	bool	  **nulls;
-} InsertBuffer;
+} InsertBatch;
 
-static InsertBuffer Pending;
+static InsertBatch Pending;
 
 /* on_error: stop -- the rejected row, kept for the final transaction. */
 typedef struct StopError
@@ -151,8 +63,6 @@ static StopError PendingStopError;
 static Oid	error_types[9] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
 TEXTOID, TEXTOID, TEXTOID};
 static Oid	update_types[3] = {INT4OID, TEXTOID, TEXTOID};
-
-static void flush_insert(void);
 
 /* ---------------------------------------------------------------------
  * SPI helpers
@@ -183,162 +93,9 @@ text_or_null(const char *s, char *null)
 }
 
 /* ---------------------------------------------------------------------
- * Targets
- * ---------------------------------------------------------------------
- */
-
-static void
-load_targets(void)
-{
-	HASHCTL		ctl;
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(Session->source_id);
-	int			ret;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = NAMEDATALEN * 2;
-	ctl.entrysize = sizeof(ApplyTarget);
-	ctl.hcxt = TargetsContext;
-	Targets = hash_create("pg_chameleon targets", 64, &ctl,
-						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT mysql_table, pg_schema, pg_table, state,"
-								" snapshot_file, snapshot_position"
-								" FROM sch_chameleon.t_replica_tables"
-								" WHERE source_id = $1",
-								/* not read-only: see the DDL of this transaction */
-								1, &type, &value, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
-			 SPI_result_code_string(ret));
-
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *name = SPI_getvalue(tup, desc, 1);
-		ApplyTarget *t;
-		bool		found;
-		char	   *pos;
-		MemoryContext old;
-
-		if (name == NULL || strlen(name) >= NAMEDATALEN * 2)
-			continue;
-		t = hash_search(Targets, name, HASH_ENTER, &found);
-		old = MemoryContextSwitchTo(TargetsContext);
-		t->pg_schema = pstrdup(SPI_getvalue(tup, desc, 2));
-		t->pg_table = pstrdup(SPI_getvalue(tup, desc, 3));
-		t->state = pstrdup(SPI_getvalue(tup, desc, 4));
-		t->snapshot_file = SPI_getvalue(tup, desc, 5);
-		if (t->snapshot_file)
-			t->snapshot_file = pstrdup(t->snapshot_file);
-		pos = SPI_getvalue(tup, desc, 6);
-		t->snapshot_pos = pos ? strtoull(pos, NULL, 10) : 0;
-		MemoryContextSwitchTo(old);
-		t->in_error = strcmp(t->state, "copied") != 0 &&
-			strcmp(t->state, "streaming") != 0;
-		t->careful = chameleon_apply_is_careful(name);
-		t->batch_rows = 0;
-	}
-	SPI_finish();
-}
-
-/* Is (file, pos) before the target's copy snapshot? */
-static bool
-before_snapshot(const ApplyTarget *t, const char *file, uint64 pos)
-{
-	if (t->snapshot_file == NULL || file == NULL)
-		return false;
-	return chameleon_binlog_position_cmp(file, pos, t->snapshot_file, t->snapshot_pos) < 0;
-}
-
-/*
- * May a DDL statement on a source table at (file, pos) be applied?  Not
- * while the table is syncing, removed or in error (its rows are skipped
- * too), nor before its copy's snapshot: the copy already has the change
- * (sync_tables rewinds the stream and replays what the others hold).  A
- * table the replica does not know yet (CREATE TABLE) may.  *why says why not.
- */
-bool
-chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file, uint64 pos,
-								const char **why)
-{
-	ApplyTarget *t;
-
-	if (Targets == NULL || strlen(mysql_table) >= NAMEDATALEN * 2)
-		return true;
-	t = hash_search(Targets, mysql_table, HASH_FIND, NULL);
-	if (t == NULL)
-		return true;
-	if (t->in_error)
-	{
-		*why = psprintf("table %s is in state %s: its changes are skipped", mysql_table, t->state);
-		return false;
-	}
-	if (before_snapshot(t, file, pos))
-	{
-		*why = psprintf("table %s was copied at %s:" UINT64_FORMAT ", after this statement",
-						mysql_table, t->snapshot_file, t->snapshot_pos);
-		return false;
-	}
-	return true;
-}
-
-/*
- * Is the MySQL table one of the replica's tables (a row of t_replica_tables
- * that is not 'removed')?  Unknown names (temporary tables, tables left out
- * by tables_limit or never added) are not.
- */
-bool
-chameleon_apply_table_is_replicated(const char *mysql_table)
-{
-	ApplyTarget *t;
-
-	if (Targets == NULL || strlen(mysql_table) >= NAMEDATALEN * 2)
-		return false;
-	t = hash_search(Targets, mysql_table, HASH_FIND, NULL);
-	return t != NULL && strcmp(t->state, "removed") != 0;
-}
-
-/* ---------------------------------------------------------------------
  * Session and transactions
  * ---------------------------------------------------------------------
  */
-
-static void
-free_plans(void)
-{
-	HASH_SEQ_STATUS seq;
-	ChameleonApplyTable *t;
-
-	if (Tables == NULL)
-		return;
-	hash_seq_init(&seq, Tables);
-	while ((t = hash_seq_search(&seq)) != NULL)
-	{
-		ListCell   *lc;
-
-		foreach(lc, t->plans)
-			SPI_freeplan(((ApplyPlan *) lfirst(lc))->plan);
-	}
-}
-
-/* The targets from the catalog, and no table version yet (in VersionsContext). */
-static void
-load_targets_and_versions(void)
-{
-	HASHCTL		ctl;
-
-	load_targets();
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(ChameleonApplyTable);
-	ctl.hcxt = VersionsContext;
-	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
 
 void
 chameleon_apply_session_start(ChameleonApplySession *session)
@@ -346,122 +103,107 @@ chameleon_apply_session_start(ChameleonApplySession *session)
 	chameleon_apply_session_end();
 	Session = session;
 	if (ApplySessionContext == NULL)
-	{
 		ApplySessionContext = AllocSetContextCreate(Session->session_context,
 													"pg_chameleon apply session",
 													ALLOCSET_DEFAULT_SIZES);
-		InsertContext = AllocSetContextCreate(Session->session_context,
-											  "pg_chameleon insert batch",
-											  ALLOCSET_DEFAULT_SIZES);
-	}
-	/* emptied again after DDL (chameleon_apply_schema_changed) */
-	TargetsContext = AllocSetContextCreate(ApplySessionContext, "pg_chameleon apply targets",
-										   ALLOCSET_DEFAULT_SIZES);
-	VersionsContext = AllocSetContextCreate(ApplySessionContext,
-											"pg_chameleon apply table versions",
-											ALLOCSET_DEFAULT_SIZES);
-	load_targets_and_versions();
+	Backend->session_start(Session->session_context);
+	chameleon_relmap_open(Session, ApplySessionContext);
+}
+
+static void
+forget_version(ChameleonApplyTable *t)
+{
+	Backend->forget_table(t);
 }
 
 void
 chameleon_apply_session_end(void)
 {
-	free_plans();
-	Tables = NULL;
-	Targets = NULL;
+	chameleon_relmap_foreach_version(forget_version);
+	chameleon_relmap_close();
 	memset(&Pending, 0, sizeof(Pending));
 	CurrentTarget = NULL;
-	SideConn = NULL;			/* closed with the session context */
 	if (ApplySessionContext)
 	{
+		Backend->session_end();
 		MemoryContextReset(ApplySessionContext);
-		MemoryContextReset(InsertContext);
 	}
-	TargetsContext = NULL;		/* children of the session context */
-	VersionsContext = NULL;
 }
 
 void
 chameleon_apply_xact_begin(void)
 {
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	SpiConnected = true;
+	Backend->xact_begin();
 }
 
 /* Per-table applied row counters, in the apply transaction. */
 static void
-write_counters(void)
+write_counter(ChameleonApplyTarget *t)
 {
-	HASH_SEQ_STATUS seq;
-	ApplyTarget *t;
+	Oid			types[3] = {INT4OID, TEXTOID, INT8OID};
+	Datum		values[3];
 
-	hash_seq_init(&seq, Targets);
-	while ((t = hash_seq_search(&seq)) != NULL)
-	{
-		Oid			types[3] = {INT4OID, TEXTOID, INT8OID};
-		Datum		values[3];
+	if (t->batch_rows == 0)
+		return;
+	values[0] = Int32GetDatum(Session->source_id);
+	values[1] = CStringGetTextDatum(t->mysql_table);
+	values[2] = Int64GetDatum(t->batch_rows);
+	run_write("UPDATE sch_chameleon.t_replica_tables"
+			  " SET applied_rows = applied_rows + $3,"
+			  " state = CASE WHEN state = 'copied' THEN 'streaming' ELSE state END"
+			  " WHERE source_id = $1 AND mysql_table = $2",
+			  3, types, values, NULL);
+	t->batch_rows = 0;
+}
 
-		if (t->batch_rows == 0)
-			continue;
-		values[0] = Int32GetDatum(Session->source_id);
-		values[1] = CStringGetTextDatum(t->mysql_table);
-		values[2] = Int64GetDatum(t->batch_rows);
-		run_write("UPDATE sch_chameleon.t_replica_tables"
-				  " SET applied_rows = applied_rows + $3,"
-				  " state = CASE WHEN state = 'copied' THEN 'streaming' ELSE state END"
-				  " WHERE source_id = $1 AND mysql_table = $2",
-				  3, types, values, NULL);
-		t->batch_rows = 0;
-	}
+/* Send the pending INSERT batch; its errors are its table's. */
+static void
+flush_inserts(void)
+{
+	if (Pending.table == NULL)
+		return;
+	CurrentTarget = Pending.table->target;
+	Backend->flush();
+	memset(&Pending, 0, sizeof(Pending));
+	CurrentTarget = NULL;
 }
 
 void
 chameleon_apply_xact_end(void)
 {
-	flush_insert();
-	write_counters();
-	if (SpiConnected)
-		SPI_finish();
-	SpiConnected = false;
+	flush_inserts();
+	chameleon_relmap_foreach_target(write_counter);
+	Backend->xact_end();
 }
 
 void
 chameleon_apply_flush(void)
 {
-	flush_insert();
+	flush_inserts();
 }
 
 void
 chameleon_apply_schema_changed(void)
 {
-	flush_insert();
-	write_counters();
-	free_plans();
-	Tables = NULL;
-	Targets = NULL;
-	MemoryContextReset(TargetsContext);
-	MemoryContextReset(VersionsContext);
-	load_targets_and_versions();
+	flush_inserts();
+	chameleon_relmap_foreach_target(write_counter);
+	chameleon_relmap_foreach_version(forget_version);
+	chameleon_relmap_reload();
+}
+
+static void
+reset_counter(ChameleonApplyTarget *t)
+{
+	t->batch_rows = 0;
 }
 
 void
 chameleon_apply_xact_abort(void)
 {
-	HASH_SEQ_STATUS seq;
-	ApplyTarget *t;
-
-	/* AbortTransaction cleaned SPI up */
-	SpiConnected = false;
+	Backend->xact_abort();
 	memset(&Pending, 0, sizeof(Pending));
-	if (InsertContext)
-		MemoryContextReset(InsertContext);
 	CurrentTarget = NULL;
-	if (Targets == NULL)
-		return;
-	hash_seq_init(&seq, Targets);
-	while ((t = hash_seq_search(&seq)) != NULL)
-		t->batch_rows = 0;
+	chameleon_relmap_foreach_target(reset_counter);
 }
 
 /* ---------------------------------------------------------------------
@@ -469,182 +211,25 @@ chameleon_apply_xact_abort(void)
  * ---------------------------------------------------------------------
  */
 
-/* The source's definition of a table whose map lacks column metadata. */
-static ChameleonTableDef *
-source_definition(const ChameleonTableMap *map)
-{
-	ChameleonTableDef *def;
-	MemoryContext old;
-
-	if (map->has_names && map->has_signedness && map->has_charsets)
-		return NULL;
-	/* the shape the binlog has at this point, kept from the DDL stream */
-	def = chameleon_ddl_apply_table_def(map->schema, map->table);
-	if (def != NULL)
-	{
-		if (def->ncols != map->ncols)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("table %s.%s has %d columns in the binlog but %d in its recorded MySQL shape",
-							map->schema, map->table, map->ncols, def->ncols),
-					 errdetail("The recorded shape is in sch_chameleon.t_table_columns; a DDL statement was not followed (see sch_chameleon.t_ddl)."),
-					 errhint("Copy the table again with chameleon.sync_tables().")));
-		return def;
-	}
-	old = MemoryContextSwitchTo(ApplySessionContext);
-	if (SideConn == NULL)
-		SideConn = chameleon_mysql_connect(Session->config);
-	MemoryContextSwitchTo(old);
-	def = chameleon_tabledef_from_source(SideConn, Session->config, map->schema, map->table);
-	if (def != NULL && def->ncols != map->ncols)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("table %s.%s has %d columns in the binlog but %d on the source now",
-						map->schema, map->table, map->ncols, def->ncols),
-				 errhint("Without binlog_row_metadata=FULL the table definition is read from the source; set binlog_row_metadata=FULL and copy the table again.")));
-	return def;
-}
-
-/* Resolve the columns of a map against the PostgreSQL table. */
-static void
-resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation rel)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	ChameleonTableDef *src = source_definition(map);
-	ChameleonTableDef def;
-	int		   *att;
-	Bitmapset  *pk = NULL;
-	Oid			pkoid = RelationGetPrimaryKeyIndex(rel);
-
-	t->ncols = map->ncols;
-	t->colname = palloc0(sizeof(char *) * t->ncols);
-	t->coltype = palloc0(sizeof(char *) * t->ncols);
-	t->is_key = palloc0(sizeof(bool) * t->ncols);
-	att = palloc(sizeof(int) * t->ncols);
-
-	def.ncols = map->ncols;
-	def.cols = palloc0(sizeof(ChameleonColumnDef) * map->ncols);
-	for (int i = 0; i < map->ncols; i++)
-	{
-		const char *name = map->cols[i].name ? map->cols[i].name :
-			(src ? src->cols[i].name : NULL);
-
-		att[i] = chameleon_tabledef_attribute(desc, name, i);
-		if (src)
-			def.cols[i] = src->cols[i];
-		else
-		{
-			def.cols[i].kind = -1;
-			def.cols[i].is_unsigned = -1;
-		}
-		if (att[i] >= 0)
-		{
-			Form_pg_attribute a = TupleDescAttr(desc, att[i]);
-			int			kind = chameleon_tabledef_kind_for_type(a->atttypid, &map->cols[i]);
-
-			if (kind >= 0)
-				def.cols[i].kind = kind;
-			t->colname[i] = pstrdup(quote_identifier(NameStr(a->attname)));
-			/*
-			 * The type without its modifier: the column applies it on
-			 * assignment (an explicit cast would truncate char/varchar/bit
-			 * silently; "character" alone would mean char(1)).
-			 */
-			t->coltype[i] = format_type_extended(a->atttypid, -1,
-												 FORMAT_TYPE_TYPEMOD_GIVEN |
-												 FORMAT_TYPE_FORCE_QUALIFY);
-		}
-	}
-	t->decode = chameleon_decode_prepare(map, &def, &(ChameleonDecodeOptions)
-										 {.zero_dates_to_null = Session->config->zero_dates_to_null});
-
-	/* row identity: the primary key if every column of it is replicated */
-	if (OidIsValid(pkoid))
-	{
-		Relation	idx = index_open(pkoid, AccessShareLock);
-
-		for (int k = 0; k < idx->rd_index->indnkeyatts; k++)
-			pk = bms_add_member(pk, idx->rd_index->indkey.values[k]);
-		index_close(idx, AccessShareLock);
-	}
-	t->has_pk = (pk != NULL);
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (att[i] >= 0 && bms_is_member(TupleDescAttr(desc, att[i])->attnum, pk))
-		{
-			t->is_key[i] = true;
-			pk = bms_del_member(pk, TupleDescAttr(desc, att[i])->attnum);
-		}
-	}
-	if (!bms_is_empty(pk))
-		t->has_pk = false;		/* a key column has no MySQL column */
-	if (!t->has_pk)
-		for (int i = 0; i < t->ncols; i++)
-			t->is_key[i] = (t->colname[i] != NULL);
-}
-
-/* Does a table map describe the same columns as the version's copy? */
-static bool
-same_map(const ChameleonTableMap *a, const ChameleonTableMap *b)
-{
-	if (a->ncols != b->ncols || strcmp(a->table, b->table) != 0 ||
-		strcmp(a->schema, b->schema) != 0)
-		return false;
-	for (int i = 0; i < a->ncols; i++)
-		if (a->cols[i].type != b->cols[i].type || a->cols[i].meta != b->cols[i].meta)
-			return false;
-	return true;
-}
-
-/* Resolve a table version against its PostgreSQL table. */
-static void
-resolve_table(ChameleonApplyTable *t, const ChameleonTableMap *map)
-{
-	ApplyTarget *target = t->target;
-	MemoryContext old;
-	Oid			relid;
-	Relation	rel;
-
-	CurrentTarget = target;
-	old = MemoryContextSwitchTo(VersionsContext);
-	t->name = psprintf("%s.%s", map->schema, map->table);
-	t->qualified = psprintf("%s.%s", quote_identifier(target->pg_schema),
-							quote_identifier(target->pg_table));
-	relid = RangeVarGetRelid(makeRangeVar(target->pg_schema, target->pg_table, -1),
-							 AccessShareLock, true);
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("replicated table %s does not exist", t->qualified),
-				 errhint("Copy the table again with chameleon.sync_tables().")));
-	rel = table_open(relid, NoLock);
-	/* a table version keeps its own copy: the reader's maps are short-lived */
-	resolve_columns(t, chameleon_table_map_copy(map), rel);
-	table_close(rel, NoLock);
-	MemoryContextSwitchTo(old);
-	CurrentTarget = NULL;
-}
-
 static bool careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map);
 
 ChameleonApplyTable *
 chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos)
 {
 	ChameleonApplyTable *t;
-	ApplyTarget *target = NULL;
+	ChameleonApplyTarget *target = NULL;
 	bool		found;
 
-	t = hash_search(Tables, &map->table_id, HASH_ENTER, &found);
+	t = chameleon_relmap_version(map, &found);
 	if (!found)
 	{
 		/* not resolved yet; a failure below leaves the entry unresolved */
 		t->target = NULL;
 		t->decode = NULL;
 		t->name = NULL;
-		t->plans = NIL;
+		t->statements = NULL;
 		if (strcmp(map->schema, Session->source->name) != 0 ||
-			strlen(map->table) >= NAMEDATALEN * 2 ||
-			(target = hash_search(Targets, map->table, HASH_FIND, NULL)) == NULL)
+			(target = chameleon_relmap_target(map->table)) == NULL)
 		{
 			t->name = "";		/* resolved: not replicated */
 			return NULL;
@@ -652,19 +237,18 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 		t->target = target;
 	}
 	target = t->target;
-	if (target == NULL || target->in_error || before_snapshot(target, file, pos))
+	if (target == NULL || target->in_error ||
+		chameleon_relmap_before_snapshot(target, file, pos))
 		return NULL;
 	if (t->decode != NULL)
 	{
-		ListCell   *lc;
-
-		if (same_map(t->decode->map, map))
+		if (chameleon_relmap_same_map(t->decode->map, map))
 			return t;
 		/* a table id reused for another shape: resolve again */
-		foreach(lc, t->plans)
-			SPI_freeplan(((ApplyPlan *) lfirst(lc))->plan);
+		if (Pending.table == t)
+			flush_inserts();
+		Backend->forget_table(t);
 		t->decode = NULL;
-		t->plans = NIL;
 	}
 
 	/* first use of this table version: resolve it */
@@ -674,315 +258,18 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 			return NULL;
 	}
 	else
-		resolve_table(t, map);
+	{
+		CurrentTarget = target;
+		chameleon_relmap_resolve(t, map);
+		CurrentTarget = NULL;
+	}
 	return t;
-}
-
-/* ---------------------------------------------------------------------
- * Statements
- * ---------------------------------------------------------------------
- */
-
-/* Which columns an image carries, as a string ("1101"); "" for none. */
-static void
-append_present(StringInfo s, const ChameleonApplyTable *t, const ChameleonRowImage *img)
-{
-	for (int i = 0; i < t->ncols; i++)
-		appendStringInfoChar(s, (img->present[i] && t->colname[i]) ? '1' : '0');
-}
-
-static char *
-statement_shape(ApplyOp op, const ChameleonApplyTable *t, const ChameleonRowChange *c)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	appendStringInfo(&s, "%d|", (int) op);
-	if (op != OP_INSERT)
-	{
-		append_present(&s, t, &c->before);
-		/* a NULL key value cannot use "=": it changes the statement */
-		for (int i = 0; i < t->ncols; i++)
-			if (t->is_key[i] && c->before.present[i])
-				appendStringInfoChar(&s, c->before.isnull[i] ? 'n' : 'v');
-	}
-	appendStringInfoChar(&s, '|');
-	if (op != OP_DELETE)
-		append_present(&s, t, &c->after);
-	return s.data;
-}
-
-static void
-add_param(ApplyPlan *p, int col, bool before)
-{
-	p->param_col[p->nparams] = col;
-	p->param_before[p->nparams] = before;
-	p->nparams++;
-}
-
-/* WHERE clause identifying the row by its before image. */
-static void
-append_where(StringInfo sql, ApplyPlan *p, const ChameleonApplyTable *t,
-			 const ChameleonRowChange *c)
-{
-	bool		first = true;
-
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (!t->is_key[i] || !c->before.present[i])
-			continue;
-		appendStringInfoString(sql, first ? " WHERE " : " AND ");
-		first = false;
-		if (t->has_pk && c->before.isnull[i])
-			appendStringInfo(sql, "%s IS NULL", t->colname[i]);
-		else
-		{
-			add_param(p, i, true);
-			appendStringInfo(sql, t->has_pk ? "%s = $%d::%s" : "%s IS NOT DISTINCT FROM $%d::%s",
-							 t->colname[i], p->nparams, t->coltype[i]);
-		}
-	}
-	if (first)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the binlog row image of table %s does not identify the row", t->name),
-				 errhint("Use binlog_row_image=FULL on the source, or give the table a primary key.")));
-}
-
-static char *
-build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *c)
-{
-	StringInfoData sql;
-	bool		first = true;
-
-	initStringInfo(&sql);
-	switch (p->op)
-	{
-		case OP_INSERT:
-			{
-				StringInfoData sel;
-				StringInfoData from;
-
-				initStringInfo(&sel);
-				initStringInfo(&from);
-				appendStringInfo(&sql, "INSERT INTO %s (", t->qualified);
-				for (int i = 0; i < t->ncols; i++)
-				{
-					if (!c->after.present[i] || t->colname[i] == NULL)
-						continue;
-					add_param(p, i, false);
-					appendStringInfo(&sql, "%s%s", first ? "" : ", ", t->colname[i]);
-					appendStringInfo(&sel, "%su.c%d::%s", first ? "" : ", ",
-									 p->nparams, t->coltype[i]);
-					appendStringInfo(&from, "%spg_catalog.unnest($%d::pg_catalog.text[])",
-									 first ? "" : ", ", p->nparams);
-					first = false;
-				}
-				if (first)
-					ereport(ERROR,
-							(errcode(ERRCODE_DATA_EXCEPTION),
-							 errmsg("a row inserted into table %s has no replicated column", t->name)));
-				appendStringInfo(&sql, ") SELECT %s FROM ROWS FROM (%s) AS u(",
-								 sel.data, from.data);
-				for (int k = 1; k <= p->nparams; k++)
-					appendStringInfo(&sql, "%sc%d", k > 1 ? ", " : "", k);
-				appendStringInfoChar(&sql, ')');
-				p->nvalues = p->nparams;
-				break;
-			}
-		case OP_UPDATE:
-			appendStringInfo(&sql, "UPDATE %s SET ", t->qualified);
-			for (int i = 0; i < t->ncols; i++)
-			{
-				if (!c->after.present[i] || t->colname[i] == NULL)
-					continue;
-				add_param(p, i, false);
-				appendStringInfo(&sql, "%s%s = $%d::%s", first ? "" : ", ",
-								 t->colname[i], p->nparams, t->coltype[i]);
-				first = false;
-			}
-			if (first)
-				return NULL;	/* nothing replicated changed */
-			if (t->has_pk)
-				append_where(&sql, p, t, c);
-			else
-			{
-				appendStringInfo(&sql, " WHERE ctid = (SELECT ctid FROM %s", t->qualified);
-				append_where(&sql, p, t, c);
-				appendStringInfoString(&sql, " LIMIT 1)");
-			}
-			break;
-		case OP_DELETE:
-			appendStringInfo(&sql, "DELETE FROM %s", t->qualified);
-			if (t->has_pk)
-				append_where(&sql, p, t, c);
-			else
-			{
-				appendStringInfo(&sql, " WHERE ctid = (SELECT ctid FROM %s", t->qualified);
-				append_where(&sql, p, t, c);
-				appendStringInfoString(&sql, " LIMIT 1)");
-			}
-			break;
-	}
-	return sql.data;
-}
-
-/* The kept plan for this statement shape; NULL if there is nothing to do. */
-static ApplyPlan *
-get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
-{
-	char	   *shape = statement_shape(op, t, c);
-	ApplyPlan  *p;
-	ListCell   *lc;
-	MemoryContext old;
-	char	   *sql;
-	Oid		   *types;
-
-	foreach(lc, t->plans)
-	{
-		p = (ApplyPlan *) lfirst(lc);
-		if (p->op == op && strcmp(p->shape, shape) == 0)
-			return p->plan ? p : NULL;
-	}
-
-	old = MemoryContextSwitchTo(VersionsContext);
-	p = palloc0(sizeof(ApplyPlan));
-	p->op = op;
-	p->shape = pstrdup(shape);
-	p->param_col = palloc(sizeof(int) * t->ncols * 2);
-	p->param_before = palloc(sizeof(bool) * t->ncols * 2);
-	sql = build_sql(p, t, c);
-	t->plans = lappend(t->plans, p);
-	MemoryContextSwitchTo(old);
-	if (sql == NULL)
-		return NULL;
-
-	types = palloc(sizeof(Oid) * Max(p->nparams, 1));
-	for (int k = 0; k < p->nparams; k++)
-		types[k] = (op == OP_INSERT) ? TEXTARRAYOID : TEXTOID;
-	old = CurrentMemoryContext;
-	p->plan = SPI_prepare(sql, p->nparams, types);
-	MemoryContextSwitchTo(old);
-	if (p->plan == NULL)
-		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(p->plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return p;
-}
-
-static void
-check_one_row(const ChameleonApplyTable *t, ApplyOp op)
-{
-	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("row to %s not found in table %s", op_names[op], t->qualified),
-				 errdetail("The replica no longer matches the source for this row."),
-				 errhint("Copy the table again with chameleon.sync_tables().")));
-}
-
-static void
-execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	Datum	   *values = palloc(sizeof(Datum) * Max(p->nparams, 1));
-	char	   *nulls = palloc(Max(p->nparams, 1));
-	int			ret;
-
-	for (int k = 0; k < p->nparams; k++)
-	{
-		const ChameleonRowImage *img = p->param_before[k] ? &c->before : &c->after;
-		int			col = p->param_col[k];
-
-		values[k] = text_or_null(img->isnull[col] ? NULL : img->values[col], &nulls[k]);
-	}
-	ret = SPI_execute_plan(p->plan, values, nulls, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
-	check_one_row(t, p->op);
 }
 
 /* ---------------------------------------------------------------------
  * INSERT batching
  * ---------------------------------------------------------------------
  */
-
-static void
-flush_insert(void)
-{
-	InsertBuffer *b = &Pending;
-	Datum	   *params;
-	int			ret;
-	MemoryContext old;
-
-	if (b->table == NULL || b->nrows == 0)
-	{
-		memset(b, 0, sizeof(*b));
-		return;
-	}
-	CurrentTarget = b->table->target;
-	old = MemoryContextSwitchTo(InsertContext);
-	params = palloc(sizeof(Datum) * b->plan->nparams);
-	for (int k = 0; k < b->plan->nparams; k++)
-	{
-		int			dims[1] = {b->nrows};
-		int			lbs[1] = {1};
-
-		params[k] = PointerGetDatum(construct_md_array(b->values[k], b->nulls[k], 1,
-													   dims, lbs, TEXTOID, -1,
-													   false, TYPALIGN_INT));
-	}
-	ret = SPI_execute_plan(b->plan->plan, params, NULL, false, 0);
-	MemoryContextSwitchTo(old);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed != (uint64) b->nrows)
-		elog(ERROR, "inserted " UINT64_FORMAT " rows instead of %d", SPI_processed, b->nrows);
-
-	memset(b, 0, sizeof(*b));
-	MemoryContextReset(InsertContext);
-	CurrentTarget = NULL;
-}
-
-/* Add an inserted row to the pending INSERT (flushing it when full). */
-static void
-buffer_insert(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
-{
-	InsertBuffer *b = &Pending;
-	MemoryContext old;
-
-	if (b->table != t || b->plan != p)
-		flush_insert();
-	old = MemoryContextSwitchTo(InsertContext);
-	if (b->table == NULL)
-	{
-		b->table = t;
-		b->plan = p;
-		b->values = palloc(sizeof(Datum *) * p->nparams);
-		b->nulls = palloc(sizeof(bool *) * p->nparams);
-		for (int k = 0; k < p->nparams; k++)
-		{
-			b->values[k] = palloc(sizeof(Datum) * INSERT_BATCH_ROWS);
-			b->nulls[k] = palloc(sizeof(bool) * INSERT_BATCH_ROWS);
-		}
-	}
-	for (int k = 0; k < p->nparams; k++)
-	{
-		int			col = p->param_col[k];
-		bool		isnull = c->after.isnull[col];
-
-		b->nulls[k][b->nrows] = isnull;
-		b->values[k][b->nrows] = isnull ? (Datum) 0 :
-			CStringGetTextDatum(c->after.values[col]);
-		if (!isnull)
-			b->bytes += strlen(c->after.values[col]);
-	}
-	b->nrows++;
-	MemoryContextSwitchTo(old);
-	if (b->nrows >= INSERT_BATCH_ROWS || b->bytes >= INSERT_BATCH_BYTES)
-		flush_insert();
-}
 
 /* ---------------------------------------------------------------------
  * Rows events
@@ -996,29 +283,58 @@ op_of(ChameleonRowsKind kind)
 		kind == CHAMELEON_ROWS_UPDATE ? OP_UPDATE : OP_DELETE;
 }
 
-/* Apply one change on the fast path (inserts are batched). */
+/*
+ * Add an inserted row to the pending batch.  A batch holds rows of one
+ * table (and, the backend decides, one statement shape) and is sent at
+ * CHAMELEON_INSERT_BATCH_ROWS rows or CHAMELEON_INSERT_BATCH_BYTES bytes.
+ */
+static void
+batch_insert(ChameleonApplyTable *t, const ChameleonRowChange *c)
+{
+	Size		bytes = 0;
+
+	if (Pending.table != t)
+	{
+		flush_inserts();
+		CurrentTarget = t->target;
+	}
+	if (!Backend->insert(t, c, &bytes))
+	{
+		flush_inserts();
+		CurrentTarget = t->target;
+		if (!Backend->insert(t, c, &bytes))
+			elog(ERROR, "the statement backend refused a row for an empty batch");
+	}
+	Pending.table = t;
+	Pending.nrows++;
+	Pending.bytes += bytes;
+	if (Pending.nrows >= CHAMELEON_INSERT_BATCH_ROWS ||
+		Pending.bytes >= CHAMELEON_INSERT_BATCH_BYTES)
+		flush_inserts();
+}
+
+/* Apply one change; batch: inserts may wait in the pending batch. */
 static void
 apply_change(ChameleonApplyTable *t, const ChameleonRowChange *c, bool batch)
 {
 	ApplyOp		op = op_of(c->kind);
-	ApplyPlan  *p = get_plan(t, op, c);
 
-	if (p == NULL)
-		return;
 	if (op == OP_INSERT && batch)
 	{
-		buffer_insert(t, p, c);
+		batch_insert(t, c);
 		return;
 	}
-	flush_insert();
+	flush_inserts();
 	CurrentTarget = t->target;
 	if (op == OP_INSERT)
 	{
-		buffer_insert(t, p, c);
-		flush_insert();
+		batch_insert(t, c);
+		flush_inserts();
 	}
+	else if (op == OP_UPDATE)
+		Backend->update(t, c);
 	else
-		execute_row(t, p, c);
+		Backend->delete(t, c);
 	CurrentTarget = NULL;
 }
 
@@ -1073,7 +389,7 @@ change_json(const ChameleonApplyTable *t, const ChameleonRowChange *c)
 
 /* Store a rejected row and mark its table error (in this transaction). */
 static void
-record_table_error(ApplyTarget *target, const char *operation, const char *row_json,
+record_table_error(ChameleonApplyTarget *target, const char *operation, const char *row_json,
 				   const ErrorData *edata)
 {
 	Datum		values[9];
@@ -1182,7 +498,9 @@ careful_step(CarefulStep *step)
 {
 	if (step->map)
 	{
-		resolve_table(step->table, step->map);
+		CurrentTarget = step->table->target;
+		chameleon_relmap_resolve(step->table, step->map);
+		CurrentTarget = NULL;
 		return;
 	}
 	if (step->change)
@@ -1208,8 +526,8 @@ careful_step(CarefulStep *step)
 static void
 careful_failed(CarefulStep *step, ErrorData *edata)
 {
-	ApplyTarget *target = step->table->target;
-	const char *op = step->ev ? op_names[op_of(step->ev->kind)] : "table map";
+	ChameleonApplyTarget *target = step->table->target;
+	const char *op = step->ev ? apply_op_name(op_of(step->ev->kind)) : "table map";
 	char	   *row = change_json(step->table, step->change);
 
 	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
@@ -1246,7 +564,7 @@ careful(CarefulStep *step)
 		return true;
 	CurrentTarget = NULL;
 	memset(&Pending, 0, sizeof(Pending));
-	MemoryContextReset(InsertContext);
+	Backend->discard();
 	careful_failed(step, edata);
 	return false;
 }
@@ -1262,7 +580,7 @@ apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 	uint64		n = 0;
 	ListCell   *lc;
 
-	flush_insert();
+	flush_inserts();
 	if (!careful(&step))
 		return 0;
 	foreach(lc, step.rows)
@@ -1281,7 +599,7 @@ careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map)
 {
 	CarefulStep step = {t, map, NULL, NULL, NIL};
 
-	flush_insert();
+	flush_inserts();
 	if (careful(&step))
 		return true;
 	t->decode = NULL;
@@ -1352,17 +670,16 @@ chameleon_apply_is_careful(const char *mysql_table)
 	return false;
 }
 
+static void
+clear_careful(ChameleonApplyTarget *t)
+{
+	t->careful = false;
+}
+
 void
 chameleon_apply_clear_careful(void)
 {
-	HASH_SEQ_STATUS seq;
-	ApplyTarget *t;
-
 	list_free_deep(CarefulTables);
 	CarefulTables = NIL;
-	if (Targets == NULL)
-		return;
-	hash_seq_init(&seq, Targets);
-	while ((t = hash_seq_search(&seq)) != NULL)
-		t->careful = false;
+	chameleon_relmap_foreach_target(clear_careful);
 }

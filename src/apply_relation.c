@@ -1,0 +1,405 @@
+/*
+ * apply_relation.c -- the relation map of the apply path (apply_int.h), as
+ * core's logical/relation.c is for its apply worker.
+ *
+ * Owns which MySQL tables the session replicates (its rows of
+ * t_replica_tables: PostgreSQL table, state, copy snapshot position) and
+ * the table versions: every TABLE_MAP resolved once against its PostgreSQL
+ * table -- column mapping by name, key columns (the primary key when every
+ * column of it is replicated, else all columns), the decoding definition
+ * (from the map's own metadata, else the shape the DDL stream recorded,
+ * else the source's information_schema through a side connection).
+ * Everything lives in two contexts emptied again after DDL.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+
+#include "apply_int.h"
+#include "ddl_apply.h"
+#include "mysql_client.h"
+#include "tabledef.h"
+
+static ChameleonApplySession *Session = NULL;
+static MemoryContext RelmapContext = NULL;	/* the side connection */
+static MemoryContext TargetsContext = NULL; /* Targets */
+static MemoryContext VersionsContext = NULL;	/* Tables, their statements */
+static HTAB *Targets = NULL;
+static HTAB *Tables = NULL;
+static MYSQL *SideConn = NULL;	/* information_schema lookups */
+
+/* ---------------------------------------------------------------------
+ * Targets: the replicated tables
+ * ---------------------------------------------------------------------
+ */
+
+static void
+load_targets(void)
+{
+	HASHCTL		ctl;
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(Session->source_id);
+	int			ret;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN * 2;
+	ctl.entrysize = sizeof(ChameleonApplyTarget);
+	ctl.hcxt = TargetsContext;
+	Targets = hash_create("pg_chameleon targets", 64, &ctl,
+						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT mysql_table, pg_schema, pg_table, state,"
+								" snapshot_file, snapshot_position"
+								" FROM sch_chameleon.t_replica_tables"
+								" WHERE source_id = $1",
+								/* not read-only: see the DDL of this transaction */
+								1, &type, &value, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
+			 SPI_result_code_string(ret));
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *name = SPI_getvalue(tup, desc, 1);
+		ChameleonApplyTarget *t;
+		bool		found;
+		char	   *pos;
+		MemoryContext old;
+
+		if (name == NULL || strlen(name) >= NAMEDATALEN * 2)
+			continue;
+		t = hash_search(Targets, name, HASH_ENTER, &found);
+		old = MemoryContextSwitchTo(TargetsContext);
+		t->pg_schema = pstrdup(SPI_getvalue(tup, desc, 2));
+		t->pg_table = pstrdup(SPI_getvalue(tup, desc, 3));
+		t->state = pstrdup(SPI_getvalue(tup, desc, 4));
+		t->snapshot_file = SPI_getvalue(tup, desc, 5);
+		if (t->snapshot_file)
+			t->snapshot_file = pstrdup(t->snapshot_file);
+		pos = SPI_getvalue(tup, desc, 6);
+		t->snapshot_pos = pos ? strtoull(pos, NULL, 10) : 0;
+		MemoryContextSwitchTo(old);
+		t->in_error = strcmp(t->state, "copied") != 0 &&
+			strcmp(t->state, "streaming") != 0;
+		t->careful = chameleon_apply_is_careful(name);
+		t->batch_rows = 0;
+	}
+	SPI_finish();
+}
+
+bool
+chameleon_relmap_before_snapshot(const ChameleonApplyTarget *t, const char *file, uint64 pos)
+{
+	if (t->snapshot_file == NULL || file == NULL)
+		return false;
+	return chameleon_binlog_position_cmp(file, pos, t->snapshot_file, t->snapshot_pos) < 0;
+}
+
+/*
+ * May a DDL statement on a source table at (file, pos) be applied?  Not
+ * while the table is syncing, removed or in error (its rows are skipped
+ * too), nor before its copy's snapshot: the copy already has the change
+ * (sync_tables rewinds the stream and replays what the others hold).  A
+ * table the replica does not know yet (CREATE TABLE) may.  *why says why not.
+ */
+bool
+chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file, uint64 pos,
+								const char **why)
+{
+	ChameleonApplyTarget *t = chameleon_relmap_target(mysql_table);
+
+	if (t == NULL)
+		return true;
+	if (t->in_error)
+	{
+		*why = psprintf("table %s is in state %s: its changes are skipped", mysql_table, t->state);
+		return false;
+	}
+	if (chameleon_relmap_before_snapshot(t, file, pos))
+	{
+		*why = psprintf("table %s was copied at %s:" UINT64_FORMAT ", after this statement",
+						mysql_table, t->snapshot_file, t->snapshot_pos);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Is the MySQL table one of the replica's tables (a row of t_replica_tables
+ * that is not 'removed')?  Unknown names (temporary tables, tables left out
+ * by tables_limit or never added) are not.
+ */
+bool
+chameleon_apply_table_is_replicated(const char *mysql_table)
+{
+	ChameleonApplyTarget *t = chameleon_relmap_target(mysql_table);
+
+	return t != NULL && strcmp(t->state, "removed") != 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Table versions
+ * ---------------------------------------------------------------------
+ */
+
+/* The source's definition of a table whose map lacks column metadata. */
+static ChameleonTableDef *
+source_definition(const ChameleonTableMap *map)
+{
+	ChameleonTableDef *def;
+	MemoryContext old;
+
+	if (map->has_names && map->has_signedness && map->has_charsets)
+		return NULL;
+	/* the shape the binlog has at this point, kept from the DDL stream */
+	def = chameleon_ddl_apply_table_def(map->schema, map->table);
+	if (def != NULL)
+	{
+		if (def->ncols != map->ncols)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("table %s.%s has %d columns in the binlog but %d in its recorded MySQL shape",
+							map->schema, map->table, map->ncols, def->ncols),
+					 errdetail("The recorded shape is in sch_chameleon.t_table_columns; a DDL statement was not followed (see sch_chameleon.t_ddl)."),
+					 errhint("Copy the table again with chameleon.sync_tables().")));
+		return def;
+	}
+	old = MemoryContextSwitchTo(RelmapContext);
+	if (SideConn == NULL)
+		SideConn = chameleon_mysql_connect(Session->config);
+	MemoryContextSwitchTo(old);
+	def = chameleon_tabledef_from_source(SideConn, Session->config, map->schema, map->table);
+	if (def != NULL && def->ncols != map->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("table %s.%s has %d columns in the binlog but %d on the source now",
+						map->schema, map->table, map->ncols, def->ncols),
+				 errhint("Without binlog_row_metadata=FULL the table definition is read from the source; set binlog_row_metadata=FULL and copy the table again.")));
+	return def;
+}
+
+/* Resolve the columns of a map against the PostgreSQL table. */
+static void
+resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	ChameleonTableDef *src = source_definition(map);
+	ChameleonTableDef def;
+	int		   *att;
+	Bitmapset  *pk = NULL;
+	Oid			pkoid = RelationGetPrimaryKeyIndex(rel);
+
+	t->ncols = map->ncols;
+	t->colname = palloc0(sizeof(char *) * t->ncols);
+	t->coltype = palloc0(sizeof(char *) * t->ncols);
+	t->is_key = palloc0(sizeof(bool) * t->ncols);
+	att = palloc(sizeof(int) * t->ncols);
+
+	def.ncols = map->ncols;
+	def.cols = palloc0(sizeof(ChameleonColumnDef) * map->ncols);
+	for (int i = 0; i < map->ncols; i++)
+	{
+		const char *name = map->cols[i].name ? map->cols[i].name :
+			(src ? src->cols[i].name : NULL);
+
+		att[i] = chameleon_tabledef_attribute(desc, name, i);
+		if (src)
+			def.cols[i] = src->cols[i];
+		else
+		{
+			def.cols[i].kind = -1;
+			def.cols[i].is_unsigned = -1;
+		}
+		if (att[i] >= 0)
+		{
+			Form_pg_attribute a = TupleDescAttr(desc, att[i]);
+			int			kind = chameleon_tabledef_kind_for_type(a->atttypid, &map->cols[i]);
+
+			if (kind >= 0)
+				def.cols[i].kind = kind;
+			t->colname[i] = pstrdup(quote_identifier(NameStr(a->attname)));
+			/*
+			 * The type without its modifier: the column applies it on
+			 * assignment (an explicit cast would truncate char/varchar/bit
+			 * silently; "character" alone would mean char(1)).
+			 */
+			t->coltype[i] = format_type_extended(a->atttypid, -1,
+												 FORMAT_TYPE_TYPEMOD_GIVEN |
+												 FORMAT_TYPE_FORCE_QUALIFY);
+		}
+	}
+	t->decode = chameleon_decode_prepare(map, &def, &(ChameleonDecodeOptions)
+										 {.zero_dates_to_null = Session->config->zero_dates_to_null});
+
+	/* row identity: the primary key if every column of it is replicated */
+	if (OidIsValid(pkoid))
+	{
+		Relation	idx = index_open(pkoid, AccessShareLock);
+
+		for (int k = 0; k < idx->rd_index->indnkeyatts; k++)
+			pk = bms_add_member(pk, idx->rd_index->indkey.values[k]);
+		index_close(idx, AccessShareLock);
+	}
+	t->has_pk = (pk != NULL);
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (att[i] >= 0 && bms_is_member(TupleDescAttr(desc, att[i])->attnum, pk))
+		{
+			t->is_key[i] = true;
+			pk = bms_del_member(pk, TupleDescAttr(desc, att[i])->attnum);
+		}
+	}
+	if (!bms_is_empty(pk))
+		t->has_pk = false;		/* a key column has no MySQL column */
+	if (!t->has_pk)
+		for (int i = 0; i < t->ncols; i++)
+			t->is_key[i] = (t->colname[i] != NULL);
+}
+
+bool
+chameleon_relmap_same_map(const ChameleonTableMap *a, const ChameleonTableMap *b)
+{
+	if (a->ncols != b->ncols || strcmp(a->table, b->table) != 0 ||
+		strcmp(a->schema, b->schema) != 0)
+		return false;
+	for (int i = 0; i < a->ncols; i++)
+		if (a->cols[i].type != b->cols[i].type || a->cols[i].meta != b->cols[i].meta)
+			return false;
+	return true;
+}
+
+void
+chameleon_relmap_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map)
+{
+	ChameleonApplyTarget *target = t->target;
+	MemoryContext old;
+	Oid			relid;
+	Relation	rel;
+
+	t->cxt = VersionsContext;
+	old = MemoryContextSwitchTo(VersionsContext);
+	t->name = psprintf("%s.%s", map->schema, map->table);
+	t->qualified = psprintf("%s.%s", quote_identifier(target->pg_schema),
+							quote_identifier(target->pg_table));
+	relid = RangeVarGetRelid(makeRangeVar(target->pg_schema, target->pg_table, -1),
+							 AccessShareLock, true);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("replicated table %s does not exist", t->qualified),
+				 errhint("Copy the table again with chameleon.sync_tables().")));
+	rel = table_open(relid, NoLock);
+	/* a table version keeps its own copy: the reader's maps are short-lived */
+	resolve_columns(t, chameleon_table_map_copy(map), rel);
+	table_close(rel, NoLock);
+	MemoryContextSwitchTo(old);
+}
+
+/* ---------------------------------------------------------------------
+ * The map's life
+ * ---------------------------------------------------------------------
+ */
+
+/* The targets from the catalog, and no table version yet. */
+static void
+load_targets_and_versions(void)
+{
+	HASHCTL		ctl;
+
+	load_targets();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(ChameleonApplyTable);
+	ctl.hcxt = VersionsContext;
+	Tables = hash_create("pg_chameleon table versions", 64, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+void
+chameleon_relmap_open(ChameleonApplySession *session, MemoryContext parent)
+{
+	Session = session;
+	RelmapContext = parent;
+	/* emptied again after DDL (chameleon_relmap_reload) */
+	TargetsContext = AllocSetContextCreate(parent, "pg_chameleon apply targets",
+										   ALLOCSET_DEFAULT_SIZES);
+	VersionsContext = AllocSetContextCreate(parent, "pg_chameleon apply table versions",
+											ALLOCSET_DEFAULT_SIZES);
+	load_targets_and_versions();
+}
+
+void
+chameleon_relmap_close(void)
+{
+	Tables = NULL;
+	Targets = NULL;
+	SideConn = NULL;			/* closed with the parent context */
+	TargetsContext = NULL;		/* children of the parent context */
+	VersionsContext = NULL;
+}
+
+void
+chameleon_relmap_reload(void)
+{
+	Tables = NULL;
+	Targets = NULL;
+	MemoryContextReset(TargetsContext);
+	MemoryContextReset(VersionsContext);
+	load_targets_and_versions();
+}
+
+ChameleonApplyTarget *
+chameleon_relmap_target(const char *mysql_table)
+{
+	if (Targets == NULL || strlen(mysql_table) >= NAMEDATALEN * 2)
+		return NULL;
+	return hash_search(Targets, mysql_table, HASH_FIND, NULL);
+}
+
+void
+chameleon_relmap_foreach_target(void (*fn) (ChameleonApplyTarget *t))
+{
+	HASH_SEQ_STATUS seq;
+	ChameleonApplyTarget *t;
+
+	if (Targets == NULL)
+		return;
+	hash_seq_init(&seq, Targets);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		fn(t);
+}
+
+void
+chameleon_relmap_foreach_version(void (*fn) (ChameleonApplyTable *t))
+{
+	HASH_SEQ_STATUS seq;
+	ChameleonApplyTable *t;
+
+	if (Tables == NULL)
+		return;
+	hash_seq_init(&seq, Tables);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		fn(t);
+}
+
+ChameleonApplyTable *
+chameleon_relmap_version(const ChameleonTableMap *map, bool *found)
+{
+	return hash_search(Tables, &map->table_id, HASH_ENTER, found);
+}
