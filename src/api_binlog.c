@@ -12,7 +12,6 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "catalog/pg_authid.h"
-#include "mb/pg_wchar.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -371,8 +370,9 @@ open_source_stream(FunctionCallInfo fcinfo, ChameleonConfig **cfg_out)
 }
 
 /*
- * Table definitions from the source's information_schema, for rows events
- * whose table map lacks names or signedness (binlog_row_metadata below FULL).
+ * Table definitions from the source's information_schema (tabledef.c), for
+ * rows events whose table map lacks names or signedness (binlog_row_metadata
+ * below FULL), read once per table and call.
  *
  * RACE: information_schema describes the table as it is now, not as it was
  * when the event was written.  After an ALTER TABLE, older events may be
@@ -388,76 +388,19 @@ typedef struct SourceDefs
 	List	   *defs;			/* ChameleonTableDef * */
 } SourceDefs;
 
-/* Labels of enum('a','b''c') / set(...) as information_schema prints them. */
-static List *
-column_type_labels(const char *column_type)
-{
-	const char *p = strchr(column_type, '(');
-	List	   *labels = NIL;
-
-	if (p == NULL)
-		return NIL;
-	p++;
-	while (*p == '\'')
-	{
-		StringInfoData s;
-
-		initStringInfo(&s);
-		p++;
-		while (*p)
-		{
-			if (p[0] == '\'' && p[1] == '\'')
-			{
-				appendStringInfoChar(&s, '\'');
-				p += 2;
-			}
-			else if (p[0] == '\\' && p[1])
-			{
-				appendStringInfoChar(&s, p[1]);
-				p += 2;
-			}
-			else if (p[0] == '\'')
-			{
-				p++;
-				break;
-			}
-			else
-				appendStringInfoChar(&s, *p++);
-		}
-		labels = lappend(labels, pg_any_to_server(s.data, s.len, PG_UTF8));
-		if (*p == ',')
-			p++;
-	}
-	return labels;
-}
-
-static bool
-is_binary_data_type(const char *t)
-{
-	return strcmp(t, "binary") == 0 || strcmp(t, "varbinary") == 0 ||
-		strcmp(t, "uuid") == 0 || strcmp(t, "inet6") == 0 || strcmp(t, "inet4") == 0 ||
-		strcmp(t, "tinyblob") == 0 || strcmp(t, "blob") == 0 ||
-		strcmp(t, "mediumblob") == 0 || strcmp(t, "longblob") == 0;
-}
-
 static ChameleonTableDef *
 source_table_def(void *arg, const ChameleonTableMap *map)
 {
 	SourceDefs *sd = (SourceDefs *) arg;
-	const char *schema = map->schema;
-	const char *table = map->table;
 	char	   *key;
 	ListCell   *ln,
 			   *ld;
 	MemoryContext old;
-	MYSQL_RES  *res;
-	MYSQL_ROW	row;
-	List	   *cols = NIL;
 	ChameleonTableDef *def;
 
 	if (map->has_names && map->has_signedness)
 		return NULL;			/* full metadata: the map says it all */
-	key = psprintf("%s.%s", schema, table);
+	key = psprintf("%s.%s", map->schema, map->table);
 	forboth(ln, sd->names, ld, sd->defs)
 		if (strcmp((char *) lfirst(ln), key) == 0)
 			return (ChameleonTableDef *) lfirst(ld);
@@ -466,51 +409,11 @@ source_table_def(void *arg, const ChameleonTableMap *map)
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(sd));
 	if (sd->conn == NULL)
 		sd->conn = chameleon_mysql_connect(sd->cfg);
-	res = chameleon_mysql_query(sd->conn,
-								psprintf("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME"
-										 " FROM information_schema.COLUMNS"
-										 " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
-										 " ORDER BY ORDINAL_POSITION",
-										 chameleon_mysql_quote_literal(sd->conn, schema),
-										 chameleon_mysql_quote_literal(sd->conn, table)));
-	while (res && (row = mysql_fetch_row(res)) != NULL)
-	{
-		ChameleonColumnDef *c = palloc0(sizeof(ChameleonColumnDef));
-		const char *data_type = row[1] ? row[1] : "";
-		const char *column_type = row[2] ? row[2] : "";
-
-		c->name = pg_any_to_server(pstrdup(row[0]), strlen(row[0]), PG_UTF8);
-		c->kind = -1;
-		c->is_unsigned = strstr(column_type, "unsigned") != NULL;
-		if (strcmp(data_type, "enum") == 0 || strcmp(data_type, "set") == 0)
-			c->labels = column_type_labels(column_type);
-		if (strcmp(data_type, "uuid") == 0)
-			c->kind = CHAMELEON_KIND_UUID;
-		else if (strcmp(data_type, "inet6") == 0 || strcmp(data_type, "inet4") == 0)
-			c->kind = CHAMELEON_KIND_INET;
-		else if (sd->cfg->tinyint1_as_boolean && strncmp(column_type, "tinyint(1)", 10) == 0)
-			c->kind = CHAMELEON_KIND_BOOL;
-		c->charset = row[3] ? pstrdup(row[3]) :
-			is_binary_data_type(data_type) ? pstrdup("binary") : NULL;
-		cols = lappend(cols, c);
-	}
-	if (res)
-		chameleon_mysql_free_result(res);
-
-	def = palloc0(sizeof(ChameleonTableDef));
-	def->ncols = list_length(cols);
-	def->cols = palloc0(sizeof(ChameleonColumnDef) * Max(def->ncols, 1));
-	{
-		int			i = 0;
-		ListCell   *lc;
-
-		foreach(lc, cols)
-			def->cols[i++] = *(ChameleonColumnDef *) lfirst(lc);
-	}
+	def = chameleon_tabledef_from_source(sd->conn, sd->cfg, map->schema, map->table);
 	sd->names = lappend(sd->names, pstrdup(key));
 	sd->defs = lappend(sd->defs, def);
 	MemoryContextSwitchTo(old);
-	if (def->ncols == 0)
+	if (def == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table %s of the binlog no longer exists on the source", key),
