@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "api.h"
 #include "config.h"
 #include "copy.h"
 #include "ddl.h"
@@ -43,8 +44,8 @@ optional_path_arg(FunctionCallInfo fcinfo)
 }
 
 /* Set up a materialized SRF result; returns the tuple store to fill. */
-static Tuplestorestate *
-begin_materialized_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+Tuplestorestate *
+chameleon_begin_materialized_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
@@ -74,8 +75,8 @@ begin_materialized_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 }
 
 /* Text datum for a C string that may be NULL. */
-static void
-put_text(Datum *values, bool *nulls, int i, const char *s)
+void
+chameleon_put_text(Datum *values, bool *nulls, int i, const char *s)
 {
 	nulls[i] = (s == NULL);
 	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
@@ -95,7 +96,7 @@ chameleon_check_config(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	cfg = chameleon_config_load(path);
-	store = begin_materialized_srf(fcinfo, &tupdesc);
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 
 	foreach(lc, cfg->settings)
 	{
@@ -103,9 +104,9 @@ chameleon_check_config(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3];
 
-		put_text(values, nulls, 0, s->key);
-		put_text(values, nulls, 1, s->value);
-		put_text(values, nulls, 2, s->from_file ? "file" : "default");
+		chameleon_put_text(values, nulls, 0, s->key);
+		chameleon_put_text(values, nulls, 1, s->value);
+		chameleon_put_text(values, nulls, 2, s->from_file ? "file" : "default");
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	PG_RETURN_NULL();
@@ -127,7 +128,7 @@ chameleon_check_source(PG_FUNCTION_ARGS)
 
 	cfg = chameleon_config_load(path);
 	checks = chameleon_preflight_run(cfg);
-	store = begin_materialized_srf(fcinfo, &tupdesc);
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 
 	foreach(lc, checks)
 	{
@@ -135,10 +136,10 @@ chameleon_check_source(PG_FUNCTION_ARGS)
 		Datum		values[4];
 		bool		nulls[4];
 
-		put_text(values, nulls, 0, c->check);
-		put_text(values, nulls, 1, chameleon_preflight_status_name(c->status));
-		put_text(values, nulls, 2, c->value);
-		put_text(values, nulls, 3, c->hint);
+		chameleon_put_text(values, nulls, 0, c->check);
+		chameleon_put_text(values, nulls, 1, chameleon_preflight_status_name(c->status));
+		chameleon_put_text(values, nulls, 2, c->value);
+		chameleon_put_text(values, nulls, 3, c->hint);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	PG_RETURN_NULL();
@@ -214,11 +215,11 @@ chameleon_map_type_details(PG_FUNCTION_ARGS)
 
 	mt = chameleon_parse_mysql_type(column_type);
 	pt = chameleon_map_mysql_type(mt, &opts);
-	store = begin_materialized_srf(fcinfo, &tupdesc);
-	put_text(values, nulls, 0, pt->pg_type);
-	put_text(values, nulls, 1, chameleon_value_kind_name(pt->kind));
-	put_text(values, nulls, 2, pt->check_expr);
-	put_text(values, nulls, 3, chameleon_format_mysql_type(mt));
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
+	chameleon_put_text(values, nulls, 0, pt->pg_type);
+	chameleon_put_text(values, nulls, 1, chameleon_value_kind_name(pt->kind));
+	chameleon_put_text(values, nulls, 2, pt->check_expr);
+	chameleon_put_text(values, nulls, 3, chameleon_format_mysql_type(mt));
 	tuplestore_putvalues(store, tupdesc, values, nulls);
 	PG_RETURN_NULL();
 }
@@ -271,7 +272,7 @@ chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
 	ChameleonProgressRow *rows;
 	int			n = chameleon_progress_snapshot(&rows);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -283,10 +284,10 @@ chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
 		nulls[0] = false;
 		values[1] = ObjectIdGetDatum(r->dboid);
 		nulls[1] = false;
-		put_text(values, nulls, 2, r->source);
-		put_text(values, nulls, 3, r->pg_schema);
-		put_text(values, nulls, 4, r->phase);
-		put_text(values, nulls, 5, r->table_name[0] ? r->table_name : NULL);
+		chameleon_put_text(values, nulls, 2, r->source);
+		chameleon_put_text(values, nulls, 3, r->pg_schema);
+		chameleon_put_text(values, nulls, 4, r->phase);
+		chameleon_put_text(values, nulls, 5, r->table_name[0] ? r->table_name : NULL);
 		put_int8(values, nulls, 6, r->table_rows_copied);
 		put_int8(values, nulls, 7, r->table_rows_estimated);
 		put_timestamp(values, nulls, 8, r->table_name[0] ? r->table_started : 0);
@@ -507,7 +508,7 @@ chameleon_translate_ddl_details(PG_FUNCTION_ARGS)
 {
 	List	   *results = translate_ddl_args(fcinfo);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 	ListCell   *lc;
 
 	foreach(lc, results)
@@ -670,7 +671,7 @@ chameleon_worker_status(PG_FUNCTION_ARGS)
 {
 #define WORKER_STATUS_COLS 18
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = begin_materialized_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 	int			n;
 	ChameleonSlotView *views = chameleon_slots_snapshot(MyDatabaseId, &n);
 
@@ -685,14 +686,14 @@ chameleon_worker_status(PG_FUNCTION_ARGS)
 		values[c++] = Int32GetDatum(s->source_id);
 		nulls[c] = (s->pid == 0);
 		values[c++] = Int32GetDatum((int32) s->pid);
-		put_text(values, nulls, c++, chameleon_slot_state_name(s->state));
-		put_text(values, nulls, c++, s->read_file[0] ? s->read_file : NULL);
+		chameleon_put_text(values, nulls, c++, chameleon_slot_state_name(s->state));
+		chameleon_put_text(values, nulls, c++, s->read_file[0] ? s->read_file : NULL);
 		nulls[c] = (s->read_file[0] == '\0');
 		values[c++] = Int64GetDatum((int64) s->read_pos);
-		put_text(values, nulls, c++, s->applied_file[0] ? s->applied_file : NULL);
+		chameleon_put_text(values, nulls, c++, s->applied_file[0] ? s->applied_file : NULL);
 		nulls[c] = (s->applied_file[0] == '\0');
 		values[c++] = Int64GetDatum((int64) s->applied_pos);
-		put_text(values, nulls, c++, s->applied_gtid[0] ? s->applied_gtid : NULL);
+		chameleon_put_text(values, nulls, c++, s->applied_gtid[0] ? s->applied_gtid : NULL);
 		put_timestamp(values, nulls, c++, s->last_commit_time);
 		put_timestamp(values, nulls, c++, s->last_heartbeat);
 		put_timestamp(values, nulls, c++, s->caught_up_at);
@@ -702,7 +703,7 @@ chameleon_worker_status(PG_FUNCTION_ARGS)
 		nulls[c] = (views[i].rows_per_second < 0);
 		values[c++] = Float8GetDatum(views[i].rows_per_second);
 		values[c++] = Int32GetDatum(s->restarts);
-		put_text(values, nulls, c++, s->last_error[0] ? s->last_error : NULL);
+		chameleon_put_text(values, nulls, c++, s->last_error[0] ? s->last_error : NULL);
 		put_timestamp(values, nulls, c++, s->last_error_time);
 		Assert(c == WORKER_STATUS_COLS);
 		tuplestore_putvalues(store, tupdesc, values, nulls);

@@ -20,6 +20,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "api.h"
 #include "binlog.h"
 #include "binlog_stream.h"
 #include "catalog.h"
@@ -27,45 +28,6 @@
 #include "decode.h"
 #include "mysql_client.h"
 #include "tabledef.h"
-
-/* Set up a materialized SRF result; returns the tuple store to fill. */
-static Tuplestorestate *
-begin_materialized_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-#if PG_VERSION_NUM >= 150000
-	InitMaterializedSRF(fcinfo, 0);
-#else
-	{
-		MemoryContext oldcxt;
-		TupleDesc	desc;
-
-		if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-			!(rsinfo->allowedModes & SFRM_Materialize))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("set-valued function called in context that cannot accept a set")));
-		oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		rsinfo->returnMode = SFRM_Materialize;
-		rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-		rsinfo->setDesc = CreateTupleDescCopy(desc);
-		MemoryContextSwitchTo(oldcxt);
-	}
-#endif
-	*tupdesc = rsinfo->setDesc;
-	return rsinfo->setResult;
-}
-
-/* Text datum for a C string that may be NULL. */
-static void
-put_text(Datum *values, bool *nulls, int i, const char *s)
-{
-	nulls[i] = (s == NULL);
-	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
-}
 
 PG_FUNCTION_INFO_V1(chameleon_binlog_file_events);
 PG_FUNCTION_INFO_V1(chameleon_binlog_file_rows);
@@ -130,17 +92,17 @@ emit_events(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *stor
 			chameleon_binlog_event_summary(&ev);
 
 		CHECK_FOR_INTERRUPTS();
-		put_text(values, nulls, 0, ev.file);
+		chameleon_put_text(values, nulls, 0, ev.file);
 		values[1] = Int64GetDatum((int64) ev.position);
 		nulls[1] = false;
 		values[2] = Int64GetDatum((int64) ev.end_position);
 		nulls[2] = false;
 		nulls[3] = (ev.timestamp == 0);
 		values[3] = TimestampTzGetDatum(time_t_to_timestamptz((pg_time_t) ev.timestamp));
-		put_text(values, nulls, 4, chameleon_binlog_event_name(ev.wire_type));
-		put_text(values, nulls, 5, reader->state.gtid[0] ? reader->state.gtid : ev.gtid);
-		put_text(values, nulls, 6, event_table_name(reader, &ev));
-		put_text(values, nulls, 7, summary);
+		chameleon_put_text(values, nulls, 4, chameleon_binlog_event_name(ev.wire_type));
+		chameleon_put_text(values, nulls, 5, reader->state.gtid[0] ? reader->state.gtid : ev.gtid);
+		chameleon_put_text(values, nulls, 6, event_table_name(reader, &ev));
+		chameleon_put_text(values, nulls, 7, summary);
 		tuplestore_putvalues(store, desc, values, nulls);
 		MemoryContextReset(evcxt);
 	}
@@ -226,11 +188,11 @@ emit_rows(ChameleonBinlogReader *reader, int max_events, Tuplestorestate *store,
 			Datum		values[6];
 			bool		nulls[6];
 
-			put_text(values, nulls, 0, ev.file);
+			chameleon_put_text(values, nulls, 0, ev.file);
 			values[1] = Int64GetDatum((int64) ev.position);
 			nulls[1] = false;
-			put_text(values, nulls, 2, table->name);
-			put_text(values, nulls, 3, operation_name(change.kind));
+			chameleon_put_text(values, nulls, 2, table->name);
+			chameleon_put_text(values, nulls, 3, operation_name(change.kind));
 			nulls[4] = (change.kind == CHAMELEON_ROWS_WRITE);
 			values[4] = nulls[4] ? (Datum) 0 : row_image_jsonb(table, &change.before);
 			nulls[5] = (change.kind == CHAMELEON_ROWS_DELETE);
@@ -258,7 +220,7 @@ chameleon_binlog_file_events(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	require_file_reader();
-	store = begin_materialized_srf(fcinfo, &tupdesc);
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no file: no rows */
 	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -299,7 +261,7 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	require_file_reader();
-	store = begin_materialized_srf(fcinfo, &tupdesc);
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 	{
 		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -437,7 +399,7 @@ chameleon_binlog_events(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 
-	store = begin_materialized_srf(fcinfo, &tupdesc);
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 	reader = open_source_stream(fcinfo, &cfg);
 	emit_events(reader, max_events, store, tupdesc);
 	chameleon_binlog_close(reader);
@@ -458,7 +420,7 @@ chameleon_binlog_rows(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 
-	store = begin_materialized_srf(fcinfo, &tupdesc);
+	store = chameleon_begin_materialized_srf(fcinfo, &tupdesc);
 	reader = open_source_stream(fcinfo, &sd->cfg);
 	opts.zero_dates_to_null = sd->cfg->zero_dates_to_null;
 	emit_rows(reader, max_events, store, tupdesc, source_table_def, sd, &opts);
