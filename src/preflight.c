@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 
+#include "list_util.h"
 #include "mysql_client.h"
 #include "preflight.h"
 
@@ -183,19 +184,6 @@ static char *
 database_target(Source *src)
 {
 	return psprintf("%s.*", ident(src->cfg->my_database));
-}
-
-static bool
-name_in_list(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* Append "a, b, c" (at most MAX_LISTED_TABLES, then "and N more"). */
@@ -658,11 +646,11 @@ entry_grants(GrantEntry *entry, const char *const *names)
 {
 	for (const char *const *n = names; *n; n++)
 	{
-		if (name_in_list(entry->privileges, *n))
+		if (chameleon_name_in_list(entry->privileges, *n))
 			return *n;
 	}
-	if (name_in_list(entry->privileges, "ALL PRIVILEGES") ||
-		name_in_list(entry->privileges, "ALL"))
+	if (chameleon_name_in_list(entry->privileges, "ALL PRIVILEGES") ||
+		chameleon_name_in_list(entry->privileges, "ALL"))
 		return "ALL PRIVILEGES";
 	return NULL;
 }
@@ -795,9 +783,9 @@ partial_select_tables(Source *src)
 		if (entry->db == NULL || entry->table == NULL ||
 			strcmp(entry->db, src->cfg->my_database) != 0)
 			continue;
-		if (name_in_list(entry->privileges, "SELECT") ||
-			name_in_list(entry->privileges, "ALL PRIVILEGES") ||
-			name_in_list(entry->column_privileges, "SELECT"))
+		if (chameleon_name_in_list(entry->privileges, "SELECT") ||
+			chameleon_name_in_list(entry->privileges, "ALL PRIVILEGES") ||
+			chameleon_name_in_list(entry->column_privileges, "SELECT"))
 			tables = lappend(tables, entry->table);
 	}
 	return tables;
@@ -924,7 +912,8 @@ load_tables(Source *src)
 		SourceTable *t;
 
 		if (row[0] == NULL ||
-			(src->cfg->tables_limit != NIL && !name_in_list(src->cfg->tables_limit, row[0])))
+			(src->cfg->tables_limit != NIL &&
+			 !chameleon_name_in_list(src->cfg->tables_limit, row[0])))
 			continue;
 		t = palloc0(sizeof(SourceTable));
 		t->name = pstrdup(row[0]);

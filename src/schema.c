@@ -28,6 +28,7 @@
 
 #include "copy_values.h"
 #include "ddl.h"
+#include "list_util.h"
 #include "schema.h"
 #include "subxact.h"
 
@@ -179,19 +180,6 @@ find_table(List *tables, const char *name, ChameleonTable *hint)
 	return NULL;
 }
 
-static bool
-name_in_list(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* tables_limit: every listed table must exist. */
 static void
 check_tables_limit(List *tables, const ChameleonSchemaOptions *opts)
@@ -239,7 +227,7 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 
 		if (strcmp(row[1], "BASE TABLE") != 0)
 		{
-			if (opts->tables_limit == NIL || name_in_list(opts->tables_limit, row[0]))
+			if (opts->tables_limit == NIL || chameleon_name_in_list(opts->tables_limit, row[0]))
 				ereport(NOTICE,
 						(errmsg("%s \"%s\" is not copied: only base tables are",
 								pg_strcasecmp(row[1], "VIEW") == 0 ? "view" : "object",
@@ -262,7 +250,7 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 	{
 		ChameleonTable *t = lfirst(lc);
 
-		if (opts->tables_limit != NIL && !name_in_list(opts->tables_limit, t->name))
+		if (opts->tables_limit != NIL && !chameleon_name_in_list(opts->tables_limit, t->name))
 			continue;
 		check_name_length(t->name, NULL);
 		kept = lappend(kept, t);
@@ -303,7 +291,7 @@ static bool
 is_json_column(List *json_columns, const char *table, const char *column)
 {
 	char	   *key = psprintf("%s\x1f%s", table, column);
-	bool		found = name_in_list(json_columns, key);
+	bool		found = chameleon_name_in_list(json_columns, key);
 
 	pfree(key);
 	return found;

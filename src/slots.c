@@ -17,6 +17,11 @@
  *            capped exponential backoff and the launcher starts a new
  *            worker when it is due.
  *
+ * The array's shared memory is set up here too: when preloaded it is
+ * reserved the PG15 way (shmem_request_hook, with a named LWLock tranche)
+ * and created by the shmem startup hook; loaded later, it is created on
+ * first use with a lock of its own (chameleon_shmem_attach).
+ *
  * Lock order: the array LWLock, then a slot's spinlock.
  */
 #include "postgres.h"
@@ -29,11 +34,132 @@
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/shmem.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "worker.h"
+
+/* ---------------------------------------------------------------------
+ * Shared memory of the slot array
+ * ---------------------------------------------------------------------
+ */
+
+#define CHAMELEON_SHMEM_NAME	"pg_chameleon"
+#define CHAMELEON_TRANCHE_NAME	"pg_chameleon"
+
+ChameleonShared *ChameleonShmem = NULL;
+
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+#endif
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+Size
+chameleon_shmem_size(void)
+{
+	return add_size(offsetof(ChameleonShared, slots),
+					mul_size(chameleon_max_workers, sizeof(ChameleonWorkerSlot)));
+}
+
+static void
+init_shared(ChameleonShared *shared)
+{
+	memset(shared, 0, chameleon_shmem_size());
+	if (chameleon_preloaded)
+	{
+		shared->lock = &(GetNamedLWLockTranche(CHAMELEON_TRANCHE_NAME))->lock;
+		shared->tranche_id = 0;
+	}
+	else
+	{
+		/* late load: no tranche could be requested, bring our own lock */
+		shared->tranche_id = LWLockNewTrancheId();
+		LWLockInitialize(&shared->own_lock, shared->tranche_id);
+		shared->lock = &shared->own_lock;
+	}
+	ConditionVariableInit(&shared->slot_exit_cv);
+	shared->nslots = chameleon_max_workers;
+	for (int i = 0; i < shared->nslots; i++)
+		SpinLockInit(&shared->slots[i].mutex);
+}
+
+/*
+ * Find or create the shared slot array.  Preloaded, this runs from the
+ * shmem startup hook in the postmaster; loaded later (CREATE EXTENSION or a
+ * function call without shared_preload_libraries) it runs on first use and
+ * takes its small size from the slack the server keeps for add-ins.
+ */
+void
+chameleon_shmem_attach(void)
+{
+	bool		found;
+
+	if (ChameleonShmem != NULL)
+		return;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	ChameleonShmem = ShmemInitStruct(CHAMELEON_SHMEM_NAME,
+									 chameleon_shmem_size(), &found);
+	if (!found)
+		init_shared(ChameleonShmem);
+	LWLockRelease(AddinShmemInitLock);
+
+	if (ChameleonShmem->tranche_id != 0)
+		LWLockRegisterTranche(ChameleonShmem->tranche_id, CHAMELEON_TRANCHE_NAME);
+}
+
+static void
+request_shmem(void)
+{
+	RequestAddinShmemSpace(chameleon_shmem_size());
+	RequestNamedLWLockTranche(CHAMELEON_TRANCHE_NAME, 1);
+}
+
+#if PG_VERSION_NUM >= 150000
+static void
+chameleon_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	request_shmem();
+}
+#endif
+
+static void
+chameleon_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	/* after a crash restart the segment is new: forget the old pointer */
+	ChameleonShmem = NULL;
+	chameleon_shmem_attach();
+}
+
+/*
+ * _PG_init, when preloaded: reserve the slot array and its named LWLock
+ * tranche (through shmem_request_hook from PG 15 on) and create the array
+ * from the shmem startup hook.
+ */
+void
+chameleon_slots_shmem_init(void)
+{
+#if PG_VERSION_NUM >= 150000
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = chameleon_shmem_request;
+#else
+	request_shmem();
+#endif
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = chameleon_shmem_startup;
+}
+
+/* ---------------------------------------------------------------------
+ * The slots and their protocols
+ * ---------------------------------------------------------------------
+ */
 
 ChameleonWorkerSlot *MySlot = NULL;
 static uint32 MySlotGeneration = 0;

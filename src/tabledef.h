@@ -1,7 +1,8 @@
 /*
  * tabledef.h -- a table's definition read from the source's
  * information_schema, for decoding rows when the binlog's table map does
- * not describe the columns (binlog_row_metadata other than FULL).
+ * not describe the columns (binlog_row_metadata other than FULL): the one
+ * reader of it for the apply worker (apply.c) and binlog_rows (api_binlog.c).
  *
  * RACE: information_schema describes the table as it is now, not as it was
  * when an old event was written; a table altered between the two is decoded
@@ -25,7 +26,8 @@
 /*
  * Columns of schema.table in ordinal order: name, signedness, ENUM/SET
  * labels, charset, and the value kind the type mapping gives them with the
- * config's options.  NULL when the table does not exist.
+ * config's options (tinyint1_as_boolean, hexify).  NULL when the table does
+ * not exist.
  */
 extern ChameleonTableDef *chameleon_tabledef_from_source(MYSQL *conn,
 														 const ChameleonConfig *cfg,

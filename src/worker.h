@@ -6,9 +6,10 @@
  * source that has, or should have, an apply worker) and every protocol on
  * it: claiming a slot, launching a worker into it, a worker attaching and
  * detaching, stopping, restart backoff and the monitoring snapshot.
- * launcher.c owns the launcher (auto-resume at server start, restart of
- * dead workers); worker.c owns the apply worker's main loop;
- * pg_chameleon.c creates the shared memory.
+ * It also sets that shared memory up (requested at preload, or created on
+ * first use).  launcher.c owns the launcher (auto-resume at server start,
+ * restart of dead workers); worker.c owns the apply worker's main loop;
+ * pg_chameleon.c owns the GUCs and calls the set-up from _PG_init.
  *
  * Locking: the LWLock of the array protects membership fields (in_use,
  * dboid, source_id, generation, pid, latch, launching, stop_requested,
@@ -108,10 +109,13 @@ typedef struct ChameleonShared
 	ChameleonWorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } ChameleonShared;
 
-/* pg_chameleon.c */
-extern ChameleonShared *ChameleonShmem;
+/* pg_chameleon.c: GUC pg_chameleon.max_workers; loaded at server start */
 extern int	chameleon_max_workers;
 extern bool chameleon_preloaded;
+
+/* slots.c: the shared memory of the slot array */
+extern ChameleonShared *ChameleonShmem;
+extern void chameleon_slots_shmem_init(void);	/* _PG_init, when preloaded */
 extern void chameleon_shmem_attach(void);
 extern Size chameleon_shmem_size(void);
 
