@@ -7,8 +7,9 @@
  * the table versions: every TABLE_MAP resolved once against its PostgreSQL
  * table -- column mapping by name, key columns (the primary key when every
  * column of it is replicated, else all columns), the decoding definition
- * (from the map's own metadata, else the shape the DDL stream recorded,
- * else the source's information_schema through a side connection).
+ * (from the map's own metadata, else tabledef.c's choice: the shape the
+ * DDL stream recorded, else the source's information_schema through the
+ * side connection kept here).
  * Everything lives in two contexts emptied again after DDL.
  */
 #include "postgres.h"
@@ -158,48 +159,14 @@ chameleon_apply_table_is_replicated(const char *mysql_table)
  * ---------------------------------------------------------------------
  */
 
-/* The source's definition of a table whose map lacks column metadata. */
-static ChameleonTableDef *
-source_definition(const ChameleonTableMap *map)
-{
-	ChameleonTableDef *def;
-	MemoryContext old;
-
-	if (map->has_names && map->has_signedness && map->has_charsets)
-		return NULL;
-	/* the shape the binlog has at this point, kept from the DDL stream */
-	def = chameleon_ddl_apply_table_def(map->schema, map->table);
-	if (def != NULL)
-	{
-		if (def->ncols != map->ncols)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("table %s.%s has %d columns in the binlog but %d in its recorded MySQL shape",
-							map->schema, map->table, map->ncols, def->ncols),
-					 errdetail("The recorded shape is in sch_chameleon.t_table_columns; a DDL statement was not followed (see sch_chameleon.t_ddl)."),
-					 errhint("Copy the table again with chameleon.sync_tables().")));
-		return def;
-	}
-	old = MemoryContextSwitchTo(RelmapContext);
-	if (SideConn == NULL)
-		SideConn = chameleon_mysql_connect(Session->config);
-	MemoryContextSwitchTo(old);
-	def = chameleon_tabledef_from_source(SideConn, Session->config, map->schema, map->table);
-	if (def != NULL && def->ncols != map->ncols)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("table %s.%s has %d columns in the binlog but %d on the source now",
-						map->schema, map->table, map->ncols, def->ncols),
-				 errhint("Without binlog_row_metadata=FULL the table definition is read from the source; set binlog_row_metadata=FULL and copy the table again.")));
-	return def;
-}
-
 /* Resolve the columns of a map against the PostgreSQL table. */
 static void
 resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	ChameleonTableDef *src = source_definition(map);
+	ChameleonTableDef *src = chameleon_tabledef_for_map(map, chameleon_ddl_apply_table_def,
+														Session->config, &SideConn,
+														RelmapContext);
 	ChameleonTableDef def;
 	int		   *att;
 	Bitmapset  *pk = NULL;

@@ -1,6 +1,7 @@
 /*
- * tabledef.c -- table definitions from the source's information_schema
- * (see tabledef.h).
+ * tabledef.c -- table definitions for decoding (see tabledef.h): from the
+ * source's information_schema, and the choice the apply worker makes for a
+ * table map without column metadata.
  */
 #include "postgres.h"
 
@@ -51,5 +52,41 @@ chameleon_tabledef_from_source(MYSQL *conn, const ChameleonConfig *cfg,
 		c->charset = row[2] ? pstrdup(row[2]) : (mt->charset ? mt->charset : NULL);
 	}
 	chameleon_mysql_free_result(res);
+	return def;
+}
+
+ChameleonTableDef *
+chameleon_tabledef_for_map(const ChameleonTableMap *map, ChameleonRecordedShapeFn recorded,
+						   const ChameleonConfig *cfg, MYSQL **conn, MemoryContext conn_cxt)
+{
+	ChameleonTableDef *def;
+	MemoryContext old;
+
+	if (map->has_names && map->has_signedness && map->has_charsets)
+		return NULL;
+	/* the shape the binlog has at this point, kept from the DDL stream */
+	def = recorded ? recorded(map->schema, map->table) : NULL;
+	if (def != NULL)
+	{
+		if (def->ncols != map->ncols)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("table %s.%s has %d columns in the binlog but %d in its recorded MySQL shape",
+							map->schema, map->table, map->ncols, def->ncols),
+					 errdetail("The recorded shape is in sch_chameleon.t_table_columns; a DDL statement was not followed (see sch_chameleon.t_ddl)."),
+					 errhint("Copy the table again with chameleon.sync_tables().")));
+		return def;
+	}
+	old = MemoryContextSwitchTo(conn_cxt);
+	if (*conn == NULL)
+		*conn = chameleon_mysql_connect(cfg);
+	MemoryContextSwitchTo(old);
+	def = chameleon_tabledef_from_source(*conn, cfg, map->schema, map->table);
+	if (def != NULL && def->ncols != map->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("table %s.%s has %d columns in the binlog but %d on the source now",
+						map->schema, map->table, map->ncols, def->ncols),
+				 errhint("Without binlog_row_metadata=FULL the table definition is read from the source; set binlog_row_metadata=FULL and copy the table again.")));
 	return def;
 }

@@ -1,5 +1,6 @@
 /*
- * tabledef.h -- a table's definition read from the source's
+ * tabledef.h -- the one table-shape provider for decoding: a table's
+ * definition read from the source's
  * information_schema, for decoding rows when the binlog's table map does
  * not describe the columns (binlog_row_metadata other than FULL): the one
  * reader of it for the apply worker (apply.c) and binlog_rows (api_binlog.c).
@@ -33,6 +34,22 @@ extern ChameleonTableDef *chameleon_tabledef_from_source(MYSQL *conn,
 														 const ChameleonConfig *cfg,
 														 const char *schema,
 														 const char *table);
+
+/* The shape a table has at this point of the binlog, or NULL (ddl_apply.h). */
+typedef ChameleonTableDef *(*ChameleonRecordedShapeFn) (const char *db, const char *table);
+
+/*
+ * The decoding definition of a table map that lacks column metadata (the
+ * apply worker's choice), or NULL when the map has names, signedness and
+ * charsets of its own: the shape recorded from the DDL stream when
+ * recorded gives one, else the source's information_schema read through
+ * *conn (connected in conn_cxt on first use; the caller owns it).  ERROR
+ * when either has another column count than the map.
+ */
+extern ChameleonTableDef *chameleon_tabledef_for_map(const ChameleonTableMap *map,
+													 ChameleonRecordedShapeFn recorded,
+													 const ChameleonConfig *cfg,
+													 MYSQL **conn, MemoryContext conn_cxt);
 
 /*
  * The columns of map as the replica's PostgreSQL table of it has them
