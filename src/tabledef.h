@@ -1,9 +1,10 @@
 /*
- * tabledef.h -- the one table-shape provider for decoding: a table's
- * definition read from the source's
- * information_schema, for decoding rows when the binlog's table map does
- * not describe the columns (binlog_row_metadata other than FULL): the one
- * reader of it for the apply worker (apply.c) and binlog_rows (api_binlog.c).
+ * tabledef.h -- the one table-shape provider for decoding rows when the
+ * binlog's table map does not describe the columns (binlog_row_metadata
+ * other than FULL): a table's definition read from the source's
+ * information_schema, the apply worker's choice between that and the shape
+ * recorded from the DDL stream (apply_relation.c), and binlog_rows'
+ * definitions (api_binlog.c).
  *
  * RACE: information_schema describes the table as it is now, not as it was
  * when an old event was written; a table altered between the two is decoded
