@@ -161,7 +161,8 @@ chameleon_slots_shmem_init(void)
  * ---------------------------------------------------------------------
  */
 
-ChameleonWorkerSlot *MySlot = NULL;
+/* The slot this process attached to (an apply worker), or NULL. */
+static ChameleonWorkerSlot *MySlot = NULL;
 static uint32 MySlotGeneration = 0;
 static bool MySlotFreeOnExit = false;
 

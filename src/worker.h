@@ -151,8 +151,7 @@ extern void chameleon_slot_launch_failed(int index, uint32 generation);
 extern int	chameleon_slots_next_due(TimestampTz now, int *wait_ms, Oid *dboid);
 extern void chameleon_slot_release(int index, uint32 generation);
 
-/* slots.c: used by the apply worker (MySlot is the attached slot) */
-extern ChameleonWorkerSlot *MySlot;
+/* slots.c: used by the apply worker (on the slot it attached to) */
 extern bool chameleon_slot_attach(int index, const ChameleonWorkerArgs *args);
 extern void chameleon_slot_free_on_exit(void);
 extern bool chameleon_slot_stop_requested(void);
