@@ -8,7 +8,7 @@ EXTENSION = pg_chameleon
 DATA = sql/pg_chameleon--1.0.sql
 
 # pg_regress inputs (sql/<name>.sql, expected/<name>.out); the install script above is not one.
-REGRESS = install config typemap ddl worker gtid
+REGRESS = install config typemap ddl worker gtid attach
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 

@@ -181,6 +181,19 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 COMMENT ON FUNCTION chameleon.init_replica(text, boolean) IS
     'copy the configured MySQL database into PostgreSQL at one binlog position (force: replace an existing replica)';
 
+-- A replica of tables already loaded into the target schema (by another tool),
+-- streaming from the binlog position the data was taken at: no copy.
+CREATE FUNCTION chameleon.attach_replica(binlog_file text, binlog_position bigint,
+    path text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_attach_replica'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.attach_replica(text, bigint, text) IS
+    'replicate into the tables already in the target schema, from a binlog position (no copy)';
+
+REVOKE ALL ON FUNCTION chameleon.attach_replica(text, bigint, text) FROM PUBLIC;
+
 -- The running copies, from shared memory (the copy's own transaction is not visible).
 CREATE FUNCTION chameleon.copy_progress_rows()
 RETURNS TABLE (pid integer, dboid oid, source text, pg_schema text, phase text,
@@ -561,6 +574,8 @@ GRANT EXECUTE ON FUNCTION chameleon.remove_tables(text[], text) TO chameleon_adm
 -- pg_read_server_files.
 ALTER FUNCTION chameleon.init_replica(text, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.attach_replica(text, bigint, text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.start_replica(text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.stop_replica(text)
@@ -577,6 +592,7 @@ ALTER FUNCTION chameleon.remove_tables(text[], text)
 GRANT EXECUTE ON FUNCTION chameleon.check_config(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.check_source(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.init_replica(text, boolean) TO chameleon_admin;
+GRANT EXECUTE ON FUNCTION chameleon.attach_replica(text, bigint, text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.start_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.stop_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_file_events(text, int) TO chameleon_admin;

@@ -9,8 +9,8 @@
 #   ChameleonReplica::tables_equal($node, $my, 'sakila', 't1', 'id', [cols]);
 #
 # init_by_hand stands in for chameleon.init_replica() where a test needs a
-# replica of empty tables: it creates the PostgreSQL tables and the state
-# rows (t_sources, t_replica_batch at SHOW MASTER STATUS, t_replica_tables).
+# replica of empty tables of its own making: it creates the PostgreSQL
+# tables and attaches them (chameleon.attach_replica) at SHOW MASTER STATUS.
 
 package ChameleonReplica;
 
@@ -52,17 +52,7 @@ sub init_by_hand
 	my ($file, $pos) = $my->binlog_position;
 	my $sql = "CREATE SCHEMA " . $db . ";\n";
 	$sql .= "CREATE TABLE $db.$_ ($tables->{$_});\n" for sort keys %$tables;
-	$sql .= "INSERT INTO sch_chameleon.t_sources (source_name, pg_schema, config_path, server_id)"
-	  . " VALUES ('$db', '$db', " . pg_literal($conf) . ", 1101);\n";
-	$sql .= "INSERT INTO sch_chameleon.t_replica_batch (source_id, binlog_file, binlog_position)"
-	  . " SELECT source_id, '$file', $pos FROM sch_chameleon.t_sources WHERE source_name = '$db';\n";
-	for my $t (sort keys %$tables)
-	{
-		$sql .= "INSERT INTO sch_chameleon.t_replica_tables"
-		  . " (source_id, mysql_table, pg_schema, pg_table, state, snapshot_file, snapshot_position)"
-		  . " SELECT source_id, '$t', '$db', '$t', 'copied', '$file', $pos"
-		  . " FROM sch_chameleon.t_sources WHERE source_name = '$db';\n";
-	}
+	$sql .= "SELECT chameleon.attach_replica('$file', $pos, " . pg_literal($conf) . ");\n";
 	$node->safe_psql('postgres', $sql);
 	return ($file, $pos);
 }
