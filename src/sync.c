@@ -70,11 +70,13 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "binlog.h"
 #include "config.h"
 #include "copy.h"
 #include "position.h"
 #include "subxact.h"
 #include "sync.h"
+#include "transaction.h"
 #include "worker.h"
 
 /* Lock tag field 4 of our advisory lock: one sync per source. */
@@ -108,22 +110,6 @@ typedef struct SyncRun
  * ---------------------------------------------------------------------
  */
 
-static void
-begin_xact(void)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-static void
-commit_xact(void)
-{
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-}
-
 static const char *
 mode_verb(const SyncRun *run)
 {
@@ -145,25 +131,6 @@ run_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls
 	processed = SPI_processed;
 	SPI_finish();
 	return processed;
-}
-
-/*
- * Compare binlog positions as apply.c does: file number (a longer name is
- * a later file), then offset.
- */
-static int
-position_cmp(const char *file_a, uint64 pos_a, const char *file_b, uint64 pos_b)
-{
-	size_t		la = strlen(file_a);
-	size_t		lb = strlen(file_b);
-	int			c;
-
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	c = strcmp(file_a, file_b);
-	if (c != 0)
-		return c < 0 ? -1 : 1;
-	return pos_a < pos_b ? -1 : (pos_a > pos_b ? 1 : 0);
 }
 
 /* ---------------------------------------------------------------------
@@ -527,7 +494,7 @@ copy_and_join(SyncRun *run)
 	if (!chameleon_position_load(run->source->source_id, &w))
 		elog(ERROR, "source %d has no t_replica_batch row", (int) run->source->source_id);
 
-	rewound = position_cmp(w.file, w.pos, snap.binlog_file, (uint64) snap.binlog_position) > 0;
+	rewound = chameleon_binlog_position_cmp(w.file, w.pos, snap.binlog_file, (uint64) snap.binlog_position) > 0;
 	if (rewound)
 		rewind_source(run, &snap, &w);
 	mark_copied(run, copied, &snap);
@@ -553,7 +520,7 @@ copy_and_join(SyncRun *run)
  */
 
 /* The run of this process, for the exit callback. */
-static SyncRun *MyRun = NULL;
+static SyncRun *ActiveRun = NULL;
 
 /*
  * A sync worker that exits while it owes the apply worker a start (SIGTERM,
@@ -563,13 +530,13 @@ static SyncRun *MyRun = NULL;
 static void
 sync_exit_callback(int code, Datum arg)
 {
-	if (MyRun == NULL || !MyRun->worker_stopped || MyRun->source == NULL)
+	if (ActiveRun == NULL || !ActiveRun->worker_stopped || ActiveRun->source == NULL)
 		return;
 	LWLockReleaseAll();
-	if (chameleon_slot_want(MyDatabaseId, MyRun->source->source_id))
+	if (chameleon_slot_want(MyDatabaseId, ActiveRun->source->source_id))
 		elog(LOG, "pg_chameleon sync worker exits: the launcher restarts the apply worker of replica \"%s\"",
-			 MyRun->source->name);
-	MyRun->worker_stopped = false;
+			 ActiveRun->source->name);
+	ActiveRun->worker_stopped = false;
 }
 
 static void
@@ -591,9 +558,9 @@ join_or_clean_up(SyncRun *run)
 
 	PG_TRY();
 	{
-		begin_xact();
+		chameleon_xact_begin();
 		summary = copy_and_join(run);
-		commit_xact();
+		chameleon_xact_commit();
 	}
 	PG_CATCH();
 	{
@@ -606,9 +573,9 @@ join_or_clean_up(SyncRun *run)
 		AbortCurrentTransaction();
 		RESUME_INTERRUPTS();
 
-		begin_xact();
+		chameleon_xact_begin();
 		mark_failed(run, edata->message);
-		commit_xact();
+		chameleon_xact_commit();
 		start_apply_worker(run);
 		ReThrowError(edata);
 	}
@@ -623,10 +590,10 @@ run_request(SyncRun *run)
 	bool		pause;
 	char	   *summary;
 
-	begin_xact();
+	chameleon_xact_begin();
 	load_request(run);
 	pause = mark_syncing(run);
-	commit_xact();
+	chameleon_xact_commit();
 
 	/* step 2: the running apply worker must see the tables syncing */
 	if (pause)
@@ -673,7 +640,7 @@ chameleon_sync_main(Datum main_arg)
 	run.shared = shared;
 	run.cxt = AllocSetContextCreate(TopMemoryContext, "pg_chameleon sync",
 									ALLOCSET_DEFAULT_SIZES);
-	MyRun = &run;
+	ActiveRun = &run;
 	before_shmem_exit(sync_exit_callback, (Datum) 0);
 	PG_TRY();
 	{
@@ -694,7 +661,7 @@ chameleon_sync_main(Datum main_arg)
 		start_apply_worker(&run);
 	}
 	PG_END_TRY();
-	MyRun = NULL;
+	ActiveRun = NULL;
 
 	pg_write_barrier();
 	shared->done = true;
