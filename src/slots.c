@@ -162,7 +162,7 @@ chameleon_slots_shmem_init(void)
  */
 
 /* The slot this process attached to (an apply worker), or NULL. */
-static ChameleonWorkerSlot *MySlot = NULL;
+static ChameleonWorkerSlot *AttachedSlot = NULL;
 static uint32 MySlotGeneration = 0;
 static bool MySlotFreeOnExit = false;
 
@@ -597,7 +597,7 @@ chameleon_slots_next_due(TimestampTz now, int *wait_ms, Oid *dboid)
 static void
 detach_on_exit(int code, Datum arg)
 {
-	ChameleonWorkerSlot *slot = MySlot;
+	ChameleonWorkerSlot *slot = AttachedSlot;
 	TimestampTz now = GetCurrentTimestamp();
 
 	if (slot == NULL)
@@ -630,7 +630,7 @@ detach_on_exit(int code, Datum arg)
 		}
 	}
 	LWLockRelease(ChameleonShmem->lock);
-	MySlot = NULL;
+	AttachedSlot = NULL;
 
 	ConditionVariableBroadcast(&ChameleonShmem->slot_exit_cv);
 	wake_launcher();
@@ -663,7 +663,7 @@ chameleon_slot_attach(int index, const ChameleonWorkerArgs *args)
 		slot->state = CHAMELEON_SLOT_STARTING;
 		slot->started_at = GetCurrentTimestamp();
 		SpinLockRelease(&slot->mutex);
-		MySlot = slot;
+		AttachedSlot = slot;
 		MySlotGeneration = args->generation;
 	}
 	else if (slot->in_use && slot->generation == args->generation &&
@@ -689,10 +689,10 @@ chameleon_slot_stop_requested(void)
 {
 	bool		stop;
 
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return false;
 	LWLockAcquire(ChameleonShmem->lock, LW_SHARED);
-	stop = MySlot->stop_requested;
+	stop = AttachedSlot->stop_requested;
 	LWLockRelease(ChameleonShmem->lock);
 	return stop;
 }
@@ -703,11 +703,11 @@ chameleon_slot_take_config_changed(void)
 {
 	bool		changed;
 
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return false;
 	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
-	changed = MySlot->config_changed;
-	MySlot->config_changed = false;
+	changed = AttachedSlot->config_changed;
+	AttachedSlot->config_changed = false;
 	LWLockRelease(ChameleonShmem->lock);
 	return changed;
 }
@@ -715,16 +715,16 @@ chameleon_slot_take_config_changed(void)
 void
 chameleon_slot_set_state(ChameleonSlotState state)
 {
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return;
-	SpinLockAcquire(&MySlot->mutex);
-	MySlot->state = state;
-	SpinLockRelease(&MySlot->mutex);
+	SpinLockAcquire(&AttachedSlot->mutex);
+	AttachedSlot->state = state;
+	SpinLockRelease(&AttachedSlot->mutex);
 	if (state == CHAMELEON_SLOT_STREAMING)
 	{
 		/* a worker that streams again restarts quickly next time */
 		LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
-		MySlot->backoff_ms = CHAMELEON_RESTART_MIN_MS;
+		AttachedSlot->backoff_ms = CHAMELEON_RESTART_MIN_MS;
 		LWLockRelease(ChameleonShmem->lock);
 	}
 }
@@ -735,24 +735,24 @@ chameleon_slot_set_error(const char *message)
 {
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return;
-	SpinLockAcquire(&MySlot->mutex);
-	copy_text(MySlot->last_error, message, CHAMELEON_ERROR_LEN);
-	MySlot->last_error_time = message ? now : 0;
-	SpinLockRelease(&MySlot->mutex);
+	SpinLockAcquire(&AttachedSlot->mutex);
+	copy_text(AttachedSlot->last_error, message, CHAMELEON_ERROR_LEN);
+	AttachedSlot->last_error_time = message ? now : 0;
+	SpinLockRelease(&AttachedSlot->mutex);
 }
 
 void
 chameleon_slot_report_read(const char *file, uint64 pos)
 {
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return;
-	SpinLockAcquire(&MySlot->mutex);
-	if (file != NULL && strcmp(MySlot->read_file, file) != 0)
-		copy_text(MySlot->read_file, file, CHAMELEON_FILE_LEN);
-	MySlot->read_pos = pos;
-	SpinLockRelease(&MySlot->mutex);
+	SpinLockAcquire(&AttachedSlot->mutex);
+	if (file != NULL && strcmp(AttachedSlot->read_file, file) != 0)
+		copy_text(AttachedSlot->read_file, file, CHAMELEON_FILE_LEN);
+	AttachedSlot->read_pos = pos;
+	SpinLockRelease(&AttachedSlot->mutex);
 }
 
 /*
@@ -765,13 +765,13 @@ chameleon_slot_report_heartbeat(bool caught_up)
 {
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return;
-	SpinLockAcquire(&MySlot->mutex);
-	MySlot->last_heartbeat = now;
+	SpinLockAcquire(&AttachedSlot->mutex);
+	AttachedSlot->last_heartbeat = now;
 	if (caught_up)
-		MySlot->caught_up_at = now;
-	SpinLockRelease(&MySlot->mutex);
+		AttachedSlot->caught_up_at = now;
+	SpinLockRelease(&AttachedSlot->mutex);
 }
 
 /* Record a rate sample at most once a second.  Caller holds the mutex. */
@@ -800,22 +800,22 @@ chameleon_slot_report_commit(const char *file, uint64 pos, const char *gtid,
 {
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (MySlot == NULL)
+	if (AttachedSlot == NULL)
 		return;
-	SpinLockAcquire(&MySlot->mutex);
+	SpinLockAcquire(&AttachedSlot->mutex);
 	if (file != NULL)
-		copy_text(MySlot->applied_file, file, CHAMELEON_FILE_LEN);
-	MySlot->applied_pos = pos;
+		copy_text(AttachedSlot->applied_file, file, CHAMELEON_FILE_LEN);
+	AttachedSlot->applied_pos = pos;
 	if (gtid != NULL)
-		copy_text(MySlot->applied_gtid, gtid, CHAMELEON_GTID_LEN);
+		copy_text(AttachedSlot->applied_gtid, gtid, CHAMELEON_GTID_LEN);
 	if (source_commit_time != 0)
-		MySlot->last_commit_time = source_commit_time;
-	MySlot->xacts_applied += xacts;
-	MySlot->rows_applied += rows;
+		AttachedSlot->last_commit_time = source_commit_time;
+	AttachedSlot->xacts_applied += xacts;
+	AttachedSlot->rows_applied += rows;
 	if (caught_up)
-		MySlot->caught_up_at = now;
-	add_rate_sample(MySlot, now);
-	SpinLockRelease(&MySlot->mutex);
+		AttachedSlot->caught_up_at = now;
+	add_rate_sample(AttachedSlot, now);
+	SpinLockRelease(&AttachedSlot->mutex);
 }
 
 /* ---------------------------------------------------------------------
