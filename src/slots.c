@@ -163,8 +163,8 @@ chameleon_slots_shmem_init(void)
 
 /* The slot this process attached to (an apply worker), or NULL. */
 static ChameleonWorkerSlot *AttachedSlot = NULL;
-static uint32 MySlotGeneration = 0;
-static bool MySlotFreeOnExit = false;
+static uint32 AttachedGeneration = 0;
+static bool FreeSlotOnExit = false;
 
 /* Sources whose workers are woken when the current transaction commits. */
 typedef struct PendingWakeup
@@ -604,12 +604,12 @@ detach_on_exit(int code, Datum arg)
 		return;
 
 	LWLockAcquire(ChameleonShmem->lock, LW_EXCLUSIVE);
-	if (slot->in_use && slot->generation == MySlotGeneration &&
+	if (slot->in_use && slot->generation == AttachedGeneration &&
 		slot->pid == MyProcPid)
 	{
 		slot->pid = 0;
 		slot->latch = NULL;
-		if (slot->stop_requested || MySlotFreeOnExit ||
+		if (slot->stop_requested || FreeSlotOnExit ||
 			ChameleonShmem->launcher_pid == 0)
 			free_slot(slot);
 		else
@@ -664,7 +664,7 @@ chameleon_slot_attach(int index, const ChameleonWorkerArgs *args)
 		slot->started_at = GetCurrentTimestamp();
 		SpinLockRelease(&slot->mutex);
 		AttachedSlot = slot;
-		MySlotGeneration = args->generation;
+		AttachedGeneration = args->generation;
 	}
 	else if (slot->in_use && slot->generation == args->generation &&
 			 slot->pid == 0 && slot->stop_requested)
@@ -681,7 +681,7 @@ chameleon_slot_attach(int index, const ChameleonWorkerArgs *args)
 void
 chameleon_slot_free_on_exit(void)
 {
-	MySlotFreeOnExit = true;
+	FreeSlotOnExit = true;
 }
 
 bool
