@@ -1,4 +1,4 @@
--- demo/as_alice.sql -- the README's "as alice" calls, run by demo/run as role
+-- demo/as_alice.sql -- doc/security.md's "as alice" calls, run by demo/run as role
 -- alice (a member of chameleon_admin, not a superuser).  stop_replica and
 -- start_replica leave the replica streaming, as the demo wants it.
 SELECT * FROM chameleon.check_config();

@@ -1,4 +1,4 @@
--- demo/quickstart.sql -- the README quickstart's SQL, run by demo/run with
+-- demo/quickstart.sql -- the README quickstart's SQL (step 6), run by demo/run with
 -- psql -v config=<path of the YAML config> -d shop.
 CREATE EXTENSION IF NOT EXISTS pg_chameleon;
 SELECT * FROM chameleon.check_source(:'config');

@@ -1,4 +1,4 @@
--- demo/resync.sql -- the README's "Resync, add and remove tables" calls, run
+-- demo/resync.sql -- the calls of doc/resync.md ("Resync, add and remove tables"), run
 -- by demo/run while the replica streams.
 SELECT chameleon.sync_tables(ARRAY['orders']);
 SELECT chameleon.remove_tables(ARRAY['order_lines']);

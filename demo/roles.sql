@@ -1,4 +1,4 @@
--- demo/roles.sql -- the README's "Roles and security" setup, run by demo/run
+-- demo/roles.sql -- doc/security.md's "Roles and security" setup, run by demo/run
 -- as the superuser with psql -v config=<path of the YAML config> -d shop.
 -- an operator who runs the replica without being a superuser
 CREATE ROLE alice LOGIN IN ROLE chameleon_admin;

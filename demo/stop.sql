@@ -1,2 +1,2 @@
--- demo/stop.sql -- the README quickstart's last step, run by demo/run stop.
+-- demo/stop.sql -- the README quickstart's step 7 (stop), run by demo/run stop.
 SELECT chameleon.stop_replica();

@@ -1,4 +1,5 @@
--- demo/tour.sql -- the README's other SQL examples, run by demo/run against the
+-- demo/tour.sql -- the other SQL examples of README.md and doc/*.md (monitoring,
+-- binlog look-through, DDL), run by demo/run against the
 -- running demo replica (psql -v config=<path> -d shop); output in tour.log.
 \echo ==== configuration
 SELECT * FROM chameleon.check_config(:'config');

@@ -12,7 +12,7 @@
  *   - a canonical re-rendering of a parsed type, and the list of MySQL base
  *     type names (for validating the hexify option).
  *
- * Every decision is listed in README.md ("Type mapping").  Values are never
+ * Every decision is listed in doc/types.md.  Values are never
  * converted here; see the canonical text forms in typemap.h.
  *
  * Note on JSON: MariaDB has no JSON storage type.  A MariaDB json column is

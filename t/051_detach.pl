@@ -98,7 +98,7 @@ UPDATE shop.customer SET referrer = 500 WHERE id = 1;
 DELETE FROM shop.review WHERE id = 2;
 SQL
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up');
-# README's cut-over check, literally
+# README's cut-over check (quickstart step 8, doc/cutover.md), literally
 like($node->safe_psql('postgres',
 		'SELECT source, state, applied_file, applied_position, lag_seconds FROM chameleon.status;'),
 	qr/^shop\|streaming\|/, 'status before the cut-over');
@@ -150,7 +150,7 @@ SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'shipment_li
 SQL
 	qr/^FOREIGN KEY \(order_id, line_no\) REFERENCES shop\.order_line\(order_id, line_no\)/,
 	'composite key');
-# README: fix the rows, then validate the key that stayed NOT VALID
+# doc/cutover.md: fix the rows, then validate the key that stayed NOT VALID
 $node->safe_psql('postgres', 'DELETE FROM shop.review WHERE id = 1000');
 $node->safe_psql('postgres', 'ALTER TABLE shop.review VALIDATE CONSTRAINT review_product_fk;');
 is($node->safe_psql('postgres',
