@@ -316,6 +316,7 @@ translate_ddl_args(FunctionCallInfo fcinfo)
 
 	if (PG_ARGISNULL(0))
 		return NIL;
+	ctx.zero_dates_to_null = true;	/* the configuration's default */
 	if (!PG_ARGISNULL(1))
 		ctx.default_db = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	return chameleon_ddl_translate(&ctx, text_to_cstring(PG_GETARG_TEXT_PP(0)));

@@ -85,6 +85,8 @@ typedef struct ChameleonDdlContext
 	bool		ansi_quotes;	/* "x" is an identifier, not a string */
 	bool		no_backslash_escapes;
 	ChameleonTypeOptions type_options;
+	/* zero_dates_to_null: date/datetime/timestamp columns are never NOT NULL */
+	bool		zero_dates_to_null;
 
 	/* MySQL database -> PostgreSQL schema; NULL: the same name */
 	char	   *(*map_schema) (void *arg, const char *db);

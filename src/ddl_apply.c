@@ -118,6 +118,7 @@ chameleon_ddl_apply_session_start(ChameleonApplySession *session)
 	DdlCtx.catalog_cxt = DdlCatalogContext;
 	DdlCtx.type_options.tinyint1_as_boolean = Session->config->tinyint1_as_boolean;
 	DdlCtx.type_options.hexify = Session->config->hexify;
+	DdlCtx.zero_dates_to_null = Session->config->zero_dates_to_null;
 	DdlCtxReady = true;
 }
 

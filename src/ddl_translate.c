@@ -244,6 +244,14 @@ column_notes(Tx *tx, const DdlColumnDef *col, const ChameleonPgType *pt)
 		chameleon_ddl_note(notes, "REFERENCES of column \"%s\" is ignored, as MySQL ignores it", col->name);
 }
 
+/* NOT NULL as declared, unless zero dates become NULL in this column. */
+static bool
+declared_not_null(const Tx *tx, const DdlColumnDef *col, const ChameleonPgType *pt)
+{
+	return col->not_null &&
+		!(tx->ctx->zero_dates_to_null && chameleon_type_takes_zero_dates(pt));
+}
+
 typedef struct ColumnSql
 {
 	char	   *definition;		/* name type [identity] [NOT NULL] [DEFAULT] [CHECK] */
@@ -266,7 +274,7 @@ column_sql(Tx *tx, const char *table, const DdlColumnDef *col, bool adding)
 	char	   *dflt = identity ? NULL :
 		chameleon_ddl_default_sql(col->default_value, col->type, pt, col->name, &tx->res->notes);
 	/* a primary key column is NOT NULL in MySQL even when not written so */
-	bool		not_null = col->not_null || (adding && col->primary_key);
+	bool		not_null = declared_not_null(tx, col, pt) || (adding && col->primary_key);
 	char	   *check = chameleon_type_check_sql(pt, q);
 
 	column_notes(tx, col, pt);
@@ -1003,7 +1011,7 @@ redefine_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd, const char *old_na
 	 * (and PostgreSQL refuses DROP NOT NULL on them); an AUTO_INCREMENT
 	 * column of a table not known here is taken to be one.
 	 */
-	bool		not_null = col->not_null || col->primary_key ||
+	bool		not_null = declared_not_null(tx, col, pt) || col->primary_key ||
 		(old != NULL && in_primary_key(tr->known, old->name)) ||
 		(tr->known == NULL && col->auto_increment);
 

@@ -516,10 +516,7 @@ read_column(const ChameleonSchemaOptions *opts, ChameleonTable *t, ChameleonColu
 	c->comment = field_nonempty(row, len, 8);
 
 	/* a zero date becomes NULL, so such a column cannot be NOT NULL */
-	if (opts->zero_dates_to_null &&
-		(c->pgtype->kind == CHAMELEON_KIND_DATE ||
-		 c->pgtype->kind == CHAMELEON_KIND_DATETIME ||
-		 c->pgtype->kind == CHAMELEON_KIND_TIMESTAMP))
+	if (opts->zero_dates_to_null && chameleon_type_takes_zero_dates(c->pgtype))
 		c->not_null = false;
 
 	if (c->generated)

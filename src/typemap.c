@@ -1270,3 +1270,10 @@ chameleon_value_kind_name(ChameleonValueKind kind)
 	elog(ERROR, "unknown value kind %d", (int) kind);
 	return NULL;				/* keep compiler quiet */
 }
+
+bool
+chameleon_type_takes_zero_dates(const ChameleonPgType *pt)
+{
+	return pt->kind == CHAMELEON_KIND_DATE || pt->kind == CHAMELEON_KIND_DATETIME ||
+		pt->kind == CHAMELEON_KIND_TIMESTAMP;
+}

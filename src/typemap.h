@@ -133,4 +133,12 @@ extern const char *chameleon_mysql_base_type(const char *name);
 /* What MySQL's string escape \e stands for; -1 for \% and \_ (kept with the backslash). */
 extern int	chameleon_mysql_unescape(char e);
 
+/*
+ * Can a column of this type receive MySQL's zero dates ('0000-00-00',
+ * '2015-00-21', ...)?  With zero_dates_to_null they arrive as NULL, so the
+ * PostgreSQL column is never NOT NULL: one rule for the copy (schema.c) and
+ * every DDL path (ddl_translate.c).
+ */
+extern bool chameleon_type_takes_zero_dates(const ChameleonPgType *pt);
+
 #endif							/* CHAMELEON_TYPEMAP_H */
