@@ -448,5 +448,15 @@ SELECT * FROM pg_temp.apply($$TRUNCATE TABLE orders_2024$$);
 \d shop.orders_2024
 SELECT * FROM pg_temp.apply($$DROP TABLE IF EXISTS orders_2024, no_such_table$$);
 
+-- TIME defaults as MySQL reads them (issue 12): every default MariaDB takes
+-- becomes one PostgreSQL takes, with MySQL's value
+SELECT * FROM pg_temp.apply($$CREATE TABLE times (id int PRIMARY KEY,
+    a time DEFAULT '0000-00-00 01:00:00.000', b time(3) DEFAULT '12:34:56.789',
+    c time DEFAULT '-838:59:59', d time DEFAULT '2 10:00:00', e time DEFAULT '10:30',
+    f time DEFAULT '103000', g time DEFAULT 3000, h time DEFAULT '45', i time DEFAULT '3 4',
+    j time(2) DEFAULT 10000.5, k time DEFAULT '2020-01-02 23:59:59', l time DEFAULT 'noon')$$);
+INSERT INTO shop.times (id) VALUES (1);
+SELECT a, b, c, d, e, f, g, h, i, j, k, l FROM shop.times;
+
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA archive CASCADE;

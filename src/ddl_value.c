@@ -421,16 +421,99 @@ is_zero_date(const char *s)
 	return ngroups == 3 && (groups[0] == 0 || groups[1] == 0 || groups[2] == 0);
 }
 
-/* A MySQL TIME number (HHMMSS) as an interval literal. */
-static char *
-time_number_literal(const char *text)
+/* Leading decimal digits of *p as an int (at most 9 digits), advancing *p; -1: none. */
+static int
+take_digits(const char **p)
 {
-	uint64		u;
+	int			n = 0;
+	int			count = 0;
 
-	if (!text_as_uint64(text, &u) || u > UINT64CONST(8385959))
-		return quote_literal_cstr(text);
-	return quote_literal_cstr(psprintf("%d:%02d:%02d", (int) (u / 10000),
-									   (int) (u / 100 % 100), (int) (u % 100)));
+	while (isdigit((unsigned char) **p) && count < 9)
+	{
+		n = n * 10 + (**p - '0');
+		(*p)++;
+		count++;
+	}
+	return count ? n : -1;
+}
+
+/*
+ * A MySQL TIME value written as a string or number, as MySQL reads it, into
+ * an interval literal 'H:MM:SS[.f]'; NULL when MySQL would not take it.
+ * Accepted: [-][D ]HH:MM[:SS][.f], [-]HHMMSS[.f] (also MMSS, SS), and a
+ * datetime ('2020-01-01 10:00:00', '0000-00-00 01:00:00.000': its time).
+ */
+static char *
+time_literal(const char *text)
+{
+	const char *p = text;
+	bool		neg = false;
+	int			days = -1;		/* -1: no day part */
+	int			h,
+				m = 0,
+				sec = 0;
+	const char *frac = p;
+	int			frac_len = 0;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '-')
+		neg = true, p++;
+	/* a date part: Y-M-D then the time */
+	if (strspn(p, "0123456789") >= 1 && p[strspn(p, "0123456789")] == '-')
+	{
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return quote_literal_cstr("00:00:00");
+		while (*p == ' ')
+			p++;
+	}
+	else if (strchr(p, ' ') != NULL)
+	{
+		days = take_digits(&p);
+		if (days < 0 || days > 34 || *p != ' ')
+			return NULL;
+		while (*p == ' ')
+			p++;
+	}
+	if (strchr(p, ':') != NULL)
+	{
+		h = take_digits(&p);
+		if (h < 0 || *p++ != ':' || (m = take_digits(&p)) < 0)
+			return NULL;
+		if (*p == ':' && (p++, (sec = take_digits(&p)) < 0))
+			return NULL;
+	}
+	else if (days >= 0)
+	{
+		/* 'D HH' */
+		if ((h = take_digits(&p)) < 0)
+			return NULL;
+	}
+	else
+	{
+		/* HHMMSS, MMSS or SS */
+		int			n = take_digits(&p);
+
+		if (n < 0)
+			return NULL;
+		h = n / 10000;
+		m = n / 100 % 100;
+		sec = n % 100;
+	}
+	if (*p == '.')
+	{
+		frac = p;
+		frac_len = 1 + (int) strspn(p + 1, "0123456789");
+		p += frac_len;
+	}
+	while (*p == ' ')
+		p++;
+	h += Max(days, 0) * 24;
+	if (*p != '\0' || m > 59 || sec > 59 || h > 838)
+		return NULL;
+	return quote_literal_cstr(psprintf("%s%d:%02d:%02d%.*s", neg ? "-" : "", h, m, sec,
+									   frac_len, frac));
 }
 
 /* A literal default for a column of kind pt->kind. */
@@ -465,9 +548,9 @@ literal_for_kind(const DdlValue *v, const ChameleonMySQLType *mt, const Chameleo
 				return NULL;
 			return text_literal(&b);
 		case CHAMELEON_KIND_TIME:
-			if (v->kind == DV_NUMBER)
-				return time_number_literal(v->text);
-			return value_as_bytes(v, &b) ? text_literal(&b) : NULL;
+			if (!value_as_bytes(v, &b) || (int) strlen(b.data) != b.len)
+				return NULL;
+			return time_literal(b.data);
 		case CHAMELEON_KIND_BINARY:
 			if (v->kind == DV_STRING || v->kind == DV_HEX || v->kind == DV_NUMBER ||
 				v->kind == DV_BIT || v->kind == DV_BOOL)
