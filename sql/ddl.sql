@@ -448,6 +448,19 @@ SELECT * FROM pg_temp.apply($$TRUNCATE TABLE orders_2024$$);
 \d shop.orders_2024
 SELECT * FROM pg_temp.apply($$DROP TABLE IF EXISTS orders_2024, no_such_table$$);
 
+-- MariaDB syntax of real applications' DDL (issue 12)
+SELECT * FROM pg_temp.apply($$CREATE TABLE mdb (id int, a int) ENGINE=InnoDB `PAGE_COMPRESSED`='ON' `PAGE_COMPRESSION_LEVEL`=9$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ADD COLUMN IF NOT EXISTS (b int, c varchar(255))$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ADD COLUMN IF NOT EXISTS (b int)$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ADD (d int, INDEX i (d))$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ADD (PRIMARY KEY (id), k int)$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ALTER INDEX IF EXISTS i IGNORED$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ALTER INDEX i NOT IGNORED$$);
+SELECT * FROM pg_temp.apply($$CREATE INDEX j ON mdb (a) WAIT 5$$);
+SELECT * FROM pg_temp.apply($$CREATE INDEX j2 ON mdb (a) NOWAIT$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb DROP FOREIGN KEY shop.fk_x$$);
+\d shop.mdb
+
 -- TIME defaults as MySQL reads them (issue 12): every default MariaDB takes
 -- becomes one PostgreSQL takes, with MySQL's value
 SELECT * FROM pg_temp.apply($$CREATE TABLE times (id int PRIMARY KEY,

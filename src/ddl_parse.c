@@ -141,24 +141,12 @@ parse_partition_clause(DdlParser *p, DdlStatement *st)
 	return false;
 }
 
-/* ADD ... */
+/* One element of ADD: an index or constraint, or a column. */
 static void
-parse_alter_add(DdlParser *p, DdlStatement *st)
+parse_add_element(DdlParser *p, DdlStatement *st, bool if_not_exists, bool in_list)
 {
 	DdlAlterCmd *cmd;
-	bool		column_word;
 
-	if (chameleon_ddl_parse_period(p))
-	{
-		add_note_cmd(st, "ADD PERIOD FOR is ignored");
-		return;
-	}
-	if (is_word(p, "system") && token_is_word(p, peek(p, 1), "versioning"))
-	{
-		p->pos += 2;
-		add_note_cmd(st, "ADD SYSTEM VERSIONING is ignored: history rows are not replicated");
-		return;
-	}
 	if (chameleon_ddl_is_key_word(p))
 	{
 		KeyElement	ke = chameleon_ddl_parse_key_element(p);
@@ -178,22 +166,51 @@ parse_alter_add(DdlParser *p, DdlStatement *st)
 									  ke.name ? psprintf("\"%s\" ", ke.name) : "", ke.text));
 		return;
 	}
-	column_word = accept_word(p, "column");
+	cmd = new_cmd(st, AT_ADD_COLUMN);
+	cmd->if_exists = if_not_exists || chameleon_ddl_accept_if_not_exists(p);
+	cmd->column = chameleon_ddl_parse_column_def(p, NULL);
+	if (!in_list)
+		chameleon_ddl_parse_column_position(p, cmd->column);
+}
+
+/*
+ * ADD [COLUMN] [IF NOT EXISTS] col ... [FIRST | AFTER c]
+ * ADD [COLUMN] [IF NOT EXISTS] (element, ...): columns, indexes and
+ *   constraints mixed (MariaDB: ADD (PRIMARY KEY (id), k int))
+ * ADD index or constraint; ADD PERIOD FOR; ADD SYSTEM VERSIONING
+ */
+static void
+parse_alter_add(DdlParser *p, DdlStatement *st)
+{
+	bool		if_not_exists;
+
+	if (chameleon_ddl_parse_period(p))
+	{
+		add_note_cmd(st, "ADD PERIOD FOR is ignored");
+		return;
+	}
+	if (is_word(p, "system") && token_is_word(p, peek(p, 1), "versioning"))
+	{
+		p->pos += 2;
+		add_note_cmd(st, "ADD SYSTEM VERSIONING is ignored: history rows are not replicated");
+		return;
+	}
+	if (chameleon_ddl_is_key_word(p))
+	{
+		parse_add_element(p, st, false, false);
+		return;
+	}
+	(void) accept_word(p, "column");
+	if_not_exists = chameleon_ddl_accept_if_not_exists(p);
 	if (accept_punct(p, '('))
 	{
 		do
-		{
-			cmd = new_cmd(st, AT_ADD_COLUMN);
-			cmd->column = chameleon_ddl_parse_column_def(p, NULL);
-		} while (accept_punct(p, ','));
+			parse_add_element(p, st, if_not_exists, true);
+		while (accept_punct(p, ','));
 		chameleon_ddl_expect_punct(p, ')');
 		return;
 	}
-	(void) column_word;
-	cmd = new_cmd(st, AT_ADD_COLUMN);
-	cmd->if_exists = chameleon_ddl_accept_if_not_exists(p);
-	cmd->column = chameleon_ddl_parse_column_def(p, NULL);
-	chameleon_ddl_parse_column_position(p, cmd->column);
+	parse_add_element(p, st, if_not_exists, false);
 }
 
 /* DROP ... */
@@ -221,6 +238,9 @@ parse_alter_drop(DdlParser *p, DdlStatement *st)
 		cmd = new_cmd(st, AT_DROP_FOREIGN_KEY);
 		cmd->if_exists = chameleon_ddl_accept_if_exists(p);
 		cmd->name = chameleon_ddl_parse_ident(p, "a foreign key name");
+		/* MariaDB takes db.fk; the database part names the table's */
+		if (accept_punct(p, '.'))
+			cmd->name = chameleon_ddl_parse_ident(p, "a foreign key name");
 		return;
 	}
 	if (accept_word(p, "constraint"))
@@ -267,12 +287,13 @@ parse_alter_alter(DdlParser *p, DdlStatement *st)
 
 	if (accept_word(p, "index") || accept_word(p, "key"))
 	{
+		(void) chameleon_ddl_accept_if_exists(p);
 		name = chameleon_ddl_parse_ident(p, "an index name");
 		if (is_word(p, "not"))
 			advance(p);
 		if (!accept_word(p, "visible") && !accept_word(p, "invisible") &&
 			!accept_word(p, "ignored"))
-			chameleon_ddl_syntax_error(p, "VISIBLE or INVISIBLE");
+			chameleon_ddl_syntax_error(p, "VISIBLE, INVISIBLE or IGNORED");
 		add_note_cmd(st, psprintf("the visibility of index \"%s\" is ignored", name));
 		return;
 	}
@@ -555,6 +576,7 @@ parse_create_index(DdlParser *p, DdlStatement *st, DdlIndexKind kind)
 	st->table = chameleon_ddl_parse_table_name(p);
 	parse_wait(p);
 	idx->parts = chameleon_ddl_parse_key_parts(p);
+	parse_wait(p);				/* MariaDB: after the key parts too */
 	chameleon_ddl_parse_index_options(p, idx);
 	parse_index_algorithm(p);
 	st->index = idx;

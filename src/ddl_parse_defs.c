@@ -1083,6 +1083,13 @@ chameleon_ddl_parse_table_option(DdlParser *p, char **comment)
 {
 	DdlToken   *t = cur(p);
 
+	/* an engine-defined attribute as SHOW CREATE TABLE quotes it: `PAGE_COMPRESSED`='ON' */
+	if (t->kind == TK_QIDENT && token_is_punct(peek(p, 1), '=', &p->lx))
+	{
+		p->pos += 2;
+		chameleon_ddl_skip_option_value(p);
+		return true;
+	}
 	if (t->kind != TK_WORD)
 		return false;
 	if (is_word(p, "start") && token_is_word(p, peek(p, 1), "transaction"))
