@@ -770,28 +770,96 @@ is_integer_kind(ChameleonValueKind k)
 	return k == CHAMELEON_KIND_INT || k == CHAMELEON_KIND_UINT || k == CHAMELEON_KIND_YEAR;
 }
 
+static bool
+is_number_kind(ChameleonValueKind k)
+{
+	return is_integer_kind(k) || k == CHAMELEON_KIND_DECIMAL || k == CHAMELEON_KIND_FLOAT ||
+		k == CHAMELEON_KIND_DOUBLE;
+}
+
+static bool
+is_date_kind(ChameleonValueKind k)
+{
+	return k == CHAMELEON_KIND_DATE || k == CHAMELEON_KIND_DATETIME ||
+		k == CHAMELEON_KIND_TIMESTAMP;
+}
+
+/* A bit column's value as a bigint (MySQL reads BIT as an unsigned number). */
+static char *
+bit_as_bigint(const char *qcol)
+{
+	return psprintf("lpad(%s::text, 64, '0')::bit(64)::bigint", qcol);
+}
+
+/* A bigint expression as the low n bits, as MySQL stores a number in BIT(n). */
+static char *
+bigint_as_bit(const char *expr, const ChameleonPgType *new_pt)
+{
+	int			n = 64;
+
+	if (sscanf(new_pt->pg_type, "bit varying(%d)", &n) != 1 || n < 1 || n > 64)
+		n = 64;
+	return psprintf("substring((%s)::bit(64) from %d)::%s", expr, 65 - n, new_pt->pg_type);
+}
+
+/* A text as a date: MySQL's zero and partial zero dates become NULL. */
+static char *
+text_as_date(const char *qcol, const ChameleonPgType *new_pt)
+{
+	return psprintf("CASE WHEN %s::text ~ '^\\s*([0-9]+-0+-|[0-9]+-[0-9]+-0+([^0-9]|$)|0+-)' THEN NULL ELSE %s::text::%s END",
+					qcol, qcol, new_pt->pg_type);
+}
+
+/* A number as a YEAR: two-digit years are 2000-2069 and 1970-1999. */
+static char *
+number_as_year(const char *qcol, const ChameleonPgType *new_pt)
+{
+	return psprintf("(CASE WHEN %s >= 1 AND %s < 70 THEN %s + 2000 WHEN %s >= 70 AND %s < 100 THEN %s + 1900 ELSE %s END)::%s",
+					qcol, qcol, qcol, qcol, qcol, qcol, qcol, new_pt->pg_type);
+}
+
+/*
+ * The USING expression of ALTER COLUMN TYPE for a MODIFY/CHANGE from old_pt
+ * to new_pt (old_pt NULL: the old type is not known): MySQL's value for
+ * every pair MySQL converts between.
+ */
 char *
 chameleon_ddl_using_sql(const char *qcol, const ChameleonPgType *old_pt, const ChameleonPgType *new_pt)
 {
 	ChameleonValueKind to = new_pt->kind;
+	ChameleonValueKind from;
 
-	if (old_pt != NULL)
-	{
-		ChameleonValueKind from = old_pt->kind;
-
-		if (to == CHAMELEON_KIND_SET && is_text_kind(from))
-			return psprintf("CASE WHEN %s = '' THEN '{}'::text[] ELSE string_to_array(%s::text, ',') END",
-							qcol, qcol);
-		if (from == CHAMELEON_KIND_SET && is_text_kind(to))
-			return psprintf("array_to_string(%s, ',')::%s", qcol, new_pt->pg_type);
-		if (to == CHAMELEON_KIND_BINARY && is_text_kind(from))
-			return psprintf("convert_to(%s::text, 'UTF8')", qcol);
-		if (from == CHAMELEON_KIND_BINARY && is_text_kind(to))
-			return psprintf("convert_from(%s, 'UTF8')::%s", qcol, new_pt->pg_type);
-		if (to == CHAMELEON_KIND_BOOL && is_integer_kind(from))
-			return psprintf("%s <> 0", qcol);
-		if (from == CHAMELEON_KIND_BOOL && !is_text_kind(to))
-			return psprintf("%s::integer::%s", qcol, new_pt->pg_type);
-	}
+	if (old_pt == NULL)
+		return psprintf("%s::%s", qcol, new_pt->pg_type);
+	from = old_pt->kind;
+	if (to == CHAMELEON_KIND_SET && is_text_kind(from))
+		return psprintf("CASE WHEN %s = '' THEN '{}'::text[] ELSE string_to_array(%s::text, ',') END",
+						qcol, qcol);
+	if (from == CHAMELEON_KIND_SET && is_text_kind(to))
+		return psprintf("array_to_string(%s, ',')::%s", qcol, new_pt->pg_type);
+	if (to == CHAMELEON_KIND_BINARY && is_text_kind(from))
+		return psprintf("convert_to(%s::text, 'UTF8')", qcol);
+	if (from == CHAMELEON_KIND_BINARY && is_text_kind(to))
+		return psprintf("convert_from(%s, 'UTF8')::%s", qcol, new_pt->pg_type);
+	if (to == CHAMELEON_KIND_BOOL && is_integer_kind(from))
+		return psprintf("%s <> 0", qcol);
+	if (from == CHAMELEON_KIND_BOOL && !is_text_kind(to))
+		return psprintf("%s::integer::%s", qcol, new_pt->pg_type);
+	if (from == CHAMELEON_KIND_BIT && to == CHAMELEON_KIND_BIT)
+		return bigint_as_bit(bit_as_bigint(qcol), new_pt);
+	if (from == CHAMELEON_KIND_BIT && is_number_kind(to))
+		return psprintf("(%s)::%s", bit_as_bigint(qcol), new_pt->pg_type);
+	/*
+	 * Numbers into integers round as MySQL does: decimal half away from
+	 * zero (numeric's cast), float and double half to even (rint, float8's)
+	 */
+	if (to == CHAMELEON_KIND_BIT && is_number_kind(from))
+		return bigint_as_bit(psprintf("%s::bigint", qcol), new_pt);
+	if (to == CHAMELEON_KIND_YEAR && is_number_kind(from))
+		return number_as_year(qcol, new_pt);
+	if (is_integer_kind(to) && is_text_kind(from))
+		return psprintf("round(%s::text::numeric)::%s", qcol, new_pt->pg_type);
+	if (is_date_kind(to) && is_text_kind(from))
+		return text_as_date(qcol, new_pt);
 	return psprintf("%s::%s", qcol, new_pt->pg_type);
 }
