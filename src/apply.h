@@ -66,6 +66,13 @@ extern void chameleon_apply_schema_changed(void);
 extern bool chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file,
 											uint64 pos, const char **why);
 
+/*
+ * May DROP TABLE of this table at (file, pos) be applied?  As above, but a
+ * table in error is dropped too (its rows are lost already).
+ */
+extern bool chameleon_apply_table_takes_drop(const char *mysql_table, const char *file,
+											 uint64 pos, const char **why);
+
 /* Is the table in t_replica_tables (and not removed)? */
 extern bool chameleon_apply_table_is_replicated(const char *mysql_table);
 

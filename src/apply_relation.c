@@ -141,6 +141,20 @@ chameleon_apply_table_takes_ddl(const char *mysql_table, const char *file, uint6
 	return true;
 }
 
+bool
+chameleon_apply_table_takes_drop(const char *mysql_table, const char *file, uint64 pos,
+								 const char **why)
+{
+	ChameleonApplyTarget *t = chameleon_relmap_target(mysql_table);
+
+	/* in error (marked in this session, or before it); not syncing or removed */
+	if (t != NULL && t->in_error && strcmp(t->state, "syncing") != 0 &&
+		strcmp(t->state, "removed") != 0 && strcmp(t->state, "pending") != 0 &&
+		!chameleon_relmap_before_snapshot(t, file, pos))
+		return true;
+	return chameleon_apply_table_takes_ddl(mysql_table, file, pos, why);
+}
+
 /*
  * Is the MySQL table one of the replica's tables (a row of t_replica_tables
  * that is not 'removed')?  Unknown names (temporary tables, tables left out

@@ -51,6 +51,8 @@ static MemoryContext DdlCatalogContext = NULL;
 static const char *DdlFile = NULL;
 static uint64 DdlPos = 0;
 static const char *DdlSkipWhy = NULL;
+/* The statement is DROP TABLE: it drops tables in error too. */
+static bool DdlIsDropTable = false;
 
 static void stop_replica_if_asked(const ChameleonQueryEvent *q, const char *table,
 								  const char *operation, const char *message, int sqlerrcode);
@@ -83,7 +85,9 @@ is_replicated_cb(void *arg, const char *db, const char *table)
 
 	if (!is_source_db(db))
 		return false;
-	if (DdlFile != NULL && !chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy))
+	if (DdlFile != NULL &&
+		!(DdlIsDropTable ? chameleon_apply_table_takes_drop(table, DdlFile, DdlPos, &DdlSkipWhy) :
+		  chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy)))
 		return false;
 	if (Session->config->tables_limit == NIL)
 		return true;
@@ -668,6 +672,23 @@ typedef struct DmlTablesStep
 	List	   *tables;			/* out: DdlName * the statement writes (or names) */
 } DmlTablesStep;
 
+/* Does sql start with DROP TABLE (not DROP TEMPORARY TABLE)? */
+static bool
+is_drop_table(const char *sql)
+{
+	const char *p = sql;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (pg_strncasecmp(p, "drop", 4) != 0 || !isspace((unsigned char) p[4]))
+		return false;
+	p += 4;
+	while (isspace((unsigned char) *p))
+		p++;
+	return pg_strncasecmp(p, "table", 5) == 0 &&
+		(p[5] == '\0' || isspace((unsigned char) p[5]) || p[5] == '`');
+}
+
 static DmlVerb
 dml_verb(const char *sql)
 {
@@ -930,6 +951,7 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file, uint64
 	DdlFile = file;
 	DdlPos = pos;
 	DdlSkipWhy = NULL;
+	DdlIsDropTable = is_drop_table(q->query);
 
 	old = MemoryContextSwitchTo(DdlCatalogContext);
 	DdlCtx.default_db = q->db[0] ? pstrdup(q->db) : NULL;
