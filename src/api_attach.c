@@ -22,6 +22,8 @@
 #include "catalog.h"
 #include "config.h"
 #include "list_util.h"
+#include "position.h"
+#include "spi_util.h"
 
 PG_FUNCTION_INFO_V1(chameleon_attach_replica);
 
@@ -33,21 +35,24 @@ schema_tables(Oid nsp)
 	Oid			type = OIDOID;
 	Datum		value = ObjectIdGetDatum(nsp);
 	List	   *names = NIL;
+	uint64		n;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT relname::text FROM pg_catalog.pg_class"
-							  " WHERE relnamespace = $1 AND relkind IN ('r', 'p')"
-							  " AND NOT relispartition ORDER BY 1",
-							  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the tables of schema %u", nsp);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	chameleon_spi_connect();
+	n = chameleon_spi_run("SELECT relname::text FROM pg_catalog.pg_class"
+						  " WHERE relnamespace = $1 AND relkind IN ('r', 'p')"
+						  " AND NOT relispartition ORDER BY 1",
+						  1, &type, &value, NULL, true, 0, SPI_OK_SELECT,
+						  "list the tables of the schema");
+	for (uint64 i = 0; i < n; i++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *name = chameleon_spi_text(i, 1, caller);
+		MemoryContext old = MemoryContextSwitchTo(caller);
 
-		names = lappend(names, MemoryContextStrdup(caller, name));
+		names = lappend(names, name);
+		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
+	MemoryContextSwitchTo(caller);
 	return names;
 }
 
@@ -91,7 +96,7 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 	int64		pos;
 	ChameleonConfig *cfg;
 	const char *pg_schema;
-	ChameleonSourceRow *existing;
+	ChameleonSource *existing;
 	Oid			nsp;
 	List	   *tables;
 	ListCell   *lc;
@@ -108,12 +113,12 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 								text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL);
 	pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
 
-	existing = chameleon_catalog_get_source(cfg->my_database);
+	existing = chameleon_source_by_name(cfg->my_database);
 	if (existing != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("MySQL database \"%s\" is already replicated into schema \"%s\"",
-						existing->source_name, existing->pg_schema),
+						existing->name, existing->pg_schema),
 				 errhint("Start that replica with chameleon.start_replica(), or copy it anew with chameleon.init_replica(force => true).")));
 	nsp = get_namespace_oid(pg_schema, true);
 	if (!OidIsValid(nsp))
@@ -128,9 +133,9 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("schema \"%s\" has no table to attach", pg_schema)));
 
-	source_id = chameleon_catalog_add_source(cfg->my_database, pg_schema, cfg->path,
+	source_id = chameleon_source_add(cfg->my_database, pg_schema, cfg->path,
 											 cfg->my_server_id, "stopped");
-	chameleon_catalog_set_position(source_id, file, pos, NULL);
+	chameleon_position_set(source_id, file, pos, NULL);
 	foreach(lc, tables)
 		chameleon_catalog_add_table(source_id, lfirst(lc), pg_schema, lfirst(lc), "copied",
 									0, file, pos);

@@ -234,7 +234,7 @@ chameleon_binlog_file_events(PG_FUNCTION_ARGS)
 static ChameleonTableDef *
 replica_table_def(void *arg, const ChameleonTableMap *map)
 {
-	return chameleon_tabledef_from_replica((const ChameleonSourceRow *) arg, map);
+	return chameleon_tabledef_from_replica((const ChameleonSource *) arg, map);
 }
 
 /*
@@ -255,7 +255,7 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 {
 	char	   *path;
 	int			max_events = max_events_arg(fcinfo, 1);
-	ChameleonSourceRow *source = NULL;
+	ChameleonSource *source = NULL;
 	ChameleonBinlogReader *reader;
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
@@ -266,7 +266,7 @@ chameleon_binlog_file_rows(PG_FUNCTION_ARGS)
 	{
 		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
 
-		source = chameleon_catalog_get_source(name);
+		source = chameleon_source_by_name(name);
 		if (source == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -307,42 +307,6 @@ stop_apply_worker(int32 source_id)
 	return stopped;
 }
 
-static void
-mark_removed(int32 source_id, const char *name)
-{
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(name)};
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args("UPDATE sch_chameleon.t_replica_tables"
-							   " SET state = 'removed', last_error = NULL"
-							   " WHERE source_id = $1 AND mysql_table = $2",
-							   2, types, values, NULL, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not update sch_chameleon.t_replica_tables: %s",
-			 SPI_result_code_string(rc));
-	SPI_finish();
-}
-
-static void
-lock_source_row(int32 source_id)
-{
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(source_id);
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args("SELECT 1 FROM sch_chameleon.t_sources"
-							   " WHERE source_id = $1 FOR UPDATE",
-							   1, &type, &value, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not lock sch_chameleon.t_sources: %s", SPI_result_code_string(rc));
-	SPI_finish();
-}
-
 /*
  * chameleon.remove_tables(tables text[], source text DEFAULT NULL) RETURNS text
  *
@@ -379,10 +343,10 @@ chameleon_remove_tables(PG_FUNCTION_ARGS)
 
 	/* the worker restarted below reads its row FOR SHARE: it sees the change */
 	stopped = stop_apply_worker(src->source_id);
-	lock_source_row(src->source_id);
+	(void) chameleon_source_lock(src->source_id);
 	stopped = stop_apply_worker(src->source_id) || stopped;
 	foreach(lc, todo)
-		mark_removed(src->source_id, (char *) lfirst(lc));
+		chameleon_catalog_table_set_state(src->source_id, (char *) lfirst(lc), "removed", NULL);
 	if (stopped)
 		(void) chameleon_worker_start(MyDatabaseId, src->source_id);
 

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "apply_int.h"
+#include "catalog.h"
 #include "subxact.h"
 
 /* The statement backend. */
@@ -58,39 +59,6 @@ typedef struct StopError
 } StopError;
 
 static StopError PendingStopError;
-
-/* Parameter types of the t_errors INSERT and the t_replica_tables UPDATE. */
-static Oid	error_types[9] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
-TEXTOID, TEXTOID, TEXTOID};
-static Oid	update_types[3] = {INT4OID, TEXTOID, TEXTOID};
-
-/* ---------------------------------------------------------------------
- * SPI helpers
- * ---------------------------------------------------------------------
- */
-
-/*
- * SPI leaves CurrentMemoryContext in its procedure context, which lives as
- * long as the transaction: every SPI call here goes back to the caller's
- * context, or a million-row transaction would keep every row's values.
- */
-static void
-run_write(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-
-	MemoryContextSwitchTo(cxt);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-}
-
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
 
 /* ---------------------------------------------------------------------
  * Session and transactions
@@ -140,19 +108,9 @@ chameleon_apply_xact_begin(void)
 static void
 write_counter(ChameleonApplyTarget *t)
 {
-	Oid			types[3] = {INT4OID, TEXTOID, INT8OID};
-	Datum		values[3];
-
 	if (t->batch_rows == 0)
 		return;
-	values[0] = Int32GetDatum(Session->source_id);
-	values[1] = CStringGetTextDatum(t->mysql_table);
-	values[2] = Int64GetDatum(t->batch_rows);
-	run_write("UPDATE sch_chameleon.t_replica_tables"
-			  " SET applied_rows = applied_rows + $3,"
-			  " state = CASE WHEN state = 'copied' THEN 'streaming' ELSE state END"
-			  " WHERE source_id = $1 AND mysql_table = $2",
-			  3, types, values, NULL);
+	chameleon_catalog_table_applied(Session->source_id, t->mysql_table, t->batch_rows);
 	t->batch_rows = 0;
 }
 
@@ -392,27 +350,12 @@ static void
 record_table_error(ChameleonApplyTarget *target, const char *operation, const char *row_json,
 				   const ErrorData *edata)
 {
-	Datum		values[9];
-	char		nulls[9];
+	ChameleonLogWhere where = {Session->where.file, Session->where.pos, Session->where.gtid};
 
-	values[0] = Int32GetDatum(Session->source_id);
-	nulls[0] = ' ';
-	values[1] = text_or_null(Session->where.file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) Session->where.pos);
-	nulls[2] = ' ';
-	values[3] = text_or_null(Session->where.gtid, &nulls[3]);
-	values[4] = text_or_null(target->mysql_table, &nulls[4]);
-	values[5] = text_or_null(operation, &nulls[5]);
-	values[6] = text_or_null(row_json, &nulls[6]);
-	values[7] = text_or_null(edata->message, &nulls[7]);
-	values[8] = text_or_null(unpack_sql_state(edata->sqlerrcode), &nulls[8]);
-	run_write("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
-			  " gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.jsonb, $8, $9)",
-			  9, error_types, values, nulls);
-	run_write("UPDATE sch_chameleon.t_replica_tables SET state = 'error', last_error = $3"
-			  " WHERE source_id = $1 AND mysql_table = $2",
-			  3, update_types, (Datum[]) {values[0], values[4], values[7]}, NULL);
+	chameleon_catalog_add_error(Session->source_id, &where, target->mysql_table, operation,
+								row_json, edata->message, unpack_sql_state(edata->sqlerrcode));
+	chameleon_catalog_table_set_state(Session->source_id, target->mysql_table, "error",
+									  edata->message);
 	target->in_error = true;
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
@@ -450,32 +393,17 @@ void
 chameleon_apply_write_stop_error(void)
 {
 	StopError  *e = &PendingStopError;
-	Datum		values[9];
-	char		nulls[9];
+	ChameleonLogWhere where;
 
 	if (!e->valid)
 		return;
-	values[0] = Int32GetDatum(Session->source_id);
-	nulls[0] = ' ';
-	values[1] = text_or_null(e->file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) e->pos);
-	nulls[2] = ' ';
-	values[3] = text_or_null(e->gtid, &nulls[3]);
-	values[4] = text_or_null(e->mysql_table, &nulls[4]);
-	values[5] = text_or_null(e->operation, &nulls[5]);
-	values[6] = text_or_null(e->row_json, &nulls[6]);
-	values[7] = text_or_null(e->message, &nulls[7]);
-	values[8] = text_or_null(e->sqlstate, &nulls[8]);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	run_write("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
-			  " gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.jsonb, $8, $9)",
-			  9, error_types, values, nulls);
-	run_write("UPDATE sch_chameleon.t_replica_tables SET last_error = $3"
-			  " WHERE source_id = $1 AND mysql_table = $2",
-			  3, update_types, (Datum[]) {values[0], values[4], values[7]}, NULL);
-	SPI_finish();
+	where.file = e->file;
+	where.pos = e->pos;
+	where.gtid = e->gtid;
+	chameleon_catalog_add_error(Session->source_id, &where, e->mysql_table, e->operation,
+								e->row_json, e->message, e->sqlstate);
+	if (e->mysql_table != NULL)
+		chameleon_catalog_table_set_last_error(Session->source_id, e->mysql_table, e->message);
 	e->valid = false;
 }
 

@@ -19,7 +19,6 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -29,6 +28,7 @@
 #include "utils/relcache.h"
 
 #include "apply_int.h"
+#include "catalog.h"
 #include "ddl_apply.h"
 #include "mysql_client.h"
 #include "tabledef.h"
@@ -50,9 +50,7 @@ static void
 load_targets(void)
 {
 	HASHCTL		ctl;
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(Session->source_id);
-	int			ret;
+	ListCell   *lc;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = NAMEDATALEN * 2;
@@ -61,47 +59,28 @@ load_targets(void)
 	Targets = hash_create("pg_chameleon targets", 64, &ctl,
 						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT mysql_table, pg_schema, pg_table, state,"
-								" snapshot_file, snapshot_position"
-								" FROM sch_chameleon.t_replica_tables"
-								" WHERE source_id = $1",
-								/* not read-only: see the DDL of this transaction */
-								1, &type, &value, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
-			 SPI_result_code_string(ret));
-
-	for (uint64 i = 0; i < SPI_processed; i++)
+	foreach(lc, chameleon_catalog_table_rows(Session->source_id))
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *name = SPI_getvalue(tup, desc, 1);
+		ChameleonTableRow *row = lfirst(lc);
 		ChameleonApplyTarget *t;
 		bool		found;
-		char	   *pos;
 		MemoryContext old;
 
-		if (name == NULL || strlen(name) >= NAMEDATALEN * 2)
+		if (strlen(row->mysql_table) >= NAMEDATALEN * 2)
 			continue;
-		t = hash_search(Targets, name, HASH_ENTER, &found);
+		t = hash_search(Targets, row->mysql_table, HASH_ENTER, &found);
 		old = MemoryContextSwitchTo(TargetsContext);
-		t->pg_schema = pstrdup(SPI_getvalue(tup, desc, 2));
-		t->pg_table = pstrdup(SPI_getvalue(tup, desc, 3));
-		t->state = pstrdup(SPI_getvalue(tup, desc, 4));
-		t->snapshot_file = SPI_getvalue(tup, desc, 5);
-		if (t->snapshot_file)
-			t->snapshot_file = pstrdup(t->snapshot_file);
-		pos = SPI_getvalue(tup, desc, 6);
-		t->snapshot_pos = pos ? strtoull(pos, NULL, 10) : 0;
+		t->pg_schema = pstrdup(row->pg_schema);
+		t->pg_table = pstrdup(row->pg_table);
+		t->state = pstrdup(row->state);
+		t->snapshot_file = row->snapshot_file ? pstrdup(row->snapshot_file) : NULL;
+		t->snapshot_pos = (uint64) row->snapshot_position;
 		MemoryContextSwitchTo(old);
 		t->in_error = strcmp(t->state, "copied") != 0 &&
 			strcmp(t->state, "streaming") != 0;
-		t->careful = chameleon_apply_is_careful(name);
+		t->careful = chameleon_apply_is_careful(row->mysql_table);
 		t->batch_rows = 0;
 	}
-	SPI_finish();
 }
 
 bool

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "apply_int.h"
+#include "spi_util.h"
 
 /* Rows an INSERT batch can hold (apply.c sends it at this many). */
 #define INSERT_BATCH_CAPACITY	CHAMELEON_INSERT_BATCH_ROWS
@@ -418,8 +419,7 @@ spi_session_end(void)
 static void
 spi_xact_begin(void)
 {
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	chameleon_spi_connect();
 	SpiConnected = true;
 }
 

@@ -1,51 +1,155 @@
 /*
- * catalog.h -- the replica state kept in schema sch_chameleon.
+ * catalog.h -- the replica state kept in schema sch_chameleon, one writer
+ * module per table (doc/architecture.md has the table of them):
  *
- * catalog.c owns every read and write of the sch_chameleon tables
- * (t_sources, t_replica_batch, t_replica_tables, t_foreign_keys), through
- * SPI with parameters, in the caller's transaction.
+ *   catalog_sources.c   t_sources          one row per source
+ *   catalog_tables.c    t_replica_tables   per replicated table
+ *   catalog_fkeys.c     t_foreign_keys     MySQL foreign keys, created at detach
+ *   catalog_log.c       t_errors, t_ddl    rejected rows/statements, DDL seen
+ *   catalog_shapes.c    t_table_columns, t_table_indexes (declared in ddl_apply.h)
+ *   position.c          t_replica_batch    the resume position (position.h)
+ *
+ * Every function runs its SQL through SPI with typed parameters in the
+ * caller's transaction (state commits or rolls back with the data), in an
+ * SPI connection of its own; results are allocated in the caller's memory
+ * context.
  */
 #ifndef CHAMELEON_CATALOG_H
 #define CHAMELEON_CATALOG_H
 
 #include "nodes/pg_list.h"
 
-/* One row of sch_chameleon.t_sources. */
-typedef struct ChameleonSourceRow
-{
-	int			source_id;
-	char	   *source_name;
-	char	   *pg_schema;
-	char	   *state;
-} ChameleonSourceRow;
+/* ---------- t_sources (catalog_sources.c) ---------- */
 
-/* The row of source_name, or NULL when it has none. */
-extern ChameleonSourceRow *chameleon_catalog_get_source(const char *source_name);
+/* A row of sch_chameleon.t_sources. */
+typedef struct ChameleonSource
+{
+	int32		source_id;
+	char	   *name;			/* source_name: the MySQL database */
+	char	   *pg_schema;
+	char	   *config_path;
+	int64		server_id;
+	char	   *state;
+	char	   *last_error;		/* NULL when none */
+} ChameleonSource;
+
+extern ChameleonSource *chameleon_source_by_name(const char *name);
+/* The same, an ERROR (the replica does not exist) in place of NULL. */
+extern ChameleonSource *chameleon_source_named(const char *name);
+/* for_share: lock the row FOR SHARE (wait for a transaction changing it). */
+extern ChameleonSource *chameleon_source_by_id(int32 source_id, bool for_share);
+extern List *chameleon_source_list(void);
+/* The sources the launcher resumes: state streaming or reconnecting. */
+extern List *chameleon_source_list_to_resume(void);
+/* Lock the row FOR UPDATE; its state, or NULL when there is no row. */
+extern char *chameleon_source_lock(int32 source_id);
+/* Is path the configuration file of a source?  (Runs as the caller.) */
+extern bool chameleon_source_path_registered(const char *path);
 
 /* Add a source; returns its source_id. */
-extern int	chameleon_catalog_add_source(const char *source_name, const char *pg_schema,
-										 const char *config_path, int64 server_id,
-										 const char *state);
-
+extern int32 chameleon_source_add(const char *name, const char *pg_schema,
+								  const char *config_path, int64 server_id,
+								  const char *state);
 /* Remove a source and (ON DELETE CASCADE) all its state. */
-extern void chameleon_catalog_delete_source(int source_id);
+extern void chameleon_source_delete(int32 source_id);
+/*
+ * state, and last_error when error is not NULL or clear_error (NULL then);
+ * without either the row is left alone when the state is the same.
+ */
+extern void chameleon_source_set_state(int32 source_id, const char *state,
+									   const char *error, bool clear_error);
+extern void chameleon_source_set_config_path(int32 source_id, const char *path);
+/* stop_replica: streaming/reconnecting/error become stopped. */
+extern void chameleon_source_mark_stopped(int32 source_id);
 
-extern void chameleon_catalog_set_source_state(int source_id, const char *state,
-											   const char *last_error);
+/* ---------- t_replica_tables (catalog_tables.c) ---------- */
 
-/* Insert or replace the applied position of a source (t_replica_batch). */
-extern void chameleon_catalog_set_position(int source_id, const char *binlog_file,
-										   int64 binlog_position, const char *gtid);
+/* A row of sch_chameleon.t_replica_tables, as the apply worker needs it. */
+typedef struct ChameleonTableRow
+{
+	char	   *mysql_table;
+	char	   *pg_schema;
+	char	   *pg_table;
+	char	   *state;
+	char	   *snapshot_file;	/* NULL: no snapshot position */
+	int64		snapshot_position;
+} ChameleonTableRow;
 
-/* One t_replica_tables row. */
-extern void chameleon_catalog_add_table(int source_id, const char *mysql_table,
+extern void chameleon_catalog_add_table(int32 source_id, const char *mysql_table,
 										const char *pg_schema, const char *pg_table,
 										const char *state, int64 copied_rows,
 										const char *snapshot_file,
 										int64 snapshot_position);
+/* The PostgreSQL table of a replicated MySQL table; false if none. */
+extern bool chameleon_catalog_get_table(int32 source_id, const char *mysql_table,
+										char **pg_schema, char **pg_table);
+/* Every table of a source (ChameleonTableRow *), this transaction's DDL seen. */
+extern List *chameleon_catalog_table_rows(int32 source_id);
+/* The state of one table (FOR UPDATE: locked), or NULL when it has no row. */
+extern char *chameleon_catalog_table_state(int32 source_id, const char *mysql_table,
+										   bool for_update);
+/* Rows applied in this transaction; copied becomes streaming. */
+extern void chameleon_catalog_table_applied(int32 source_id, const char *mysql_table,
+											int64 rows);
+extern void chameleon_catalog_table_set_state(int32 source_id, const char *mysql_table,
+											  const char *state, const char *error);
+extern void chameleon_catalog_table_set_last_error(int32 source_id, const char *mysql_table,
+												   const char *error);
+extern void chameleon_catalog_table_delete(int32 source_id, const char *mysql_table);
 
-/* One t_foreign_keys row: a MySQL foreign key, created at detach. */
-extern void chameleon_catalog_add_foreign_key(int source_id, const char *mysql_table,
+/*
+ * DDL: a table created in the replicated database (a row already there is
+ * replaced only when replace, or when it is a 'removed' one).
+ */
+extern void chameleon_catalog_table_created(int32 source_id, const char *mysql_table,
+											bool replace, const char *state,
+											const char *error);
+/* DDL: a table renamed; pg_renamed false: its PostgreSQL table was not (error). */
+extern void chameleon_catalog_table_renamed(int32 source_id, const char *old_name,
+											const char *new_name, bool pg_renamed,
+											const char *error);
+
+/* sync_tables/add_tables: the table is being copied again (a new row if none). */
+extern void chameleon_catalog_table_syncing(int32 source_id, const char *mysql_table,
+											const char *pg_schema, bool exists);
+/* A failed sync: a syncing row goes to state (NULL: deleted). */
+extern void chameleon_catalog_table_sync_failed(int32 source_id, const char *mysql_table,
+												const char *state, const char *error);
+/* A copied table joins the stream at the snapshot position. */
+extern void chameleon_catalog_table_copied(int32 source_id, const char *mysql_table,
+										   int64 rows, const char *snapshot_file,
+										   int64 snapshot_position);
+/*
+ * The stream goes back to an earlier position: tables streamed already
+ * (but those in except) skip what they have, up to (file, pos).
+ */
+extern void chameleon_catalog_tables_skip_to(int32 source_id, const char *file, int64 pos,
+											 List *except);
+
+/* A sequence owned by a column of a replicated table. */
+typedef struct ChameleonOwnedSequence
+{
+	char	   *sequence;		/* regclass text */
+	char	   *table;			/* regclass text */
+	char	   *column;
+} ChameleonOwnedSequence;
+
+/* Sequences owned (serial or identity) by the columns of a source's tables. */
+extern List *chameleon_catalog_owned_sequences(int32 source_id);
+
+/* ---------- t_foreign_keys (catalog_fkeys.c) ---------- */
+
+/* A stored foreign key and the PostgreSQL table it belongs to. */
+typedef struct ChameleonStoredForeignKey
+{
+	char	   *mysql_table;
+	char	   *constraint_name;
+	char	   *create_sql;
+	char	   *pg_schema;		/* NULL when the table has no t_replica_tables row */
+	char	   *pg_table;
+} ChameleonStoredForeignKey;
+
+extern void chameleon_catalog_add_foreign_key(int32 source_id, const char *mysql_table,
 											  const char *constraint_name,
 											  List *columns,
 											  const char *referenced_schema,
@@ -54,15 +158,34 @@ extern void chameleon_catalog_add_foreign_key(int source_id, const char *mysql_t
 											  const char *on_update,
 											  const char *on_delete,
 											  const char *create_sql);
+/* Forget the stored foreign keys of one table (before storing them again). */
+extern void chameleon_catalog_delete_foreign_keys(int32 source_id, const char *mysql_table);
+/* Every stored foreign key of a source (ChameleonStoredForeignKey *). */
+extern List *chameleon_catalog_foreign_keys(int32 source_id);
+
+/* ---------- t_errors and t_ddl (catalog_log.c) ---------- */
+
+/* Where in the binlog a record was made. */
+typedef struct ChameleonLogWhere
+{
+	const char *file;
+	uint64		pos;
+	const char *gtid;
+} ChameleonLogWhere;
 
 /*
- * The PostgreSQL table of a replicated MySQL table (t_replica_tables);
- * false when the replica does not have it.
+ * A rejected row or statement: row_json is the row ({"before": ..,
+ * "after": ..}) or statement ({"statement": ..}, {"translation": [..]}) as
+ * JSON text, NULL for none.
  */
-extern bool chameleon_catalog_get_table(int source_id, const char *mysql_table,
-										char **pg_schema, char **pg_table);
-
-/* Forget the stored foreign keys of one table (before storing them again). */
-extern void chameleon_catalog_delete_foreign_keys(int source_id, const char *mysql_table);
+extern void chameleon_catalog_add_error(int32 source_id, const ChameleonLogWhere *where,
+										const char *mysql_table, const char *operation,
+										const char *row_json, const char *message,
+										const char *sqlstate);
+/* A DDL statement seen: its translation (NULL: not translated) and status. */
+extern void chameleon_catalog_add_ddl(int32 source_id, const ChameleonLogWhere *where,
+									  const char *default_schema, const char *source_sql,
+									  List *translation, bool translated,
+									  const char *status, const char *message);
 
 #endif							/* CHAMELEON_CATALOG_H */

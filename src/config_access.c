@@ -8,7 +8,7 @@
  * of chameleon_admin) may only use files a superuser registered: the file of
  * pg_chameleon.config (a superuser-only setting, also per role or database
  * with ALTER ROLE / ALTER DATABASE ... SET), or the config_path of a source in
- * sch_chameleon.t_sources (stored by init_replica / start_replica).
+ * t_sources (stored by init_replica / start_replica).
  *
  * The role checked is the outer user (current_user outside any SECURITY
  * DEFINER function): init_replica and the other functions that write the
@@ -23,6 +23,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 
+#include "catalog.h"
 #include "config.h"
 
 /* Is path the (canonical) value of pg_chameleon.config? */
@@ -48,27 +49,14 @@ is_registered_path(const char *path)
 {
 	Oid			save_userid;
 	int			save_sec_context;
-	Oid			type = TEXTOID;
-	Datum		value = CStringGetTextDatum(path);
-	bool		found = false;
+	volatile bool found = false;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
-		int			ret;
-
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_with_args("SELECT 1 FROM sch_chameleon.t_sources"
-									" WHERE config_path = $1 LIMIT 1",
-									1, &type, &value, NULL, true, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not read sch_chameleon.t_sources: %s",
-				 SPI_result_code_string(ret));
-		found = SPI_processed > 0;
-		SPI_finish();
+		found = chameleon_source_path_registered(path);
 	}
 	PG_FINALLY();
 	{

@@ -58,6 +58,7 @@
 #include "position.h"
 #include "progress.h"
 #include "schema.h"
+#include "spi_util.h"
 
 /* Bytes written to a CSV file per write() in copy_mode: file. */
 #define FILE_CHUNK_BYTES	(1024 * 1024)
@@ -707,7 +708,7 @@ drop_schema(const char *pg_schema)
 static void
 prepare_target(const ChameleonSchemaOptions *opts, bool force)
 {
-	ChameleonSourceRow *src = chameleon_catalog_get_source(opts->my_database);
+	ChameleonSource *src = chameleon_source_by_name(opts->my_database);
 	bool		schema_exists = OidIsValid(get_namespace_oid(opts->pg_schema, true));
 
 	check_target_schema_name(opts->pg_schema);
@@ -715,7 +716,7 @@ prepare_target(const ChameleonSchemaOptions *opts, bool force)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("MySQL database \"%s\" is already replicated into schema \"%s\"",
-						src->source_name, src->pg_schema),
+						src->name, src->pg_schema),
 				 errdetail("The replica is in state \"%s\".", src->state),
 				 errhint("Use chameleon.init_replica(force => true) to drop schema \"%s\" and copy again.",
 						 src->pg_schema)));
@@ -728,9 +729,9 @@ prepare_target(const ChameleonSchemaOptions *opts, bool force)
 	{
 		check_target_schema_name(src->pg_schema);
 		/* first: fails while the replica's worker still runs */
-		chameleon_origin_drop_released(MyDatabaseId, src->source_id, src->source_name);
+		chameleon_origin_drop_released(MyDatabaseId, src->source_id, src->name);
 		drop_schema(src->pg_schema);
-		chameleon_catalog_delete_source(src->source_id);
+		chameleon_source_delete(src->source_id);
 	}
 	drop_schema(opts->pg_schema);
 }
@@ -852,7 +853,7 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 
 	chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
 	chameleon_schema_create_tables(opts, tables);
-	source_id = chameleon_catalog_add_source(opts->my_database, opts->pg_schema, cfg->path,
+	source_id = chameleon_source_add(opts->my_database, opts->pg_schema, cfg->path,
 											 cfg->my_server_id, "initialising");
 
 	foreach(lc, tables)
@@ -877,13 +878,13 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
 	store_foreign_keys(source_id, opts, tables);
 	if (snap.binlog_file != NULL)
-		chameleon_catalog_set_position(source_id, snap.binlog_file, snap.binlog_position,
+		chameleon_position_set(source_id, snap.binlog_file, snap.binlog_position,
 									   snap.gtid);
 	else
 		ereport(WARNING,
 				(errmsg("the MySQL binary log is off: the copy cannot be followed by a replica"),
 				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server and run init_replica again to replicate.")));
-	chameleon_catalog_set_source_state(source_id, "stopped", NULL);
+	chameleon_source_set_state(source_id, "stopped", NULL, true);
 
 	if (snap.binlog_file != NULL)
 		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s",
@@ -994,7 +995,7 @@ new_table_owner(const char *pg_schema, const char *table)
 	char	   *owner = NULL;
 	int			rc;
 
-	SPI_connect();
+	chameleon_spi_connect();
 	rc = SPI_execute_with_args("SELECT coalesce((SELECT c.relowner FROM pg_catalog.pg_class c"
 							   " WHERE c.relnamespace = n.oid AND c.relname = $2"
 							   " AND c.relkind IN ('r', 'p')), n.nspowner)"

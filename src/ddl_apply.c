@@ -3,7 +3,7 @@
  * BEGIN/COMMIT, translated and applied in the apply transaction (see
  * ddl_apply.h).
  *
- * What is recorded in sch_chameleon.t_ddl:
+ * What is recorded in t_ddl (through catalog_log.c):
  *   applied  a statement on tables of the replicated database, applied;
  *   failed   a statement PostgreSQL rejected (or the translator could not
  *            read): its tables are marked error, t_errors has a 'ddl' row;
@@ -33,8 +33,10 @@
 #include "utils/memutils.h"
 
 #include "apply.h"
+#include "catalog.h"
 #include "ddl_apply.h"
 #include "ddl_int.h"
+#include "spi_util.h"
 #include "subxact.h"
 #include "apply_session.h"
 #include "transaction.h"
@@ -142,39 +144,41 @@ chameleon_ddl_apply_table_def(const char *db, const char *table)
  * ---------------------------------------------------------------------
  */
 
-static void
-spi_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+/* A JSON object {"key": [strings]} or {"key": "string"} as text. */
+static char *
+json_object_text(const char *key, List *strings, const char *string)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = nargs > 0 ? SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0)
-		: SPI_execute(sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	SPI_finish();
-	MemoryContextSwitchTo(cxt);
-}
-
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
-static Datum
-statements_array(List *statements)
-{
-	int			n = list_length(statements);
-	Datum	   *d = palloc0(sizeof(Datum) * Max(n, 1));
+	StringInfoData buf;
 	ListCell   *lc;
 
-	foreach(lc, statements)
-		d[foreach_current_index(lc)] = CStringGetTextDatum(lfirst(lc));
-	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	escape_json(&buf, key);
+	appendStringInfoString(&buf, ": ");
+	if (string != NULL)
+		escape_json(&buf, string);
+	else
+	{
+		appendStringInfoChar(&buf, '[');
+		foreach(lc, strings)
+		{
+			if (foreach_current_index(lc) > 0)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, lfirst(lc));
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Where the statement is, for t_ddl and t_errors. */
+static ChameleonLogWhere
+log_where(void)
+{
+	ChameleonLogWhere w = {Session->where.file, Session->where.pos, Session->where.gtid};
+
+	return w;
 }
 
 /* Run fn(arg) in a subtransaction; NULL if it worked, else its error (rolled back). */
@@ -199,46 +203,10 @@ static void
 record_ddl(const ChameleonQueryEvent *q, const char *source, List *statements,
 		   bool translated, const char *status, const char *message)
 {
-	Oid			types[8] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID};
-	Datum		values[8];
-	char		nulls[8];
+	ChameleonLogWhere where = log_where();
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int32GetDatum(Session->source_id);
-	values[1] = text_or_null(Session->where.file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) Session->where.pos);
-	values[3] = text_or_null(q->db[0] ? q->db : NULL, &nulls[3]);
-	values[4] = CStringGetTextDatum(source);
-	if (translated)
-		values[5] = statements_array(statements);
-	else
-	{
-		values[5] = (Datum) 0;
-		nulls[5] = 'n';
-	}
-	values[6] = CStringGetTextDatum(status);
-	values[7] = text_or_null(message, &nulls[7]);
-	spi_run("INSERT INTO sch_chameleon.t_ddl (source_id, binlog_file, binlog_position,"
-			" default_schema, source_sql, translation, status, error_message)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-			8, types, values, nulls);
-}
-
-/* A t_replica_tables statement with (source_id, $2, $3, $4) text arguments. */
-static void
-tables_write(const char *sql, const char *a2, const char *a3, const char *a4)
-{
-	Oid			types[4] = {INT4OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4];
-
-	nulls[0] = ' ';
-	values[0] = Int32GetDatum(Session->source_id);
-	values[1] = text_or_null(a2, &nulls[1]);
-	values[2] = text_or_null(a3, &nulls[2]);
-	values[3] = text_or_null(a4, &nulls[3]);
-	spi_run(sql, 4, types, values, nulls);
+	chameleon_catalog_add_ddl(Session->source_id, &where, q->db[0] ? q->db : NULL, source,
+							  statements, translated, status, message);
 }
 
 /*
@@ -249,27 +217,8 @@ tables_write(const char *sql, const char *a2, const char *a3, const char *a4)
 static void
 table_created(const char *name, bool replaced, const char *state, const char *error)
 {
-	Oid			types[5] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
-	Datum		values[5];
-	char		nulls[5];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int32GetDatum(Session->source_id);
-	values[1] = CStringGetTextDatum(name);
-	values[2] = CStringGetTextDatum(state);
-	values[3] = text_or_null(error, &nulls[3]);
-	values[4] = BoolGetDatum(replaced || strcmp(state, "error") == 0);
-	spi_run("INSERT INTO sch_chameleon.t_replica_tables AS r (source_id, mysql_table,"
-			" pg_schema, pg_table, state, last_error)"
-			" SELECT $1, $2, s.pg_schema, $2, $3, $4 FROM sch_chameleon.t_sources s"
-			" WHERE s.source_id = $1"
-			" ON CONFLICT (source_id, mysql_table) DO UPDATE SET"
-			" pg_schema = EXCLUDED.pg_schema, pg_table = EXCLUDED.pg_table,"
-			" state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
-			" copied_rows = 0, applied_rows = 0,"
-			" snapshot_file = NULL, snapshot_position = NULL"
-			" WHERE r.state = 'removed' OR $5",
-			5, types, values, nulls);
+	chameleon_catalog_table_created(Session->source_id, name,
+									replaced || strcmp(state, "error") == 0, state, error);
 }
 
 /* Did a CREATE TABLE replace a table (CREATE OR REPLACE)? */
@@ -284,26 +233,13 @@ replaces_table(const ChameleonDdlResult *res)
 static void
 table_renamed(const char *old_name, const char *new_name, bool pg_renamed, const char *error)
 {
-	tables_write("DELETE FROM sch_chameleon.t_replica_tables"
-				 " WHERE source_id = $1 AND mysql_table = $3",
-				 old_name, new_name, NULL);
-	if (pg_renamed)
-		tables_write("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3, pg_table = $3"
-					 " WHERE source_id = $1 AND mysql_table = $2",
-					 old_name, new_name, NULL);
-	else
-		tables_write("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3,"
-					 " state = 'error', last_error = $4"
-					 " WHERE source_id = $1 AND mysql_table = $2",
-					 old_name, new_name, error);
+	chameleon_catalog_table_renamed(Session->source_id, old_name, new_name, pg_renamed, error);
 }
 
 static void
 table_set_state(const char *name, const char *state, const char *error)
 {
-	tables_write("UPDATE sch_chameleon.t_replica_tables SET state = $3, last_error = $4"
-				 " WHERE source_id = $1 AND mysql_table = $2",
-				 name, state, error);
+	chameleon_catalog_table_set_state(Session->source_id, name, state, error);
 }
 
 /* t_replica_tables after a statement that worked (in its subtransaction). */
@@ -321,9 +257,7 @@ bookkeeping_applied(const ChameleonDdlResult *res)
 		if (ch->old_name == NULL && to)
 			table_created(ch->new_name, replaces_table(res), "streaming", NULL);
 		else if (ch->new_name == NULL && from)
-			tables_write("DELETE FROM sch_chameleon.t_replica_tables"
-						 " WHERE source_id = $1 AND mysql_table = $2",
-						 ch->old_name, NULL, NULL);
+			chameleon_catalog_table_delete(Session->source_id, ch->old_name);
 		else if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
 			table_renamed(ch->old_name, ch->new_name, true, NULL);
 		else if (from && !to)
@@ -337,9 +271,8 @@ bookkeeping_applied(const ChameleonDdlResult *res)
 static void
 bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
 {
-	Oid			types[8] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID};
 	char	   *message = psprintf("DDL failed: %s", edata->message);
+	ChameleonLogWhere where = log_where();
 	ListCell   *lc;
 
 	foreach(lc, res->tables)
@@ -348,8 +281,6 @@ bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
 		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
 		const char *name = to ? ch->new_name : ch->old_name;
-		Datum		values[8];
-		char		nulls[8];
 
 		if (!from && !to)
 			continue;
@@ -360,20 +291,9 @@ bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
 		else
 			table_set_state(from ? ch->old_name : ch->new_name, "error", message);
 
-		memset(nulls, ' ', sizeof(nulls));
-		values[0] = Int32GetDatum(Session->source_id);
-		values[1] = text_or_null(Session->where.file, &nulls[1]);
-		values[2] = Int64GetDatum((int64) Session->where.pos);
-		values[3] = text_or_null(Session->where.gtid, &nulls[3]);
-		values[4] = CStringGetTextDatum(name);
-		values[5] = statements_array(res->statements);
-		values[6] = CStringGetTextDatum(edata->message);
-		values[7] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
-		spi_run("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
-				" gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
-				" VALUES ($1, $2, $3, $4, $5, 'ddl',"
-				" pg_catalog.jsonb_build_object('translation', $6), $7, $8)",
-				8, types, values, nulls);
+		chameleon_catalog_add_error(Session->source_id, &where, name, "ddl",
+									json_object_text("translation", res->statements, NULL),
+									edata->message, unpack_sql_state(edata->sqlerrcode));
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("pg_chameleon: table %s is left out of the replica after a DDL statement failed",
@@ -430,7 +350,8 @@ apply_step(void *arg)
 	ListCell   *lc;
 
 	foreach(lc, res->statements)
-		spi_run(lfirst(lc), 0, NULL, NULL, NULL);
+		chameleon_spi_run_once(lfirst(lc), 0, NULL, NULL, NULL, 0,
+							   "run a translated DDL statement");
 	bookkeeping_applied(res);
 }
 
@@ -855,24 +776,12 @@ dml_table_replicated(const ChameleonQueryEvent *q, const DdlName *n)
 static void
 dml_table_failed(const ChameleonQueryEvent *q, const char *name, const char *message)
 {
-	Oid			types[7] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[7];
-	char		nulls[7];
+	ChameleonLogWhere where = log_where();
 
 	table_set_state(name, "error", message);
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int32GetDatum(Session->source_id);
-	values[1] = text_or_null(Session->where.file, &nulls[1]);
-	values[2] = Int64GetDatum((int64) Session->where.pos);
-	values[3] = text_or_null(Session->where.gtid, &nulls[3]);
-	values[4] = CStringGetTextDatum(name);
-	values[5] = CStringGetTextDatum(shown_source(q->query));
-	values[6] = CStringGetTextDatum(message);
-	spi_run("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
-			" gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
-			" VALUES ($1, $2, $3, $4, $5, 'statement',"
-			" pg_catalog.jsonb_build_object('statement', $6), $7, '0A000')",
-			7, types, values, nulls);
+	chameleon_catalog_add_error(Session->source_id, &where, name, "statement",
+								json_object_text("statement", NIL, shown_source(q->query)),
+								message, "0A000");
 	ereport(WARNING,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("pg_chameleon: table %s is left out of the replica after a statement-based change",

@@ -3,7 +3,7 @@
  *
  * Owns ending a replica for good and leaving plain PostgreSQL tables: stop
  * the apply worker at a transaction boundary (as stop_replica does), create
- * the MySQL foreign keys init_replica recorded in sch_chameleon.t_foreign_keys
+ * the MySQL foreign keys init_replica recorded in t_foreign_keys
  * (NOT VALID, then VALIDATE, each in its own subtransaction so that one bad
  * key is reported and the others go on), move every sequence and identity of
  * the replicated tables past the current maximum, drop the replication
@@ -29,6 +29,7 @@
 
 #include "position.h"
 #include "schema.h"
+#include "spi_util.h"
 #include "subxact.h"
 #include "worker.h"
 
@@ -41,23 +42,7 @@ typedef struct DetachReport
 	TupleDesc	desc;
 } DetachReport;
 
-/* One stored foreign key (sch_chameleon.t_foreign_keys) and its table. */
-typedef struct StoredForeignKey
-{
-	char	   *mysql_table;
-	char	   *constraint_name;	/* the MySQL name */
-	char	   *create_sql;
-	char	   *pg_schema;		/* of the table, NULL if it is not replicated */
-	char	   *pg_table;
-} StoredForeignKey;
 
-/* A sequence or identity owned by a column of a replicated table. */
-typedef struct OwnedSequence
-{
-	char	   *sequence;		/* qualified, quoted (regclass text) */
-	char	   *table;			/* qualified, quoted */
-	char	   *column;
-} OwnedSequence;
 
 static void
 report(DetachReport *rep, const char *step, const char *object, const char *result)
@@ -70,22 +55,6 @@ report(DetachReport *rep, const char *step, const char *object, const char *resu
 	values[1] = object ? CStringGetTextDatum(object) : (Datum) 0;
 	values[2] = CStringGetTextDatum(result);
 	tuplestore_putvalues(rep->store, rep->desc, values, nulls);
-}
-
-static void
-spi_start(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-}
-
-/* Column col of the current SPI row as a string in the caller's context. */
-static char *
-spi_string(int row, int col, MemoryContext cxt)
-{
-	char	   *v = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-
-	return v ? MemoryContextStrdup(cxt, v) : NULL;
 }
 
 /* ---------------------------------------------------------------------
@@ -126,18 +95,11 @@ source_to_detach(FunctionCallInfo fcinfo)
 static void
 lock_source(const ChameleonSource *src)
 {
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(src->source_id);
-	char	   *state;
+	char	   *state = chameleon_source_lock(src->source_id);
 	pid_t		pid;
 
-	spi_start();
-	if (SPI_execute_with_args("SELECT state FROM sch_chameleon.t_sources"
-							  " WHERE source_id = $1 FOR UPDATE",
-							  1, &type, &value, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not lock sch_chameleon.t_sources");
-	state = SPI_processed == 1 ? spi_string(0, 1, CurrentMemoryContext) : pstrdup("");
-	SPI_finish();
+	if (state == NULL)
+		state = "";
 
 	if (strcmp(state, "detached") == 0)
 		ereport(ERROR,
@@ -178,42 +140,9 @@ try_sql(const char *sql)
  * ---------------------------------------------------------------------
  */
 
-static List *
-stored_foreign_keys(int32 source_id)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(source_id);
-	List	   *keys = NIL;
-
-	spi_start();
-	if (SPI_execute_with_args("SELECT f.mysql_table, f.constraint_name, f.create_sql,"
-							  " t.pg_schema, t.pg_table"
-							  " FROM sch_chameleon.t_foreign_keys f"
-							  " LEFT JOIN sch_chameleon.t_replica_tables t"
-							  " ON t.source_id = f.source_id AND t.mysql_table = f.mysql_table"
-							  " WHERE f.source_id = $1"
-							  " ORDER BY f.mysql_table, f.constraint_name",
-							  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sch_chameleon.t_foreign_keys");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		StoredForeignKey *fk = MemoryContextAllocZero(cxt, sizeof(StoredForeignKey));
-
-		fk->mysql_table = spi_string(i, 1, cxt);
-		fk->constraint_name = spi_string(i, 2, cxt);
-		fk->create_sql = spi_string(i, 3, cxt);
-		fk->pg_schema = spi_string(i, 4, cxt);
-		fk->pg_table = spi_string(i, 5, cxt);
-		keys = lappend(keys, fk);
-	}
-	SPI_finish();
-	return keys;
-}
-
 /* The PostgreSQL name init_replica gave the key in create_sql. */
 static char *
-pg_constraint_name(const StoredForeignKey *fk)
+pg_constraint_name(const ChameleonStoredForeignKey *fk)
 {
 	if (strlen(fk->constraint_name) < NAMEDATALEN)
 		return fk->constraint_name;
@@ -222,7 +151,7 @@ pg_constraint_name(const StoredForeignKey *fk)
 
 /* Create one key NOT VALID, then validate it; one result row. */
 static void
-create_foreign_key(DetachReport *rep, const ChameleonSource *src, const StoredForeignKey *fk)
+create_foreign_key(DetachReport *rep, const ChameleonSource *src, const ChameleonStoredForeignKey *fk)
 {
 	const char *schema = fk->pg_schema ? fk->pg_schema : src->pg_schema;
 	const char *table = fk->pg_table ? fk->pg_table : fk->mysql_table;
@@ -262,51 +191,10 @@ create_foreign_key(DetachReport *rep, const ChameleonSource *src, const StoredFo
  * ---------------------------------------------------------------------
  */
 
-/* Sequences owned by a column (serial or identity) of the source's tables. */
-static List *
-owned_sequences(int32 source_id)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(source_id);
-	List	   *seqs = NIL;
-
-	spi_start();
-	if (SPI_execute_with_args("SELECT d.objid::pg_catalog.regclass::text, c.oid::pg_catalog.regclass::text,"
-							  " a.attname"
-							  " FROM sch_chameleon.t_replica_tables t"
-							  " JOIN pg_catalog.pg_namespace n ON n.nspname = t.pg_schema"
-							  " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-							  "  AND c.relname = t.pg_table"
-							  " JOIN pg_catalog.pg_depend d"
-							  "  ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  "  AND d.refobjid = c.oid AND d.refobjsubid > 0"
-							  "  AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  "  AND d.deptype IN ('a', 'i')"
-							  " JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
-							  " JOIN pg_catalog.pg_attribute a"
-							  "  ON a.attrelid = c.oid AND a.attnum = d.refobjsubid"
-							  " WHERE t.source_id = $1"
-							  " ORDER BY 1",
-							  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the sequences of the replicated tables");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		OwnedSequence *s = MemoryContextAllocZero(cxt, sizeof(OwnedSequence));
-
-		s->sequence = spi_string(i, 1, cxt);
-		s->table = spi_string(i, 2, cxt);
-		s->column = spi_string(i, 3, cxt);
-		seqs = lappend(seqs, s);
-	}
-	SPI_finish();
-	return seqs;
-}
-
 /* A sequence to move, its statement, and what came of it. */
 typedef struct SequenceMove
 {
-	const OwnedSequence *s;
+	const ChameleonOwnedSequence *s;
 	const char *sql;
 	char	   *result;
 } SequenceMove;
@@ -321,12 +209,12 @@ move_sequence(void *arg)
 	char	   *last;
 	bool		set;
 
-	spi_start();
+	chameleon_spi_connect();
 	if (SPI_execute(m->sql, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read sequence %s", m->s->sequence);
-	max = spi_string(0, 1, cxt);
-	last = spi_string(0, 2, cxt);
-	set = spi_string(0, 3, cxt) != NULL;
+	max = chameleon_spi_text(0, 1, cxt);
+	last = chameleon_spi_text(0, 2, cxt);
+	set = chameleon_spi_text(0, 3, cxt) != NULL;
 	SPI_finish();
 	if (set)
 		m->result = psprintf("set to %s (the maximum of %s)", max, quote_identifier(m->s->column));
@@ -341,7 +229,7 @@ move_sequence(void *arg)
  * the result text.  The values are read and set in one statement.
  */
 static char *
-advance_sequence(const OwnedSequence *s)
+advance_sequence(const ChameleonOwnedSequence *s)
 {
 	SequenceMove m = {s, NULL, NULL};
 	ErrorData  *edata;
@@ -386,7 +274,7 @@ report_extension_dependencies(DetachReport *rep, const char *pg_schema)
 	List	   *found = NIL;
 	ListCell   *lc;
 
-	spi_start();
+	chameleon_spi_connect();
 	if (SPI_execute_with_args("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
 							  " || ' depends on '"
 							  " || pg_catalog.pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)"
@@ -419,7 +307,7 @@ report_extension_dependencies(DetachReport *rep, const char *pg_schema)
 							  " ORDER BY 1", 1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_depend");
 	for (uint64 i = 0; i < SPI_processed; i++)
-		found = lappend(found, spi_string(i, 1, cxt));
+		found = lappend(found, chameleon_spi_text(i, 1, cxt));
 	SPI_finish();
 
 	foreach(lc, found)
@@ -464,17 +352,17 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	lock_source(src);
 
 	/* 2. foreign keys */
-	foreach(lc, stored_foreign_keys(src->source_id))
+	foreach(lc, chameleon_catalog_foreign_keys(src->source_id))
 	{
-		StoredForeignKey *fk = lfirst(lc);
+		ChameleonStoredForeignKey *fk = lfirst(lc);
 
 		create_foreign_key(&rep, src, fk);
 	}
 
 	/* 3. sequences and identities */
-	foreach(lc, owned_sequences(src->source_id))
+	foreach(lc, chameleon_catalog_owned_sequences(src->source_id))
 	{
-		OwnedSequence *s = lfirst(lc);
+		ChameleonOwnedSequence *s = lfirst(lc);
 
 		report(&rep, "sequence", s->sequence, advance_sequence(s));
 	}

@@ -5,7 +5,7 @@
  * (as pg_cron does).  It owns two jobs:
  *
  * Resume.  A background worker can connect to one database only, and
- * sources live in sch_chameleon.t_sources of whichever databases installed
+ * sources live in the t_sources table of whichever databases installed
  * the extension.  The launcher itself connects to no database (it can still
  * read the shared catalog pg_database), lists the databases that accept
  * connections, and runs one short-lived "pg_chameleon resume" worker per
@@ -45,6 +45,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "catalog.h"
 #include "worker.h"
 
 /* How long the launcher sleeps when nothing is due. */
@@ -338,26 +339,19 @@ sources_to_resume(void)
 
 	if (OidIsValid(get_extension_oid("pg_chameleon", true)))
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute("SELECT source_id, source_name FROM sch_chameleon.t_sources"
-						" WHERE state IN ('streaming', 'reconnecting')"
-						" ORDER BY source_id", true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read sch_chameleon.t_sources");
-		for (uint64 i = 0; i < SPI_processed; i++)
+		ListCell   *lc;
+
+		foreach(lc, chameleon_source_list_to_resume())
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
+			ChameleonSource *src = lfirst(lc);
 			MemoryContext old = MemoryContextSwitchTo(outer);
 			ResumeSource *rs = palloc(sizeof(ResumeSource));
 
-			rs->source_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-			rs->name = SPI_getvalue(tup, desc, 2);
+			rs->source_id = src->source_id;
+			rs->name = pstrdup(src->name);
 			found = lappend(found, rs);
 			MemoryContextSwitchTo(old);
 		}
-		SPI_finish();
 	}
 	if (found != NIL)
 	{

@@ -1,6 +1,7 @@
 /*
- * position.c -- exactly-once bookkeeping: source rows, applied position,
- * replication origin.  See position.h.
+ * position.c -- exactly-once bookkeeping: the resume position
+ * (sch_chameleon.t_replica_batch, written only here) and the replication
+ * origin of each source.  See position.h.
  */
 #include "postgres.h"
 
@@ -18,18 +19,12 @@
 #include "utils/timestamp.h"
 
 #include "position.h"
+#include "spi_util.h"
 #include "subxact.h"
 #include "worker.h"
 
 /* The UPDATE of t_replica_batch, prepared once per worker and kept. */
 static SPIPlanPtr save_position_plan = NULL;
-
-static void
-spi_connect(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-}
 
 /* Text column of the current SPI result as a string in the caller's
  * context (SPI_palloc), or NULL. */
@@ -46,169 +41,6 @@ spi_text(HeapTuple tup, int col)
 	return copy;
 }
 
-static ChameleonSource *
-source_from_tuple(HeapTuple tup)
-{
-	ChameleonSource *src = SPI_palloc(sizeof(ChameleonSource));
-	TupleDesc	desc = SPI_tuptable->tupdesc;
-	bool		isnull;
-
-	src->source_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-	src->name = spi_text(tup, 2);
-	src->pg_schema = spi_text(tup, 3);
-	src->config_path = spi_text(tup, 4);
-	src->server_id = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
-	src->state = spi_text(tup, 6);
-	src->last_error = spi_text(tup, 7);
-	return src;
-}
-
-#define SOURCE_COLUMNS \
-	"source_id, source_name, pg_schema, config_path, server_id, state, last_error"
-
-/* Run a query over t_sources with at most one parameter; list of rows,
- * allocated in the caller's memory context. */
-static List *
-query_sources(const char *where, Oid argtype, Datum arg)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	List	   *result = NIL;
-	char	   *sql;
-	int			ret;
-
-	sql = psprintf("SELECT " SOURCE_COLUMNS " FROM sch_chameleon.t_sources %s", where);
-	spi_connect();
-	ret = SPI_execute_with_args(sql, argtype == InvalidOid ? 0 : 1,
-								&argtype, &arg, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read sch_chameleon.t_sources: %s",
-			 SPI_result_code_string(ret));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		ChameleonSource *src = source_from_tuple(SPI_tuptable->vals[i]);
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		result = lappend(result, src);
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	return result;
-}
-
-ChameleonSource *
-chameleon_source_by_name(const char *name)
-{
-	List	   *rows = query_sources("WHERE source_name = $1", TEXTOID,
-									CStringGetTextDatum(name));
-
-	return rows ? (ChameleonSource *) linitial(rows) : NULL;
-}
-
-ChameleonSource *
-chameleon_source_named(const char *name)
-{
-	ChameleonSource *src = chameleon_source_by_name(name);
-
-	if (src == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("replica \"%s\" does not exist", name),
-				 errhint("The sources of this database are listed in chameleon.status.")));
-	return src;
-}
-
-/*
- * for_share: lock the row FOR SHARE, so the caller waits for a transaction
- * that is changing it (start_replica) and sees its outcome.
- */
-ChameleonSource *
-chameleon_source_by_id(int32 source_id, bool for_share)
-{
-	List	   *rows = query_sources(for_share ? "WHERE source_id = $1 FOR SHARE"
-									: "WHERE source_id = $1",
-									INT4OID, Int32GetDatum(source_id));
-
-	return rows ? (ChameleonSource *) linitial(rows) : NULL;
-}
-
-List *
-chameleon_source_list(void)
-{
-	return query_sources("ORDER BY source_id", InvalidOid, (Datum) 0);
-}
-
-void
-chameleon_source_set_state(int32 source_id, const char *state,
-						   const char *error, bool clear_error)
-{
-	Oid			types[3] = {INT4OID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	const char *sql;
-	int			ret;
-
-	values[0] = Int32GetDatum(source_id);
-	values[1] = CStringGetTextDatum(state);
-	if (error != NULL)
-		values[2] = CStringGetTextDatum(error);
-	else
-	{
-		values[2] = (Datum) 0;
-		nulls[2] = 'n';
-	}
-	if (error != NULL || clear_error)
-		sql = "UPDATE sch_chameleon.t_sources"
-			" SET state = $2, last_error = $3, state_changed = now()"
-			" WHERE source_id = $1";
-	else
-		sql = "UPDATE sch_chameleon.t_sources"
-			" SET state = $2, state_changed = now()"
-			" WHERE source_id = $1 AND state IS DISTINCT FROM $2";
-
-	spi_connect();
-	ret = SPI_execute_with_args(sql, 3, types, values, nulls, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "could not update sch_chameleon.t_sources: %s",
-			 SPI_result_code_string(ret));
-	SPI_finish();
-}
-
-void
-chameleon_source_set_config_path(int32 source_id, const char *path)
-{
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(path)};
-	int			ret;
-
-	spi_connect();
-	ret = SPI_execute_with_args("UPDATE sch_chameleon.t_sources SET config_path = $2"
-								" WHERE source_id = $1 AND config_path IS DISTINCT FROM $2",
-								2, types, values, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "could not update sch_chameleon.t_sources: %s",
-			 SPI_result_code_string(ret));
-	SPI_finish();
-}
-
-void
-chameleon_source_mark_stopped(int32 source_id)
-{
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(source_id);
-	int			ret;
-
-	spi_connect();
-	ret = SPI_execute_with_args("UPDATE sch_chameleon.t_sources"
-								" SET state = 'stopped', state_changed = now()"
-								" WHERE source_id = $1"
-								" AND state IN ('streaming', 'reconnecting', 'error')",
-								1, &type, &value, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "could not update sch_chameleon.t_sources: %s",
-			 SPI_result_code_string(ret));
-	SPI_finish();
-}
-
 bool
 chameleon_position_load(int32 source_id, ChameleonPosition *pos)
 {
@@ -217,7 +49,7 @@ chameleon_position_load(int32 source_id, ChameleonPosition *pos)
 	bool		found;
 	int			ret;
 
-	spi_connect();
+	chameleon_spi_connect();
 	ret = SPI_execute_with_args("SELECT binlog_file, binlog_position, gtid, event_time, batch_id"
 								" FROM sch_chameleon.t_replica_batch WHERE source_id = $1",
 								1, &type, &value, NULL, true, 0);
@@ -241,6 +73,48 @@ chameleon_position_load(int32 source_id, ChameleonPosition *pos)
 	}
 	SPI_finish();
 	return found;
+}
+
+void
+chameleon_position_set(int32 source_id, const char *file, int64 pos, const char *gtid)
+{
+	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = CStringGetTextDatum(file);
+	values[2] = Int64GetDatum(pos);
+	values[3] = chameleon_spi_text_arg(gtid, &nulls[3]);
+	chameleon_spi_run_once("INSERT INTO sch_chameleon.t_replica_batch "
+						   "(source_id, binlog_file, binlog_position, gtid) "
+						   "VALUES ($1, $2, $3, $4) "
+						   "ON CONFLICT (source_id) DO UPDATE SET "
+						   "binlog_file = EXCLUDED.binlog_file, "
+						   "binlog_position = EXCLUDED.binlog_position, "
+						   "gtid = EXCLUDED.gtid, event_time = NULL, applied_at = now()",
+						   4, types, values, nulls, SPI_OK_INSERT,
+						   "write sch_chameleon.t_replica_batch");
+}
+
+void
+chameleon_position_rewind(int32 source_id, const char *file, int64 pos, const char *gtid)
+{
+	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = CStringGetTextDatum(file);
+	values[2] = Int64GetDatum(pos);
+	values[3] = chameleon_spi_text_arg(gtid, &nulls[3]);
+	if (chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_batch"
+							   " SET binlog_file = $2, binlog_position = $3, gtid = $4,"
+							   " batch_id = batch_id + 1, applied_at = now()"
+							   " WHERE source_id = $1",
+							   4, types, values, nulls, 0,
+							   "update sch_chameleon.t_replica_batch") != 1)
+		elog(ERROR, "source %d has no t_replica_batch row", (int) source_id);
 }
 
 static void
@@ -270,7 +144,7 @@ chameleon_position_save(int32 source_id, const ChameleonPosition *pos)
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int			ret;
 
-	spi_connect();
+	chameleon_spi_connect();
 	if (save_position_plan == NULL)
 		prepare_save_plan();
 

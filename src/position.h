@@ -1,14 +1,14 @@
 /*
- * position.h -- where a replica stands: its source row, its applied
- * position and its replication origin.
+ * position.h -- where a replica stands: its resume position and its
+ * replication origin.
  *
- * position.c owns the exactly-once bookkeeping of the apply worker: the
- * position after the last applied source transaction is written to
- * sch_chameleon.t_replica_batch inside the same PostgreSQL transaction as
- * the rows it covers, and the replication origin of the source is advanced
- * by the same commit (replorigin_session_origin_lsn, binlog file number and
- * offset packed into 64 bits).  It also reads and writes the state of a
- * source in sch_chameleon.t_sources for start/stop and the worker.
+ * position.c owns the exactly-once bookkeeping and is the only module that
+ * reads or writes sch_chameleon.t_replica_batch: the position after the
+ * last applied source transaction is written inside the same PostgreSQL
+ * transaction as the rows it covers, and the replication origin of the
+ * source is advanced by the same commit (replorigin_session_origin_lsn,
+ * binlog file number and offset packed into 64 bits).  init_replica and
+ * attach_replica set the start position, sync_tables moves it back.
  *
  * Every function here runs inside a transaction with an active snapshot
  * and uses SPI on its own (callers may or may not be SPI-connected).
@@ -21,17 +21,7 @@
 #include "nodes/pg_list.h"
 #include "replication/origin.h"
 
-/* A row of sch_chameleon.t_sources. */
-typedef struct ChameleonSource
-{
-	int32		source_id;
-	char	   *name;			/* source_name: the MySQL database */
-	char	   *pg_schema;
-	char	   *config_path;
-	int64		server_id;
-	char	   *state;
-	char	   *last_error;		/* NULL when none */
-} ChameleonSource;
+#include "catalog.h"
 
 /* A binlog position: where the next source transaction starts. */
 typedef struct ChameleonPosition
@@ -43,23 +33,19 @@ typedef struct ChameleonPosition
 	int64		batch_id;		/* batches committed so far */
 } ChameleonPosition;
 
-/* Sources of the current database. */
-extern ChameleonSource *chameleon_source_by_name(const char *name);
-/* The same, an ERROR (the replica does not exist) in place of NULL. */
-extern ChameleonSource *chameleon_source_named(const char *name);
-extern ChameleonSource *chameleon_source_by_id(int32 source_id, bool for_share);
-extern List *chameleon_source_list(void);
-
-/* UPDATE t_sources: state, and last_error when error is not NULL
- * (clear_error: set it to NULL). */
-extern void chameleon_source_set_state(int32 source_id, const char *state,
-									   const char *error, bool clear_error);
-extern void chameleon_source_set_config_path(int32 source_id, const char *path);
-/* stop_replica: streaming/reconnecting/error become stopped. */
-extern void chameleon_source_mark_stopped(int32 source_id);
-
 /* The applied position of a source (t_replica_batch); false if none. */
 extern bool chameleon_position_load(int32 source_id, ChameleonPosition *pos);
+
+/* The start position of a new replica (init_replica, attach_replica). */
+extern void chameleon_position_set(int32 source_id, const char *file, int64 pos,
+								   const char *gtid);
+
+/*
+ * sync_tables: the stream goes back to (file, pos, gtid) to replay what the
+ * copied tables missed.  ERROR if the source has no position.
+ */
+extern void chameleon_position_rewind(int32 source_id, const char *file, int64 pos,
+									  const char *gtid);
 
 /*
  * Inside the apply transaction, right before its commit: store the position

@@ -31,6 +31,7 @@
 #include "list_util.h"
 #include "schema.h"
 #include "subxact.h"
+#include "spi_util.h"
 
 /* ---------------------------------------------------------------------
  * Small helpers
@@ -42,7 +43,7 @@ chameleon_run_sql(const char *sql)
 {
 	int			rc;
 
-	SPI_connect();
+	chameleon_spi_connect();
 	rc = SPI_execute(sql, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute failed (%d): %s", rc, sql);
@@ -64,7 +65,7 @@ run_sql_value(const char *sql)
 	char	   *value = NULL;
 	int			rc;
 
-	SPI_connect();
+	chameleon_spi_connect();
 	rc = SPI_execute(sql, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed (%d): %s", rc, sql);

@@ -71,6 +71,7 @@
 #include "utils/snapmgr.h"
 
 #include "binlog.h"
+#include "catalog.h"
 #include "config.h"
 #include "copy.h"
 #include "position.h"
@@ -116,23 +117,6 @@ mode_verb(const SyncRun *run)
 	return run->shared->mode == CHAMELEON_ADD_TABLES ? "add_tables" : "sync_tables";
 }
 
-/* Run one statement with parameters; returns the rows it processed. */
-static uint64
-run_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	int			rc;
-	uint64		processed;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_with_args failed (%s): %s", SPI_result_code_string(rc), sql);
-	processed = SPI_processed;
-	SPI_finish();
-	return processed;
-}
-
 /* ---------------------------------------------------------------------
  * The request
  * ---------------------------------------------------------------------
@@ -152,30 +136,10 @@ chameleon_sync_lock(const char *source_name, int32 source_id, bool session)
 				 errhint("Wait for it to finish, then try again.")));
 }
 
-#define TABLE_STATE_SQL \
-	"SELECT state FROM sch_chameleon.t_replica_tables WHERE source_id = $1 AND mysql_table = $2"
-
 char *
 chameleon_sync_table_state(int32 source_id, const char *name, bool for_update)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(name)};
-	char	   *state = NULL;
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args(for_update ? TABLE_STATE_SQL " FOR UPDATE" : TABLE_STATE_SQL,
-							   2, types, values, NULL, !for_update, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read sch_chameleon.t_replica_tables: %s",
-			 SPI_result_code_string(rc));
-	if (SPI_processed > 0)
-		state = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 1));
-	SPI_finish();
-	return state;
+	return chameleon_catalog_table_state(source_id, name, for_update);
 }
 
 void
@@ -251,21 +215,9 @@ mark_syncing(SyncRun *run)
 	foreach(lc, run->tables)
 	{
 		SyncTable  *t = lfirst(lc);
-		Oid			types[3] = {INT4OID, TEXTOID, TEXTOID};
-		Datum		values[3] = {Int32GetDatum(run->source->source_id),
-			CStringGetTextDatum(t->name),
-		CStringGetTextDatum(run->source->pg_schema)};
 
-		if (t->old_state == NULL)
-			run_sql("INSERT INTO sch_chameleon.t_replica_tables"
-					" (source_id, mysql_table, pg_schema, pg_table, state)"
-					" VALUES ($1, $2, $3, $2, 'syncing')",
-					3, types, values, NULL);
-		else
-			run_sql("UPDATE sch_chameleon.t_replica_tables"
-					" SET state = 'syncing', last_error = NULL, pg_schema = $3, pg_table = $2"
-					" WHERE source_id = $1 AND mysql_table = $2",
-					3, types, values, NULL);
+		chameleon_catalog_table_syncing(run->source->source_id, t->name,
+										run->source->pg_schema, t->old_state != NULL);
 		if (t->old_state != NULL && (strcmp(t->old_state, "copied") == 0 ||
 									 strcmp(t->old_state, "streaming") == 0))
 			was_streamed = true;
@@ -282,24 +234,14 @@ mark_failed(SyncRun *run, const char *message)
 	foreach(lc, run->tables)
 	{
 		SyncTable  *t = lfirst(lc);
-		Oid			types[3] = {INT4OID, TEXTOID, TEXTOID};
-		Datum		values[3] = {Int32GetDatum(run->source->source_id),
-			CStringGetTextDatum(t->name),
-		CStringGetTextDatum(psprintf("%s failed: %s", mode_verb(run), message))};
+		int32		source_id = run->source->source_id;
 
 		if (run->shared->mode == CHAMELEON_SYNC_TABLES)
-			run_sql("UPDATE sch_chameleon.t_replica_tables"
-					" SET state = 'error', last_error = $3"
-					" WHERE source_id = $1 AND mysql_table = $2 AND state = 'syncing'",
-					3, types, values, NULL);
-		else if (t->old_state == NULL)
-			run_sql("DELETE FROM sch_chameleon.t_replica_tables"
-					" WHERE source_id = $1 AND mysql_table = $2 AND state = 'syncing'",
-					2, types, values, NULL);
+			chameleon_catalog_table_sync_failed(source_id, t->name, "error",
+												psprintf("%s failed: %s", mode_verb(run), message));
 		else
-			run_sql("UPDATE sch_chameleon.t_replica_tables SET state = 'removed'"
-					" WHERE source_id = $1 AND mysql_table = $2 AND state = 'syncing'",
-					2, types, values, NULL);
+			chameleon_catalog_table_sync_failed(source_id, t->name,
+												t->old_state == NULL ? NULL : "removed", NULL);
 	}
 }
 
@@ -357,11 +299,7 @@ start_apply_worker(SyncRun *run)
 static void
 lock_source_row(const SyncRun *run)
 {
-	Oid			type = INT4OID;
-	Datum		value = Int32GetDatum(run->source->source_id);
-
-	run_sql("SELECT 1 FROM sch_chameleon.t_sources WHERE source_id = $1 FOR UPDATE",
-			1, &type, &value, NULL);
+	(void) chameleon_source_lock(run->source->source_id);
 }
 
 /*
@@ -406,39 +344,10 @@ set_origin(const SyncRun *run, const char *file, uint64 pos)
 static void
 rewind_source(const SyncRun *run, const ChameleonSnapshot *snap, const ChameleonPosition *w)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * list_length(run->names));
-	ListCell   *lc;
-	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTARRAYOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	int			n = 0;
+	int32		source_id = run->source->source_id;
 
-	foreach(lc, run->names)
-		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
-	values[0] = Int32GetDatum(run->source->source_id);
-	values[1] = CStringGetTextDatum(w->file);
-	values[2] = Int64GetDatum((int64) w->pos);
-	values[3] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-	run_sql("UPDATE sch_chameleon.t_replica_tables"
-			" SET snapshot_file = $2, snapshot_position = $3"
-			" WHERE source_id = $1 AND state IN ('copied', 'streaming')"
-			" AND mysql_table <> ALL ($4)"
-			" AND (snapshot_file IS NULL OR snapshot_position IS NULL"
-			"  OR (pg_catalog.length(snapshot_file), snapshot_file, snapshot_position)"
-			"   < (pg_catalog.length($2), $2, $3))",
-			4, types, values, nulls);
-
-	values[1] = CStringGetTextDatum(snap->binlog_file);
-	values[2] = Int64GetDatum(snap->binlog_position);
-	values[3] = snap->gtid ? CStringGetTextDatum(snap->gtid) : (Datum) 0;
-	nulls[3] = snap->gtid ? ' ' : 'n';
-	types[3] = TEXTOID;
-	if (run_sql("UPDATE sch_chameleon.t_replica_batch"
-				" SET binlog_file = $2, binlog_position = $3, gtid = $4,"
-				" batch_id = batch_id + 1, applied_at = now()"
-				" WHERE source_id = $1",
-				4, types, values, nulls) != 1)
-		elog(ERROR, "source %d has no t_replica_batch row", (int) run->source->source_id);
+	chameleon_catalog_tables_skip_to(source_id, w->file, (int64) w->pos, run->names);
+	chameleon_position_rewind(source_id, snap->binlog_file, snap->binlog_position, snap->gtid);
 	set_origin(run, snap->binlog_file, (uint64) snap->binlog_position);
 }
 
@@ -451,17 +360,9 @@ mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
 	foreach(lc, copied)
 	{
 		ChameleonCopiedTable *c = lfirst(lc);
-		Oid			types[5] = {INT4OID, TEXTOID, INT8OID, TEXTOID, INT8OID};
-		Datum		values[5] = {Int32GetDatum(run->source->source_id),
-			CStringGetTextDatum(c->name), Int64GetDatum(c->rows),
-			CStringGetTextDatum(snap->binlog_file),
-		Int64GetDatum(snap->binlog_position)};
 
-		run_sql("UPDATE sch_chameleon.t_replica_tables"
-				" SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
-				" snapshot_position = $5, last_error = NULL"
-				" WHERE source_id = $1 AND mysql_table = $2",
-				5, types, values, NULL);
+		chameleon_catalog_table_copied(run->source->source_id, c->name, c->rows,
+									   snap->binlog_file, snap->binlog_position);
 	}
 }
 

@@ -59,7 +59,7 @@ extern ChameleonTableDef *chameleon_tabledef_for_map(const ChameleonTableMap *ma
  * bytea); -1 kinds and unknown signedness elsewhere.  NULL when the table is
  * not of this source or the replica has no table for it.
  */
-extern ChameleonTableDef *chameleon_tabledef_from_replica(const ChameleonSourceRow *source,
+extern ChameleonTableDef *chameleon_tabledef_from_replica(const ChameleonSource *source,
 														  const ChameleonTableMap *map);
 
 /*

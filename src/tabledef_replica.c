@@ -83,7 +83,7 @@ chameleon_tabledef_kind_for_type(Oid type, const ChameleonMapColumn *m)
 }
 
 ChameleonTableDef *
-chameleon_tabledef_from_replica(const ChameleonSourceRow *source, const ChameleonTableMap *map)
+chameleon_tabledef_from_replica(const ChameleonSource *source, const ChameleonTableMap *map)
 {
 	char	   *pg_schema;
 	char	   *pg_table;
@@ -92,7 +92,7 @@ chameleon_tabledef_from_replica(const ChameleonSourceRow *source, const Chameleo
 	TupleDesc	desc;
 	ChameleonTableDef *def;
 
-	if (strcmp(map->schema, source->source_name) != 0 ||
+	if (strcmp(map->schema, source->name) != 0 ||
 		!chameleon_catalog_get_table(source->source_id, map->table, &pg_schema, &pg_table))
 		return NULL;
 	relid = RangeVarGetRelid(makeRangeVar(pg_schema, pg_table, -1), AccessShareLock, true);

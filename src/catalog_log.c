@@ -1,0 +1,80 @@
+/*
+ * catalog_log.c -- sch_chameleon.t_errors (rows and statements PostgreSQL
+ * rejected, stored whole) and sch_chameleon.t_ddl (every DDL statement
+ * seen): append-only logs, written only here (see catalog.h).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+#include "spi_util.h"
+
+static Datum
+text_array(List *strings)
+{
+	int			n = list_length(strings);
+	Datum	   *d = palloc0(sizeof(Datum) * Max(n, 1));
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		d[foreach_current_index(lc)] = CStringGetTextDatum(lfirst(lc));
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+void
+chameleon_catalog_add_error(int32 source_id, const ChameleonLogWhere *where,
+							const char *mysql_table, const char *operation,
+							const char *row_json, const char *message, const char *sqlstate)
+{
+	Oid			types[9] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(source_id);
+	values[1] = chameleon_spi_text_arg(where->file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) where->pos);
+	values[3] = chameleon_spi_text_arg(where->gtid, &nulls[3]);
+	values[4] = chameleon_spi_text_arg(mysql_table, &nulls[4]);
+	values[5] = chameleon_spi_text_arg(operation, &nulls[5]);
+	values[6] = chameleon_spi_text_arg(row_json, &nulls[6]);
+	values[7] = chameleon_spi_text_arg(message, &nulls[7]);
+	values[8] = chameleon_spi_text_arg(sqlstate, &nulls[8]);
+	chameleon_spi_run_once("INSERT INTO sch_chameleon.t_errors (source_id, binlog_file, binlog_position,"
+						   " gtid, mysql_table, operation, row_data, error_message, error_sqlstate)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.jsonb, $8, $9)",
+						   9, types, values, nulls, SPI_OK_INSERT,
+						   "insert into sch_chameleon.t_errors");
+}
+
+void
+chameleon_catalog_add_ddl(int32 source_id, const ChameleonLogWhere *where,
+						  const char *default_schema, const char *source_sql,
+						  List *translation, bool translated,
+						  const char *status, const char *message)
+{
+	Oid			types[8] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(source_id);
+	values[1] = chameleon_spi_text_arg(where->file, &nulls[1]);
+	values[2] = Int64GetDatum((int64) where->pos);
+	values[3] = chameleon_spi_text_arg(default_schema, &nulls[3]);
+	values[4] = CStringGetTextDatum(source_sql);
+	values[5] = translated ? text_array(translation) : (Datum) 0;
+	nulls[5] = translated ? ' ' : 'n';
+	values[6] = CStringGetTextDatum(status);
+	values[7] = chameleon_spi_text_arg(message, &nulls[7]);
+	chameleon_spi_run_once("INSERT INTO sch_chameleon.t_ddl (source_id, binlog_file, binlog_position,"
+						   " default_schema, source_sql, translation, status, error_message)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						   8, types, values, nulls, SPI_OK_INSERT,
+						   "insert into sch_chameleon.t_ddl");
+}
