@@ -30,6 +30,7 @@
 #include "typemap.h"
 #include "position.h"
 #include "worker.h"
+#include "spi_util.h"
 
 PG_FUNCTION_INFO_V1(chameleon_check_config);
 PG_FUNCTION_INFO_V1(chameleon_check_source);
@@ -375,14 +376,8 @@ chameleon_translate_ddl(PG_FUNCTION_ARGS)
 static Datum
 text_array_datum(List *list, bool *isnull)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(list), 1));
-	ListCell   *lc;
-
-	foreach(lc, list)
-		elems[foreach_current_index(lc)] = CStringGetTextDatum(lfirst(lc));
 	*isnull = false;
-	return PointerGetDatum(construct_array(elems, list_length(list), TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	return chameleon_spi_text_array(list);
 }
 
 static void

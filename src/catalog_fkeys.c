@@ -12,19 +12,6 @@
 #include "catalog.h"
 #include "spi_util.h"
 
-static Datum
-text_array(List *strings)
-{
-	int			n = list_length(strings);
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-	ListCell   *lc;
-	int			i = 0;
-
-	foreach(lc, strings)
-		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 void
 chameleon_catalog_add_foreign_key(int32 source_id, const char *mysql_table,
 								  const char *constraint_name, List *columns,
@@ -43,10 +30,10 @@ chameleon_catalog_add_foreign_key(int32 source_id, const char *mysql_table,
 	values[0] = Int32GetDatum(source_id);
 	values[1] = chameleon_spi_text_arg(mysql_table, &nulls[1]);
 	values[2] = chameleon_spi_text_arg(constraint_name, &nulls[2]);
-	values[3] = text_array(columns);
+	values[3] = chameleon_spi_text_array(columns);
 	values[4] = chameleon_spi_text_arg(referenced_schema, &nulls[4]);
 	values[5] = chameleon_spi_text_arg(referenced_table, &nulls[5]);
-	values[6] = text_array(referenced_columns);
+	values[6] = chameleon_spi_text_array(referenced_columns);
 	values[7] = chameleon_spi_text_arg(on_update, &nulls[7]);
 	values[8] = chameleon_spi_text_arg(on_delete, &nulls[8]);
 	values[9] = chameleon_spi_text_arg(create_sql, &nulls[9]);

@@ -12,18 +12,6 @@
 #include "catalog.h"
 #include "spi_util.h"
 
-static Datum
-text_array(List *strings)
-{
-	int			n = list_length(strings);
-	Datum	   *d = palloc0(sizeof(Datum) * Max(n, 1));
-	ListCell   *lc;
-
-	foreach(lc, strings)
-		d[foreach_current_index(lc)] = CStringGetTextDatum(lfirst(lc));
-	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 void
 chameleon_catalog_add_error(int32 source_id, const ChameleonLogWhere *where,
 							const char *mysql_table, const char *operation,
@@ -68,7 +56,7 @@ chameleon_catalog_add_ddl(int32 source_id, const ChameleonLogWhere *where,
 	values[2] = Int64GetDatum((int64) where->pos);
 	values[3] = chameleon_spi_text_arg(default_schema, &nulls[3]);
 	values[4] = CStringGetTextDatum(source_sql);
-	values[5] = translated ? text_array(translation) : (Datum) 0;
+	values[5] = translated ? chameleon_spi_text_array(translation) : (Datum) 0;
 	nulls[5] = translated ? ' ' : 'n';
 	values[6] = CStringGetTextDatum(status);
 	values[7] = chameleon_spi_text_arg(message, &nulls[7]);

@@ -278,18 +278,13 @@ chameleon_catalog_table_copied(int32 source_id, const char *mysql_table, int64 r
 void
 chameleon_catalog_tables_skip_to(int32 source_id, const char *file, int64 pos, List *except)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(except), 1));
-	ListCell   *lc;
 	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTARRAYOID};
 	Datum		values[4];
-	int			n = 0;
 
-	foreach(lc, except)
-		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
 	values[0] = Int32GetDatum(source_id);
 	values[1] = CStringGetTextDatum(file);
 	values[2] = Int64GetDatum(pos);
-	values[3] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = chameleon_spi_text_array(except);
 	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
 						   " SET snapshot_file = $2, snapshot_position = $3"
 						   " WHERE source_id = $1 AND state IN ('copied', 'streaming')"

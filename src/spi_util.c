@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -59,4 +61,16 @@ chameleon_spi_text_arg(const char *s, char *null)
 {
 	*null = s ? ' ' : 'n';
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+Datum
+chameleon_spi_text_array(List *strings)
+{
+	int			n = list_length(strings);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		elems[foreach_current_index(lc)] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -7,6 +7,7 @@
 #define CHAMELEON_SPI_UTIL_H
 
 #include "executor/spi.h"
+#include "nodes/pg_list.h"
 
 /* SPI_connect(), ERROR if it fails. */
 extern void chameleon_spi_connect(void);
@@ -31,5 +32,8 @@ extern char *chameleon_spi_text(uint64 row, int col, MemoryContext cxt);
 
 /* A text datum of s, or a NULL parameter (*null = 'n'). */
 extern Datum chameleon_spi_text_arg(const char *s, char *null);
+
+/* A text[] datum of a List of C strings. */
+extern Datum chameleon_spi_text_array(List *strings);
 
 #endif							/* CHAMELEON_SPI_UTIL_H */
