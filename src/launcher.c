@@ -30,7 +30,6 @@
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -46,6 +45,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "transaction.h"
 #include "worker.h"
 
 /* How long the launcher sleeps when nothing is due. */
@@ -332,9 +332,7 @@ sources_to_resume(void)
 	List	   *found = NIL;
 	MemoryContext outer = CurrentMemoryContext;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	chameleon_xact_begin();
 	pgstat_report_activity(STATE_RUNNING, "looking for pg_chameleon replicas to resume");
 
 	if (OidIsValid(get_extension_oid("pg_chameleon", true)))
@@ -361,8 +359,7 @@ sources_to_resume(void)
 		MemoryContextSwitchTo(old);
 	}
 
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	chameleon_xact_commit();
 	pgstat_report_activity(STATE_IDLE, NULL);
 	MemoryContextSwitchTo(outer);
 	return found;
