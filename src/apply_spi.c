@@ -135,6 +135,21 @@ append_where(StringInfo sql, ApplyPlan *p, const ChameleonApplyTable *t,
 				 errhint("Use binlog_row_image=FULL on the source, or give the table a primary key.")));
 }
 
+/* The row an UPDATE or DELETE changes: by key, or exactly one matching row. */
+static void
+append_row_identity(StringInfo sql, ApplyPlan *p, const ChameleonApplyTable *t,
+					const ChameleonRowChange *c)
+{
+	if (t->has_pk)
+	{
+		append_where(sql, p, t, c);
+		return;
+	}
+	appendStringInfo(sql, " WHERE ctid = (SELECT ctid FROM %s", t->qualified);
+	append_where(sql, p, t, c);
+	appendStringInfoString(sql, " LIMIT 1)");
+}
+
 static char *
 build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *c)
 {
@@ -189,25 +204,11 @@ build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *
 			}
 			if (first)
 				return NULL;	/* nothing replicated changed */
-			if (t->has_pk)
-				append_where(&sql, p, t, c);
-			else
-			{
-				appendStringInfo(&sql, " WHERE ctid = (SELECT ctid FROM %s", t->qualified);
-				append_where(&sql, p, t, c);
-				appendStringInfoString(&sql, " LIMIT 1)");
-			}
+			append_row_identity(&sql, p, t, c);
 			break;
 		case OP_DELETE:
 			appendStringInfo(&sql, "DELETE FROM %s", t->qualified);
-			if (t->has_pk)
-				append_where(&sql, p, t, c);
-			else
-			{
-				appendStringInfo(&sql, " WHERE ctid = (SELECT ctid FROM %s", t->qualified);
-				append_where(&sql, p, t, c);
-				appendStringInfoString(&sql, " LIMIT 1)");
-			}
+			append_row_identity(&sql, p, t, c);
 			break;
 	}
 	return sql.data;

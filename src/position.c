@@ -75,8 +75,10 @@ chameleon_position_load(int32 source_id, ChameleonPosition *pos)
 	return found;
 }
 
-void
-chameleon_position_set(int32 source_id, const char *file, int64 pos, const char *gtid)
+/* A t_replica_batch statement with ($1 source, $2 file, $3 offset, $4 gtid). */
+static uint64
+position_write(const char *sql, int expected, int32 source_id, const char *file, int64 pos,
+			   const char *gtid)
 {
 	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTOID};
 	Datum		values[4];
@@ -86,34 +88,31 @@ chameleon_position_set(int32 source_id, const char *file, int64 pos, const char 
 	values[1] = CStringGetTextDatum(file);
 	values[2] = Int64GetDatum(pos);
 	values[3] = chameleon_spi_text_arg(gtid, &nulls[3]);
-	chameleon_spi_run_once("INSERT INTO sch_chameleon.t_replica_batch "
-						   "(source_id, binlog_file, binlog_position, gtid) "
-						   "VALUES ($1, $2, $3, $4) "
-						   "ON CONFLICT (source_id) DO UPDATE SET "
-						   "binlog_file = EXCLUDED.binlog_file, "
-						   "binlog_position = EXCLUDED.binlog_position, "
-						   "gtid = EXCLUDED.gtid, event_time = NULL, applied_at = now()",
-						   4, types, values, nulls, SPI_OK_INSERT,
-						   "write sch_chameleon.t_replica_batch");
+	return chameleon_spi_run_once(sql, 4, types, values, nulls, expected,
+								  "write sch_chameleon.t_replica_batch");
+}
+
+void
+chameleon_position_set(int32 source_id, const char *file, int64 pos, const char *gtid)
+{
+	position_write("INSERT INTO sch_chameleon.t_replica_batch "
+				   "(source_id, binlog_file, binlog_position, gtid) "
+				   "VALUES ($1, $2, $3, $4) "
+				   "ON CONFLICT (source_id) DO UPDATE SET "
+				   "binlog_file = EXCLUDED.binlog_file, "
+				   "binlog_position = EXCLUDED.binlog_position, "
+				   "gtid = EXCLUDED.gtid, event_time = NULL, applied_at = now()",
+				   SPI_OK_INSERT, source_id, file, pos, gtid);
 }
 
 void
 chameleon_position_rewind(int32 source_id, const char *file, int64 pos, const char *gtid)
 {
-	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-
-	values[0] = Int32GetDatum(source_id);
-	values[1] = CStringGetTextDatum(file);
-	values[2] = Int64GetDatum(pos);
-	values[3] = chameleon_spi_text_arg(gtid, &nulls[3]);
-	if (chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_batch"
-							   " SET binlog_file = $2, binlog_position = $3, gtid = $4,"
-							   " batch_id = batch_id + 1, applied_at = now()"
-							   " WHERE source_id = $1",
-							   4, types, values, nulls, 0,
-							   "update sch_chameleon.t_replica_batch") != 1)
+	if (position_write("UPDATE sch_chameleon.t_replica_batch"
+					   " SET binlog_file = $2, binlog_position = $3, gtid = $4,"
+					   " batch_id = batch_id + 1, applied_at = now()"
+					   " WHERE source_id = $1",
+					   SPI_OK_UPDATE, source_id, file, pos, gtid) != 1)
 		elog(ERROR, "source %d has no t_replica_batch row", (int) source_id);
 }
 
