@@ -14,8 +14,9 @@
  *                       rewritten as the shortest text that round-trips
  *   double              rewritten as the shortest round-trip text
  *   bit(n)              the raw big-endian bytes -> n '0'/'1' characters
- *   dates               zero month or day -> NULL; TIMESTAMP gets "+00"
- *                       (the session runs with time_zone '+00:00')
+ *   dates               zero month or day -> NULL; year 0 -> year 1 BC (the
+ *                       same day); TIMESTAMP gets "+00" (the session runs
+ *                       with time_zone '+00:00')
  *   strings             UTF-8 (the session runs SET NAMES utf8mb4), checked
  *   binary, geometry    raw bytes -> \x hex
  *   set                 'a,b' -> {a,b} array literal
@@ -290,15 +291,27 @@ static ChameleonConvStatus
 convert_date(const ChameleonValueConv *conv, const char *in, size_t len,
 			 StringInfo scratch, bool *passthrough)
 {
+	bool		year_zero = len >= 10 && strncmp(in, "0000-", 5) == 0;
+
 	if (is_zero_date(in, len))
 		return conv->zero_dates_to_null ? CHAMELEON_CONV_NULL : CHAMELEON_CONV_ZERO_DATE;
-	if (conv->kind != CHAMELEON_KIND_TIMESTAMP)
+	if (conv->kind != CHAMELEON_KIND_TIMESTAMP && !year_zero)
 	{
 		*passthrough = true;
 		return CHAMELEON_CONV_OK;
 	}
-	appendBinaryStringInfo(scratch, in, (int) len);
-	appendStringInfoString(scratch, "+00");
+	/* MySQL's year 0 is PostgreSQL's 1 BC (one proleptic Gregorian calendar) */
+	if (year_zero)
+	{
+		appendStringInfoString(scratch, "0001");
+		appendBinaryStringInfo(scratch, in + 4, (int) len - 4);
+	}
+	else
+		appendBinaryStringInfo(scratch, in, (int) len);
+	if (conv->kind == CHAMELEON_KIND_TIMESTAMP)
+		appendStringInfoString(scratch, "+00");
+	if (year_zero)
+		appendStringInfoString(scratch, " BC");
 	return CHAMELEON_CONV_OK;
 }
 

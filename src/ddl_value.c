@@ -373,7 +373,8 @@ set_literal(const DdlValue *v, const ChameleonMySQLType *mt)
 
 /*
  * A zero date: "0000-00-00", "2020-00-01", "0000-00-00 00:00:00",
- * 00000000, 0 ...: the year, month or day is 0.  These become NULL.
+ * 00000000, 0 ...: the month or day is 0.  These become NULL.  (Year 0
+ * with a month and a day is 1 BC: date_literal.)
  */
 static bool
 is_zero_date(const char *s)
@@ -403,7 +404,7 @@ is_zero_date(const char *s)
 			return strspn(d, "0") == strlen(d);
 		for (int i = 0; i < 8; i++)
 			v[i < 4 ? 0 : (i < 6 ? 1 : 2)] = v[i < 4 ? 0 : (i < 6 ? 1 : 2)] * 10 + (d[i] - '0');
-		return v[0] == 0 || v[1] == 0 || v[2] == 0;
+		return v[1] == 0 || v[2] == 0;
 	}
 	for (const char *c = s; *c && ngroups < 3;)
 	{
@@ -418,7 +419,16 @@ is_zero_date(const char *s)
 		else
 			c++;
 	}
-	return ngroups == 3 && (groups[0] == 0 || groups[1] == 0 || groups[2] == 0);
+	return ngroups == 3 && (groups[1] == 0 || groups[2] == 0);
+}
+
+/* A date or datetime literal; MySQL's year 0 is PostgreSQL's 1 BC. */
+static char *
+date_literal(const DdlBytes *b)
+{
+	if (b->len >= 10 && strncmp(b->data, "0000-", 5) == 0 && (int) strlen(b->data) == b->len)
+		return quote_literal_cstr(psprintf("0001%s BC", b->data + 4));
+	return text_literal(b);
 }
 
 /* Leading decimal digits of *p as an int (at most 9 digits), advancing *p; -1: none. */
@@ -546,7 +556,7 @@ literal_for_kind(const DdlValue *v, const ChameleonMySQLType *mt, const Chameleo
 		case CHAMELEON_KIND_TIMESTAMP:
 			if (!value_as_bytes(v, &b) || is_zero_date(b.data))
 				return NULL;
-			return text_literal(&b);
+			return date_literal(&b);
 		case CHAMELEON_KIND_TIME:
 			if (!value_as_bytes(v, &b) || (int) strlen(b.data) != b.len)
 				return NULL;

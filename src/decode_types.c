@@ -210,11 +210,14 @@ check_ranges(const MyTime *t, const char *what, bool time_of_day, bool old_forma
 				 errhint("A MariaDB column with fractional seconds created with mysql56_temporal_format=OFF cannot be read from the binlog; rebuild the table (ALTER TABLE ... FORCE) with mysql56_temporal_format=ON.") : 0));
 }
 
-/* NULL for a zero or partial date when zero_dates_to_null; else an ERROR. */
+/*
+ * NULL for a zero or partial date (month or day 0) when zero_dates_to_null;
+ * else an ERROR.  Year 0 with a month and a day is a date (1 BC, below).
+ */
 static bool
 is_zero_date(const MyTime *t, bool zero_dates_to_null, const char *what)
 {
-	if (t->year != 0 && t->month != 0 && t->day != 0)
+	if (t->month != 0 && t->day != 0)
 		return false;
 	if (t->year == 0 && t->month == 0 && t->day == 0 && t->hour == 0 &&
 		t->minute == 0 && t->second == 0 && t->usec == 0 && zero_dates_to_null)
@@ -229,10 +232,26 @@ is_zero_date(const MyTime *t, bool zero_dates_to_null, const char *what)
 	return false;
 }
 
+/*
+ * MySQL's year 0 is the year before 1 in the proleptic Gregorian calendar
+ * both use: PostgreSQL writes it 1 BC.
+ */
+static int
+pg_year(const MyTime *t)
+{
+	return t->year == 0 ? 1 : t->year;
+}
+
+static const char *
+pg_era(const MyTime *t)
+{
+	return t->year == 0 ? " BC" : "";
+}
+
 static char *
 format_date(const MyTime *t)
 {
-	return psprintf("%04d-%02d-%02d", t->year, t->month, t->day);
+	return psprintf("%04d-%02d-%02d%s", pg_year(t), t->month, t->day, pg_era(t));
 }
 
 static char *
@@ -241,11 +260,12 @@ format_datetime(const MyTime *t, int fsp, bool utc)
 	StringInfoData s;
 
 	initStringInfo(&s);
-	appendStringInfo(&s, "%04d-%02d-%02d %02d:%02d:%02d", t->year, t->month, t->day,
+	appendStringInfo(&s, "%04d-%02d-%02d %02d:%02d:%02d", pg_year(t), t->month, t->day,
 					 (int) t->hour, t->minute, t->second);
 	append_fraction(&s, t->usec, fsp);
 	if (utc)
 		appendStringInfoString(&s, "+00");
+	appendStringInfoString(&s, pg_era(t));
 	return s.data;
 }
 
