@@ -43,6 +43,8 @@
 #include "storage/fd.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/portal.h"
 #include "utils/rel.h"
@@ -59,6 +61,7 @@
 #include "progress.h"
 #include "schema.h"
 #include "spi_util.h"
+#include "subxact.h"
 
 /* Bytes written to a CSV file per write() in copy_mode: file. */
 #define FILE_CHUNK_BYTES	(1024 * 1024)
@@ -87,6 +90,13 @@ typedef struct CopyStream
 
 /* The stream the COPY data callback reads (the callback has no argument). */
 static CopyStream *active_stream = NULL;
+
+/*
+ * The MySQL row of the last value that could not be copied, as a JSON
+ * object of display values (in TopTransactionContext, so that it outlives
+ * the rolled-back subtransaction of the table), for chameleon.errors.
+ */
+static char *BadRowJson = NULL;
 
 /* ---------------------------------------------------------------------
  * Streaming rows
@@ -183,16 +193,18 @@ stream_start(CopyStream *st)
 }
 
 /*
- * Give up an unfinished result without reading the rest of it (which
- * mysql_free_result would do): detach it from the connection first.  The
- * connection is then unusable and must be closed.
+ * Give up an unfinished result.  drain: read the rest of it
+ * (mysql_free_result does), so that the connection and its snapshot go on
+ * serving the next table; else detach it from the connection first, which
+ * is then unusable and must be closed.
  */
 static void
-stream_abandon(CopyStream *st)
+stream_abandon(CopyStream *st, bool drain)
 {
 	if (st->res == NULL)
 		return;
-	st->res->handle = NULL;
+	if (!drain)
+		st->res->handle = NULL;
 	mysql_free_result(st->res);
 	st->res = NULL;
 }
@@ -247,6 +259,29 @@ describe_row(const CopyStream *st, MYSQL_ROW row, unsigned long *lengths)
 	return psprintf("with primary key (%s)=(%s)", names.data, values.data);
 }
 
+/* The row as a JSON object {"column": "display value" | null, ...}. */
+static char *
+row_json(const CopyStream *st, MYSQL_ROW row, unsigned long *lengths)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < st->table->ncolumns; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, st->table->columns[i].name);
+		appendStringInfoString(&buf, ": ");
+		if (row[i] == NULL)
+			appendStringInfoString(&buf, "null");
+		else
+			escape_json(&buf, display_value(row[i], lengths[i]));
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 static void
 report_bad_value(const CopyStream *st, int col, ChameleonConvStatus status,
 				 MYSQL_ROW row, unsigned long *lengths)
@@ -264,6 +299,7 @@ report_bad_value(const CopyStream *st, int col, ChameleonConvStatus status,
 		code = ERRCODE_INVALID_DATETIME_FORMAT;
 		hint = "Set zero_dates_to_null: true to copy zero dates as NULL.";
 	}
+	BadRowJson = MemoryContextStrdup(TopTransactionContext, row_json(st, row, lengths));
 	ereport(ERROR,
 			(errcode(code),
 			 errmsg("could not copy column \"%s\" of MySQL table \"%s\".\"%s\"",
@@ -361,13 +397,15 @@ copy_read_data(void *outbuf, int minread, int maxread)
 
 /*
  * COPY FREEZE is allowed (and saves rewriting every page later) when the
- * table was created in this subtransaction and nothing else holds a
- * snapshot: the same test CopyFrom makes, done here to avoid its error.
+ * table was created or truncated in this subtransaction and nothing else
+ * holds a snapshot: the same test CopyFrom makes, done here to avoid its
+ * error.
  */
 static bool
 can_freeze(Relation rel)
 {
-	if (rel->rd_createSubid != GetCurrentSubTransactionId())
+	if (rel->rd_createSubid != GetCurrentSubTransactionId() &&
+		rel->rd_newRelfilenodeSubid != GetCurrentSubTransactionId())
 		return false;
 	/* as CopyFrom does: the catalog snapshot's registration does not count */
 	InvalidateCatalogSnapshot();
@@ -463,10 +501,15 @@ copy_error_context(void *arg)
 			   st->table->name);
 }
 
-/* Copy the rows of one table; returns the number of rows. */
+/*
+ * Copy the rows of one table; returns the number of rows.  keep_connection:
+ * after an error the connection (and its snapshot) still serves the next
+ * table.
+ */
 static int64
 copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
-				const ChameleonSchemaOptions *opts, const ChameleonTable *t)
+				const ChameleonSchemaOptions *opts, const ChameleonTable *t,
+				bool keep_connection)
 {
 	bool		file_mode = (cfg->copy_mode == CHAMELEON_COPY_FILE);
 	CopyStream	st;
@@ -498,7 +541,7 @@ copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
 	PG_FINALLY();
 	{
 		active_stream = NULL;
-		stream_abandon(&st);
+		stream_abandon(&st, keep_connection);
 		if (path != NULL && unlink(path) != 0 && errno != ENOENT)
 			elog(WARNING, "could not remove file \"%s\": %m", path);
 	}
@@ -775,7 +818,7 @@ check_engines(List *tables, const ChameleonSnapshot *snap)
 
 static int64
 copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
-			   const ChameleonSchemaOptions *opts, ChameleonTable *t)
+			   const ChameleonSchemaOptions *opts, ChameleonTable *t, bool keep_connection)
 {
 	TimestampTz start = GetCurrentTimestamp();
 	int64		rows;
@@ -784,7 +827,7 @@ copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
 	double		elapsed;
 
 	chameleon_progress_table_start(t->name, t->rows_estimate);
-	rows = copy_table_data(conn, cfg, opts, t);
+	rows = copy_table_data(conn, cfg, opts, t, keep_connection);
 	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
 	chameleon_schema_finish_table(opts, t);
 	chameleon_progress_table_done(rows);
@@ -830,6 +873,92 @@ total_estimate(List *tables)
 	return total;
 }
 
+/* One table of init_replica, copied in a subtransaction of its own. */
+typedef struct TableCopy
+{
+	MYSQL	   *conn;
+	const ChameleonConfig *cfg;
+	const ChameleonSchemaOptions *opts;
+	ChameleonTable *table;
+	int64		rows;
+} TableCopy;
+
+static void
+copy_in_subxact(void *arg)
+{
+	TableCopy  *c = (TableCopy *) arg;
+
+	/* truncated in this subtransaction: COPY FREEZE still applies */
+	chameleon_run_sql(psprintf("TRUNCATE %s.%s", quote_identifier(c->opts->pg_schema),
+							   quote_identifier(c->table->name)));
+	c->rows = copy_one_table(c->conn, c->cfg, c->opts, c->table, true);
+}
+
+/*
+ * A table that could not be copied (a value PostgreSQL cannot hold, one it
+ * rejects): its rows are rolled back, it goes to state error with the row in
+ * t_errors, and the copy goes on with the other tables.
+ */
+static void
+table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy *c,
+				  ErrorData *edata)
+{
+	const char *name = c->table->name;
+	char	   *message = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
+		: edata->message;
+	ChameleonLogWhere where = {snap->binlog_file,
+	(uint64) (snap->binlog_file ? snap->binlog_position : 0), NULL};
+
+	chameleon_catalog_add_table(source_id, name, c->opts->pg_schema, name, "error", 0,
+								snap->binlog_file, snap->binlog_position);
+	chameleon_catalog_table_set_state(source_id, name, "error", message);
+	chameleon_catalog_add_error(source_id, &where, name, "copy", BadRowJson, message,
+								unpack_sql_state(edata->sqlerrcode));
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("table \"%s\" was not copied: %s", name, edata->message),
+			 edata->detail ? errdetail("%s", edata->detail) : 0,
+			 errhint("The row is in chameleon.errors; fix it in MySQL, then copy the table with chameleon.sync_tables().")));
+}
+
+/*
+ * Copy one table of init_replica; false when it failed and was left in
+ * error.  With on_error: stop any failure ends init_replica, as does one
+ * of the MySQL connection or a cancel.
+ */
+static bool
+copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c)
+{
+	ErrorData  *edata;
+
+	if (c->cfg->on_error == CHAMELEON_ON_ERROR_STOP)
+	{
+		c->rows = copy_one_table(c->conn, c->cfg, c->opts, c->table, false);
+		return true;
+	}
+	BadRowJson = NULL;
+	edata = chameleon_run_in_subxact(copy_in_subxact, c);
+	if (edata == NULL)
+		return true;
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
+		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		mysql_errno(c->conn) != 0)
+		ReThrowError(edata);
+	table_copy_failed(source_id, snap, c, edata);
+	return false;
+}
+
+/* The summary's note of tables left in error, or "". */
+static char *
+in_error_note(int failed)
+{
+	if (failed == 0)
+		return "";
+	return psprintf("; %d table%s in error (see chameleon.errors)", failed,
+					failed == 1 ? "" : "s");
+}
+
 /* The init sequence once connected; returns the summary line. */
 static char *
 run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
@@ -839,6 +968,7 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	ListCell   *lc;
 	int			source_id;
 	int64		total_rows = 0;
+	int			failed = 0;
 
 	opts->is_mariadb = server_is_mariadb(conn);
 	setup_session(conn, opts->is_mariadb);
@@ -859,18 +989,20 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	foreach(lc, tables)
 	{
 		ChameleonTable *t = lfirst(lc);
-		int64		rows;
+		TableCopy	c = {conn, cfg, opts, t, 0};
 
 		/* non-transactional tables come first, under the global read lock */
 		if (is_transactional(t))
 			release_global_lock(conn, &snap);
-		rows = copy_one_table(conn, cfg, opts, t);
-		chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
-									rows, snap.binlog_file, snap.binlog_position);
+		if (copy_table_or_fail(source_id, &snap, &c))
+			chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
+										c.rows, snap.binlog_file, snap.binlog_position);
+		else
+			failed++;
 		/* the MySQL shape the stream starts from (ddl_apply.h) */
 		chameleon_shape_save(source_id, t->name,
 							 chameleon_shape_from_schema(opts->my_database, t));
-		total_rows += rows;
+		total_rows += c.rows;
 	}
 	release_global_lock(conn, &snap);
 	chameleon_mysql_exec(conn, "COMMIT");
@@ -887,12 +1019,14 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	chameleon_source_set_state(source_id, "stopped", NULL, true);
 
 	if (snap.binlog_file != NULL)
-		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s",
-						list_length(tables), total_rows, opts->my_database, opts->pg_schema,
-						snap.binlog_file, snap.binlog_position,
-						snap.gtid ? ", gtid " : "", snap.gtid ? snap.gtid : "");
-	return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\"",
-					list_length(tables), total_rows, opts->my_database, opts->pg_schema);
+		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s%s",
+						list_length(tables) - failed, total_rows, opts->my_database,
+						opts->pg_schema, snap.binlog_file, snap.binlog_position,
+						snap.gtid ? ", gtid " : "", snap.gtid ? snap.gtid : "",
+						in_error_note(failed));
+	return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\"%s",
+					list_length(tables) - failed, total_rows, opts->my_database, opts->pg_schema,
+					in_error_note(failed));
 }
 
 static void
@@ -1095,7 +1229,7 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
 		recreate_table(opts, t);
 		copied->name = t->name;
-		copied->rows = copy_one_table(conn, cfg, opts, t);
+		copied->rows = copy_one_table(conn, cfg, opts, t, false);
 		chameleon_catalog_delete_foreign_keys(source_id, t->name);
 		/* the MySQL shape the table rejoins the stream with (ddl_apply.h) */
 		chameleon_shape_save(source_id, t->name,
