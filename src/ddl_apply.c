@@ -23,8 +23,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "nodes/value.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
