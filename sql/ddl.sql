@@ -459,6 +459,7 @@ SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ALTER INDEX i NOT IGNORED$$);
 SELECT * FROM pg_temp.apply($$CREATE INDEX j ON mdb (a) WAIT 5$$);
 SELECT * FROM pg_temp.apply($$CREATE INDEX j2 ON mdb (a) NOWAIT$$);
 SELECT * FROM pg_temp.apply($$ALTER TABLE mdb DROP FOREIGN KEY shop.fk_x$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ADD CONSTRAINT IF NOT EXISTS u UNIQUE (a), ADD CONSTRAINT IF NOT EXISTS u UNIQUE (a)$$);
 \d shop.mdb
 
 -- TIME defaults as MySQL reads them (issue 12): every default MariaDB takes

@@ -982,9 +982,12 @@ chameleon_ddl_parse_key_element(DdlParser *p)
 {
 	KeyElement	ke = {0};
 	char	   *symbol = NULL;
+	bool		if_not_exists = false;
 
 	if (accept_word(p, "constraint"))
 	{
+		/* MariaDB: ADD CONSTRAINT IF NOT EXISTS name ... */
+		if_not_exists = chameleon_ddl_accept_if_not_exists(p);
 		if (!is_word(p, "primary") && !is_word(p, "unique") && !is_word(p, "foreign") &&
 			!is_word(p, "check"))
 			symbol = chameleon_ddl_parse_ident(p, "a constraint name");
@@ -1027,6 +1030,8 @@ chameleon_ddl_parse_key_element(DdlParser *p)
 	}
 	else
 		chameleon_ddl_syntax_error(p, "a key definition");
+	if (if_not_exists && ke.kind == KE_INDEX)
+		ke.index->if_not_exists = true;
 	return ke;
 }
 
