@@ -62,13 +62,6 @@ static bool SpiConnected = false;
  * ---------------------------------------------------------------------
  */
 
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
 /* Which columns an image carries, as a string ("1101"); "" for none. */
 static void
 append_present(StringInfo s, const ChameleonApplyTable *t, const ChameleonRowImage *img)
@@ -281,7 +274,7 @@ execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
 		const ChameleonRowImage *img = p->param_before[k] ? &c->before : &c->after;
 		int			col = p->param_col[k];
 
-		values[k] = text_or_null(img->isnull[col] ? NULL : img->values[col], &nulls[k]);
+		values[k] = chameleon_spi_text_arg(img->isnull[col] ? NULL : img->values[col], &nulls[k]);
 	}
 	ret = SPI_execute_plan(p->plan, values, nulls, false, 0);
 	MemoryContextSwitchTo(cxt);

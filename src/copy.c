@@ -59,6 +59,7 @@
 #include "mysql_client.h"
 #include "position.h"
 #include "progress.h"
+#include "list_util.h"
 #include "schema.h"
 #include "spi_util.h"
 #include "subxact.h"
@@ -591,16 +592,7 @@ is_transactional(const ChameleonTable *t)
 static bool
 in_tables_limit(const ChameleonSchemaOptions *opts, const char *name)
 {
-	ListCell   *lc;
-
-	if (opts->tables_limit == NIL)
-		return true;
-	foreach(lc, opts->tables_limit)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
+	return opts->tables_limit == NIL || chameleon_name_in_list(opts->tables_limit, name);
 }
 
 /* Is any table to copy not InnoDB (so it has no MVCC snapshot)? */

@@ -34,6 +34,7 @@
 #include "catalog.h"
 #include "ddl_apply.h"
 #include "ddl_int.h"
+#include "list_util.h"
 #include "spi_util.h"
 #include "subxact.h"
 #include "apply_session.h"
@@ -81,20 +82,14 @@ map_schema_cb(void *arg, const char *db)
 static bool
 is_replicated_cb(void *arg, const char *db, const char *table)
 {
-	ListCell   *lc;
-
 	if (!is_source_db(db))
 		return false;
 	if (DdlFile != NULL &&
 		!(DdlIsDropTable ? chameleon_apply_table_takes_drop(table, DdlFile, DdlPos, &DdlSkipWhy) :
 		  chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy)))
 		return false;
-	if (Session->config->tables_limit == NIL)
-		return true;
-	foreach(lc, Session->config->tables_limit)
-		if (strcmp((char *) lfirst(lc), table) == 0)
-			return true;
-	return false;
+	return Session->config->tables_limit == NIL ||
+		chameleon_name_in_list(Session->config->tables_limit, table);
 }
 
 static ChameleonDdlTable *
