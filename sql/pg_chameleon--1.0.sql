@@ -154,8 +154,10 @@ COMMENT ON FUNCTION chameleon.map_type_details(text, bool, text[], bool) IS
 -- init_replica: schema translation and the consistent copy (schema.c, copy.c)
 -- ---------------------------------------------------------------------------
 
--- MySQL foreign keys of the copied tables: not created while replicating
+-- MySQL foreign keys of the replicated tables: not created while replicating
 -- (rows arrive in binlog order, not in dependency order); created at detach.
+-- Stored by init_replica and sync_tables, kept current by streamed DDL; the
+-- worker runs their ON DELETE / ON UPDATE actions the source does not log.
 CREATE TABLE sch_chameleon.t_foreign_keys (
     source_id          integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
     mysql_table        text NOT NULL,
@@ -165,8 +167,7 @@ CREATE TABLE sch_chameleon.t_foreign_keys (
     referenced_table   text NOT NULL,
     referenced_columns text[] NOT NULL,
     on_update          text NOT NULL,
-    on_delete          text NOT NULL,
-    create_sql         text NOT NULL,          -- ALTER TABLE ... ADD CONSTRAINT ... to run at detach
+    on_delete          text NOT NULL,          -- CASCADE, SET NULL, RESTRICT, NO ACTION, SET DEFAULT
     PRIMARY KEY (source_id, mysql_table, constraint_name)
 );
 SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_foreign_keys', '');

@@ -74,6 +74,7 @@ chameleon_apply_session_start(ChameleonApplySession *session)
 													ALLOCSET_DEFAULT_SIZES);
 	Backend->session_start(Session->session_context);
 	chameleon_relmap_open(Session, ApplySessionContext);
+	chameleon_fkeys_open(Session, ApplySessionContext);
 }
 
 static void
@@ -87,6 +88,7 @@ chameleon_apply_session_end(void)
 {
 	chameleon_relmap_foreach_version(forget_version);
 	chameleon_relmap_close();
+	chameleon_fkeys_close();
 	memset(&Pending, 0, sizeof(Pending));
 	CurrentTarget = NULL;
 	if (ApplySessionContext)
@@ -145,6 +147,7 @@ chameleon_apply_schema_changed(void)
 	chameleon_relmap_foreach_target(write_counter);
 	chameleon_relmap_foreach_version(forget_version);
 	chameleon_relmap_reload();
+	chameleon_fkeys_reload();
 }
 
 static void
@@ -160,6 +163,13 @@ chameleon_apply_xact_abort(void)
 	memset(&Pending, 0, sizeof(Pending));
 	CurrentTarget = NULL;
 	chameleon_relmap_foreach_target(reset_counter);
+	chameleon_fkeys_statement_end();
+}
+
+void
+chameleon_apply_statement_end(void)
+{
+	chameleon_fkeys_statement_end();
 }
 
 /* ---------------------------------------------------------------------
@@ -449,13 +459,11 @@ careful_step(CarefulStep *step)
 	}
 }
 
+/* A change to target's table was rejected: record it, or stop (on_error). */
 static void
-careful_failed(CarefulStep *step, ErrorData *edata)
+target_failed(ChameleonApplyTarget *target, const char *op, const char *row,
+			  ErrorData *edata)
 {
-	ChameleonApplyTarget *target = step->table->target;
-	const char *op = step->ev ? apply_op_name(op_of(step->ev->kind)) : "table map";
-	char	   *row = change_json(step->table, step->change);
-
 	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
 		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
@@ -473,6 +481,14 @@ careful_failed(CarefulStep *step, ErrorData *edata)
 				 errhint("The rejected row is in chameleon.errors (on_error is stop).")));
 	}
 	record_table_error(target, op, row, edata);
+}
+
+static void
+careful_failed(CarefulStep *step, ErrorData *edata)
+{
+	const char *op = step->ev ? apply_op_name(op_of(step->ev->kind)) : "table map";
+
+	target_failed(step->table->target, op, change_json(step->table, step->change), edata);
 }
 
 static void
@@ -495,12 +511,38 @@ careful(CarefulStep *step)
 	return false;
 }
 
+bool
+chameleon_apply_for_target(ChameleonApplyTarget *target, const char *operation,
+						   const char *row_json, void (*fn) (void *), void *arg)
+{
+	ChameleonApplyTarget *saved = CurrentTarget;
+	ChameleonApplyTarget *culprit;
+	ErrorData  *edata;
+
+	if (!target->careful)
+	{
+		CurrentTarget = target;
+		fn(arg);
+		CurrentTarget = saved;
+		return true;
+	}
+	CurrentTarget = target;
+	edata = chameleon_run_in_subxact(fn, arg);
+	/* a nested step of another table may have failed (a chain of keys) */
+	culprit = CurrentTarget ? CurrentTarget : target;
+	CurrentTarget = saved;
+	if (edata == NULL)
+		return true;
+	target_failed(culprit, operation, row_json, edata);
+	return false;
+}
+
 /*
  * Careful path for a whole rows event: decode it (a rows event is small,
  * bounded by the source's binlog_row_event_max_size), then apply row by row.
  */
 static uint64
-apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
+apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev, bool actions)
 {
 	CarefulStep step = {t, NULL, ev, NULL, NIL};
 	uint64		n = 0;
@@ -514,6 +556,8 @@ apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 		step.change = (ChameleonRowChange *) lfirst(lc);
 		if (!careful(&step))
 			break;
+		if (actions)
+			chameleon_fkeys_after_change(t, step.change);
 		n++;
 	}
 	t->target->batch_rows += n;
@@ -533,16 +577,18 @@ careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map)
 }
 
 uint64
-chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
+chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev,
+					 const ChameleonBinlogFormat *fmt)
 {
 	ChameleonRowIterator it;
 	ChameleonRowChange change;
 	uint64		n = 0;
+	bool		actions = chameleon_fkeys_wanted(t, ev, fmt);
 
 	Session->where.table = t->name;
 	if (t->target->careful)
 	{
-		n = apply_rows_careful(t, ev);
+		n = apply_rows_careful(t, ev, actions);
 		Session->where.table = NULL;
 		return n;
 	}
@@ -554,6 +600,8 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev)
 		/* decoding errors are this table's too */
 		CurrentTarget = t->target;
 		apply_change(t, &change, true);
+		if (actions)
+			chameleon_fkeys_after_change(t, &change);
 		n++;
 	}
 	CurrentTarget = NULL;

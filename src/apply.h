@@ -76,9 +76,18 @@ extern bool chameleon_apply_table_takes_drop(const char *mysql_table, const char
 /* Is the table in t_replica_tables (and not removed)? */
 extern bool chameleon_apply_table_is_replicated(const char *mysql_table);
 
-/* Decode and apply one rows event; returns the row changes applied. */
+/*
+ * Decode and apply one rows event, and after each deleted or updated row the
+ * foreign-key actions the source ran without logging them (fmt: the
+ * source's binlog format, which says whether it logs them).  Returns the
+ * row changes applied.
+ */
 extern uint64 chameleon_apply_rows(ChameleonApplyTable *table,
-								   const ChameleonRowsEvent *ev);
+								   const ChameleonRowsEvent *ev,
+								   const ChameleonBinlogFormat *fmt);
+
+/* A rows event with STMT_END_F was read (applied or not). */
+extern void chameleon_apply_statement_end(void);
 
 /*
  * Error handling (see above).  chameleon_apply_failed_table() names the

@@ -7,6 +7,7 @@
  *                     (t_replica_tables) and the table versions, each
  *                     TABLE_MAP resolved against its PostgreSQL table
  *   apply_spi.c       the statement backend through SPI
+ *   apply_fkeys.c     the referential actions the source does not log
  *
  * The statement backend is a table of functions (ChameleonApplyBackend) so
  * that another one -- executor-level, binary Datums through
@@ -87,6 +88,34 @@ extern bool chameleon_relmap_before_snapshot(const ChameleonApplyTarget *t,
 extern bool chameleon_relmap_same_map(const ChameleonTableMap *a, const ChameleonTableMap *b);
 /* Resolve a table version against its PostgreSQL table. */
 extern void chameleon_relmap_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map);
+
+/* ---------- apply.c, for apply_fkeys.c ---------- */
+
+/*
+ * Run fn(arg) as a change to target's table: its errors are the table's
+ * (careful replay: in a subtransaction, a failure is recorded with
+ * operation and row_json and the table goes to error).  false if it failed.
+ */
+extern bool chameleon_apply_for_target(ChameleonApplyTarget *target, const char *operation,
+									   const char *row_json, void (*fn) (void *), void *arg);
+
+/* ---------- apply_fkeys.c ---------- */
+
+/* Load the source's foreign keys with actions (memory under parent). */
+extern void chameleon_fkeys_open(ChameleonApplySession *session, MemoryContext parent);
+extern void chameleon_fkeys_close(void);
+/* After DDL: the keys again, no statement prepared. */
+extern void chameleon_fkeys_reload(void);
+/*
+ * A rows event of t is applied: must its rows' actions run after each row?
+ * (Also notes t as changed by the current statement.)
+ */
+extern bool chameleon_fkeys_wanted(const ChameleonApplyTable *t, const ChameleonRowsEvent *ev,
+								   const ChameleonBinlogFormat *fmt);
+/* After a row of t was deleted or updated: the actions of the keys on it. */
+extern void chameleon_fkeys_after_change(ChameleonApplyTable *t, const ChameleonRowChange *c);
+/* The statement ended (or the transaction was rolled back). */
+extern void chameleon_fkeys_statement_end(void);
 
 /* ---------- the statement backend (apply_spi.c) ---------- */
 

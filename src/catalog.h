@@ -139,27 +139,50 @@ extern List *chameleon_catalog_owned_sequences(int32 source_id);
 
 /* ---------- t_foreign_keys (catalog_fkeys.c) ---------- */
 
-/* A stored foreign key and the PostgreSQL table it belongs to. */
+/*
+ * A MySQL foreign key, with the PostgreSQL tables of its table and of the
+ * table it references (NULL when that table has no t_replica_tables row).
+ * Rules are MySQL's words: CASCADE, SET NULL, RESTRICT, NO ACTION, SET DEFAULT.
+ */
 typedef struct ChameleonStoredForeignKey
 {
 	char	   *mysql_table;
-	char	   *constraint_name;
-	char	   *create_sql;
-	char	   *pg_schema;		/* NULL when the table has no t_replica_tables row */
+	char	   *constraint_name;	/* NULL when adding: MySQL's generated name */
+	List	   *columns;		/* char * */
+	char	   *referenced_schema;	/* MySQL database of the referenced table */
+	char	   *referenced_table;
+	List	   *referenced_columns; /* char * */
+	char	   *on_update;
+	char	   *on_delete;
+	char	   *pg_schema;		/* read only: the table's PostgreSQL table */
 	char	   *pg_table;
+	char	   *ref_pg_schema;	/* read only: the referenced PostgreSQL table */
+	char	   *ref_pg_table;
 } ChameleonStoredForeignKey;
 
-extern void chameleon_catalog_add_foreign_key(int32 source_id, const char *mysql_table,
-											  const char *constraint_name,
-											  List *columns,
-											  const char *referenced_schema,
-											  const char *referenced_table,
-											  List *referenced_columns,
-											  const char *on_update,
-											  const char *on_delete,
-											  const char *create_sql);
-/* Forget the stored foreign keys of one table (before storing them again). */
+/*
+ * Record a key (replacing one of the same name).  Without a name it gets
+ * the one MySQL generates: <table>_ibfk_<one more than the highest in use>.
+ */
+extern void chameleon_catalog_add_foreign_key(int32 source_id,
+											  const ChameleonStoredForeignKey *fk);
+/* Forget one key (DROP FOREIGN KEY); no error if it is not known. */
+extern void chameleon_catalog_drop_foreign_key(int32 source_id, const char *mysql_table,
+											   const char *constraint_name);
+/* Forget the stored foreign keys of one table (dropped, or stored again). */
 extern void chameleon_catalog_delete_foreign_keys(int32 source_id, const char *mysql_table);
+/*
+ * A table of database db renamed: its keys follow it (with their generated
+ * names, as InnoDB renames them) and so do the keys that reference it.
+ */
+extern void chameleon_catalog_foreign_keys_table_renamed(int32 source_id, const char *db,
+														 const char *old_name,
+														 const char *new_name);
+/* A column renamed: in the table's keys and in the keys that reference it. */
+extern void chameleon_catalog_foreign_keys_column_renamed(int32 source_id, const char *db,
+														  const char *table,
+														  const char *old_name,
+														  const char *new_name);
 /* Every stored foreign key of a source (ChameleonStoredForeignKey *). */
 extern List *chameleon_catalog_foreign_keys(int32 source_id);
 

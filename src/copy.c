@@ -833,7 +833,7 @@ copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
 }
 
 static void
-store_foreign_keys(int source_id, const ChameleonSchemaOptions *opts, List *tables)
+store_foreign_keys(int source_id, List *tables)
 {
 	ListCell   *lc;
 
@@ -845,11 +845,18 @@ store_foreign_keys(int source_id, const ChameleonSchemaOptions *opts, List *tabl
 		foreach(lf, t->foreign_keys)
 		{
 			ChameleonForeignKey *fk = lfirst(lf);
+			ChameleonStoredForeignKey stored = {
+				.mysql_table = t->name,
+				.constraint_name = fk->name,
+				.columns = fk->columns,
+				.referenced_schema = fk->ref_schema,
+				.referenced_table = fk->ref_table,
+				.referenced_columns = fk->ref_columns,
+				.on_update = fk->on_update,
+				.on_delete = fk->on_delete,
+			};
 
-			chameleon_catalog_add_foreign_key(source_id, t->name, fk->name, fk->columns,
-											  fk->ref_schema, fk->ref_table, fk->ref_columns,
-											  fk->on_update, fk->on_delete,
-											  chameleon_foreign_key_sql(opts, t, fk));
+			chameleon_catalog_add_foreign_key(source_id, &stored);
 		}
 	}
 }
@@ -1000,7 +1007,7 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	chameleon_mysql_exec(conn, "COMMIT");
 
 	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
-	store_foreign_keys(source_id, opts, tables);
+	store_foreign_keys(source_id, tables);
 	if (snap.binlog_file != NULL)
 		chameleon_position_set(source_id, snap.binlog_file, snap.binlog_position,
 									   snap.gtid);
@@ -1232,7 +1239,7 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	chameleon_mysql_exec(conn, "COMMIT");
 
 	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
-	store_foreign_keys(source_id, opts, tables);
+	store_foreign_keys(source_id, tables);
 	return result;
 }
 

@@ -137,6 +137,15 @@ typedef struct ChameleonDdlForeignKey
 	char	   *on_update;
 } ChameleonDdlForeignKey;
 
+/* A column renamed (CHANGE old new, RENAME COLUMN): foreign keys follow it. */
+typedef struct ChameleonDdlColumnRename
+{
+	char	   *db;
+	char	   *table;			/* the table's name before the statement */
+	char	   *old_name;
+	char	   *new_name;
+} ChameleonDdlColumnRename;
+
 typedef struct ChameleonDdlResult
 {
 	ChameleonDdlKind kind;
@@ -146,6 +155,7 @@ typedef struct ChameleonDdlResult
 	List	   *notes;			/* char *: what was ignored, dropped or changed */
 	List	   *foreign_keys;	/* ChameleonDdlForeignKey *: added keys */
 	List	   *dropped_foreign_keys;	/* ChameleonDdlForeignKey *: name and table only */
+	List	   *renamed_columns;	/* ChameleonDdlColumnRename * */
 	char	   *skip_reason;	/* for CHAMELEON_DDL_SKIPPED */
 } ChameleonDdlResult;
 

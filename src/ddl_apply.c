@@ -317,6 +317,71 @@ save_shapes(const ChameleonDdlResult *res)
 	}
 }
 
+/*
+ * t_foreign_keys after the statement (applied or not: the keys follow
+ * MySQL).  Keys of a created table start anew; then keys dropped, columns
+ * renamed, keys added, and last tables dropped or renamed, so the parts of
+ * one ALTER TABLE land in the order MySQL gives them effect.
+ */
+static void
+save_foreign_keys(const ChameleonDdlResult *res)
+{
+	int32		id = Session->source_id;
+	ListCell   *lc;
+
+	foreach(lc, res->tables)
+	{
+		ChameleonDdlTableChange *ch = lfirst(lc);
+
+		if (ch->old_name == NULL && is_source_db(ch->new_db))
+			chameleon_catalog_delete_foreign_keys(id, ch->new_name);
+	}
+	foreach(lc, res->dropped_foreign_keys)
+	{
+		ChameleonDdlForeignKey *fk = lfirst(lc);
+
+		if (is_source_db(fk->db))
+			chameleon_catalog_drop_foreign_key(id, fk->table, fk->name);
+	}
+	foreach(lc, res->renamed_columns)
+	{
+		ChameleonDdlColumnRename *r = lfirst(lc);
+
+		if (is_source_db(r->db))
+			chameleon_catalog_foreign_keys_column_renamed(id, r->db, r->table,
+														  r->old_name, r->new_name);
+	}
+	foreach(lc, res->foreign_keys)
+	{
+		ChameleonDdlForeignKey *fk = lfirst(lc);
+		ChameleonStoredForeignKey stored = {
+			.mysql_table = fk->table,
+			.constraint_name = fk->name,
+			.columns = fk->columns,
+			.referenced_schema = fk->ref_db,
+			.referenced_table = fk->ref_table,
+			.referenced_columns = fk->ref_columns,
+			.on_update = fk->on_update,
+			.on_delete = fk->on_delete,
+		};
+
+		if (is_source_db(fk->db))
+			chameleon_catalog_add_foreign_key(id, &stored);
+	}
+	foreach(lc, res->tables)
+	{
+		ChameleonDdlTableChange *ch = lfirst(lc);
+		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
+		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
+
+		if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
+			chameleon_catalog_foreign_keys_table_renamed(id, ch->old_db, ch->old_name,
+														 ch->new_name);
+		else if (from && !to)
+			chameleon_catalog_delete_foreign_keys(id, ch->old_name);
+	}
+}
+
 /* ---------------------------------------------------------------------
  * Statements
  * ---------------------------------------------------------------------
@@ -397,6 +462,7 @@ apply_result(const ChameleonQueryEvent *q, const ChameleonDdlResult *res)
 		FreeErrorData(edata);
 	}
 	save_shapes(res);
+	save_foreign_keys(res);
 	/* the tables' versions, plans and states are stale now */
 	chameleon_apply_schema_changed();
 }

@@ -531,6 +531,18 @@ record_dropped_foreign_key(Tx *tx, const TableRef *tr, const char *name)
 	tx->res->dropped_foreign_keys = lappend(tx->res->dropped_foreign_keys, fk);
 }
 
+static void
+record_column_rename(Tx *tx, const TableRef *tr, const char *from, const char *to)
+{
+	ChameleonDdlColumnRename *r = palloc0(sizeof(ChameleonDdlColumnRename));
+
+	r->db = tr->db;
+	r->table = tr->name;
+	r->old_name = pstrdup(from);
+	r->new_name = pstrdup(to);
+	tx->res->renamed_columns = lappend(tx->res->renamed_columns, r);
+}
+
 /* ---------- CREATE TABLE ---------- */
 
 /* The new table's shape from its column definitions. */
@@ -1026,7 +1038,10 @@ redefine_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd, const char *old_na
 	}
 	column_notes(tx, col, pt);
 	if (strcmp(from, col->name) != 0)
+	{
 		emit(tx, "ALTER TABLE %s RENAME COLUMN %s TO %s", tr->qname, qcol(from), q);
+		record_column_rename(tx, tr, from, col->name);
+	}
 	if (old == NULL || old->auto_increment)
 		emit(tx, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY IF EXISTS", tr->qname, q);
 
@@ -1088,6 +1103,7 @@ rename_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd)
 	if (tr->known != NULL && c == NULL)
 		forget(tx, tr, psprintf("column \"%s\" is not known", cmd->name));
 	emit(tx, "ALTER TABLE %s RENAME COLUMN %s TO %s", tr->qname, qcol(from), qcol(cmd->new_name));
+	record_column_rename(tx, tr, from, cmd->new_name);
 	if (c == NULL)
 		return;
 	if (c->type != NULL && map_type(tx, c->type)->check_expr != NULL)

@@ -140,13 +140,55 @@ try_sql(const char *sql)
  * ---------------------------------------------------------------------
  */
 
-/* The PostgreSQL name init_replica gave the key in create_sql. */
+/* The PostgreSQL name of a key: MySQL's, shortened to fit as index names are. */
 static char *
 pg_constraint_name(const ChameleonStoredForeignKey *fk)
 {
 	if (strlen(fk->constraint_name) < NAMEDATALEN)
 		return fk->constraint_name;
 	return chameleon_pg_index_name(fk->mysql_table, fk->constraint_name);
+}
+
+static char *
+quoted_columns(List *columns)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, columns)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 quote_identifier(lfirst(lc)));
+	return buf.data;
+}
+
+/* A MySQL rule as PostgreSQL writes it (the words are the same). */
+static const char *
+pg_rule(const char *rule)
+{
+	static const char *const rules[] = {"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"};
+
+	for (int i = 0; i < (int) lengthof(rules); i++)
+		if (rule && pg_strcasecmp(rule, rules[i]) == 0)
+			return rules[i];
+	return "NO ACTION";
+}
+
+/*
+ * The referenced table: a replicated one where it is now, else the table
+ * of that name in the source's schema (same database) or in the schema
+ * named after the other MySQL database.
+ */
+static char *
+referenced_table(const ChameleonSource *src, const ChameleonStoredForeignKey *fk)
+{
+	if (fk->ref_pg_table != NULL)
+		return psprintf("%s.%s", quote_identifier(fk->ref_pg_schema),
+						quote_identifier(fk->ref_pg_table));
+	return psprintf("%s.%s",
+					quote_identifier(strcmp(fk->referenced_schema, src->name) == 0 ?
+									 src->pg_schema : fk->referenced_schema),
+					quote_identifier(fk->referenced_table));
 }
 
 /* Create one key NOT VALID, then validate it; one result row. */
@@ -160,7 +202,11 @@ create_foreign_key(DetachReport *rep, const ChameleonSource *src, const Chameleo
 	char	   *object = psprintf("%s.%s", qtable, quote_identifier(name));
 	char	   *error;
 
-	error = try_sql(psprintf("%s NOT VALID", fk->create_sql));
+	error = try_sql(psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) "
+							 "ON UPDATE %s ON DELETE %s NOT VALID",
+							 qtable, quote_identifier(name), quoted_columns(fk->columns),
+							 referenced_table(src, fk), quoted_columns(fk->referenced_columns),
+							 pg_rule(fk->on_update), pg_rule(fk->on_delete)));
 	if (error != NULL)
 	{
 		ereport(WARNING,

@@ -1020,35 +1020,3 @@ chameleon_schema_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable
 	}
 }
 
-/* ---------------------------------------------------------------------
- * Foreign keys (stored; created at detach)
- * ---------------------------------------------------------------------
- */
-
-static const char *
-fk_action(const char *rule)
-{
-	for (int i = 0; i < (int) lengthof(fk_rules); i++)
-	{
-		if (rule && pg_strcasecmp(rule, fk_rules[i]) == 0)
-			return fk_rules[i];
-	}
-	return "NO ACTION";
-}
-
-char *
-chameleon_foreign_key_sql(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
-						  const ChameleonForeignKey *fk)
-{
-	const char *ref_schema = strcmp(fk->ref_schema, opts->my_database) == 0 ?
-		opts->pg_schema : fk->ref_schema;
-	char	   *name = strlen(fk->name) < NAMEDATALEN ? fk->name : make_pg_name(t->name, fk->name);
-
-	return psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) "
-					"ON UPDATE %s ON DELETE %s",
-					qualified_name(opts->pg_schema, t->name), quote_identifier(name),
-					column_list(fk->columns, NULL),
-					qualified_name(ref_schema, fk->ref_table),
-					column_list(fk->ref_columns, NULL),
-					fk_action(fk->on_update), fk_action(fk->on_delete));
-}

@@ -106,11 +106,6 @@ extern void chameleon_schema_finish_table(const ChameleonSchemaOptions *opts,
  */
 extern char *chameleon_pg_index_name(const char *table, const char *index);
 
-/* The PostgreSQL ADD CONSTRAINT ... FOREIGN KEY statement of a stored key. */
-extern char *chameleon_foreign_key_sql(const ChameleonSchemaOptions *opts,
-									   const ChameleonTable *table,
-									   const ChameleonForeignKey *fk);
-
 /* Run one SQL statement through SPI (DDL of schema.c and copy.c); ERROR on failure. */
 extern void chameleon_run_sql(const char *sql);
 extern void chameleon_run_sql_cb(void *sql);

@@ -74,3 +74,25 @@ chameleon_spi_text_array(List *strings)
 		elems[foreach_current_index(lc)] = CStringGetTextDatum((char *) lfirst(lc));
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
+
+List *
+chameleon_spi_text_list(uint64 row, int col, MemoryContext cxt)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	MemoryContext old;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *list = NIL;
+
+	if (isnull)
+		return NIL;
+	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	old = MemoryContextSwitchTo(cxt);
+	for (int i = 0; i < n; i++)
+		list = lappend(list, nulls[i] ? NULL : TextDatumGetCString(elems[i]));
+	MemoryContextSwitchTo(old);
+	return list;
+}

@@ -36,4 +36,7 @@ extern Datum chameleon_spi_text_arg(const char *s, char *null);
 /* A text[] datum of a List of C strings. */
 extern Datum chameleon_spi_text_array(List *strings);
 
+/* Cell (row, col) of SPI_tuptable, a text[], as a List of C strings in cxt. */
+extern List *chameleon_spi_text_list(uint64 row, int col, MemoryContext cxt);
+
 #endif							/* CHAMELEON_SPI_UTIL_H */

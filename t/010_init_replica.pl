@@ -436,10 +436,12 @@ is(pg_one("SELECT obj_description('src.t_auto'::regclass, 'pg_class') || ' / ' |
 is(pg_one("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'src'::regnamespace"),
 	'0', 'foreign keys are not created');
 is( pg_one(
-		"SELECT string_agg(constraint_name || ': ' || create_sql, E'\\n' ORDER BY constraint_name)
+		"SELECT string_agg(constraint_name || ': ' || mysql_table || ' (' || array_to_string(columns, ', ') || ') -> '
+		        || referenced_schema || '.' || referenced_table || ' (' || array_to_string(referenced_columns, ', ')
+		        || ') ON UPDATE ' || on_update || ' ON DELETE ' || on_delete, E'\\n' ORDER BY constraint_name)
 		   FROM sch_chameleon.t_foreign_keys"),
-	"fk_auto: ALTER TABLE src.t_child ADD CONSTRAINT fk_auto FOREIGN KEY (auto_id) REFERENCES src.t_auto (id) ON UPDATE RESTRICT ON DELETE CASCADE\n"
-	  . "fk_nv: ALTER TABLE src.t_child ADD CONSTRAINT fk_nv FOREIGN KEY (n, v) REFERENCES src.t_auto (n, v) ON UPDATE SET NULL ON DELETE RESTRICT",
+	"fk_auto: t_child (auto_id) -> src.t_auto (id) ON UPDATE RESTRICT ON DELETE CASCADE\n"
+	  . "fk_nv: t_child (n, v) -> src.t_auto (n, v) ON UPDATE SET NULL ON DELETE RESTRICT",
 	'foreign keys are stored for detach');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "INSERT INTO src.t_text (id, e) VALUES (99, 'nope')");
 like($stderr, qr/violates check constraint "t_text_e_check"/, 'enum values are checked');
