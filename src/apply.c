@@ -179,8 +179,13 @@ chameleon_apply_statement_end(void)
 
 static bool careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map);
 
-ChameleonApplyTable *
-chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos)
+/*
+ * The table version of a table map (created on first sight); NULL when the
+ * table's changes are not replicated (other database, not in
+ * t_replica_tables, in error).  Not resolved yet, maybe.
+ */
+static ChameleonApplyTable *
+known_version(const ChameleonTableMap *map)
 {
 	ChameleonApplyTable *t;
 	ChameleonApplyTarget *target = NULL;
@@ -202,20 +207,37 @@ chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos
 		}
 		t->target = target;
 	}
-	target = t->target;
-	if (target == NULL || target->in_error ||
-		chameleon_relmap_before_snapshot(target, file, pos))
+	if (t->target == NULL || t->target->in_error)
 		return NULL;
+	return t;
+}
+
+/* Forget t's resolution if map describes another shape (a reused table id). */
+static void
+forget_other_shape(ChameleonApplyTable *t, const ChameleonTableMap *map)
+{
+	if (t->decode == NULL || chameleon_relmap_same_map(t->decode->map, map))
+		return;
+	if (Pending.table == t)
+		flush_inserts();
+	Backend->forget_table(t);
+	t->decode = NULL;
+}
+
+ChameleonApplyTable *
+chameleon_apply_table(const ChameleonTableMap *map, const char *file, uint64 pos)
+{
+	ChameleonApplyTable *t = known_version(map);
+	ChameleonApplyTarget *target;
+
+	if (t == NULL)
+		return NULL;
+	target = t->target;
+	if (chameleon_relmap_before_snapshot(target, file, pos))
+		return NULL;
+	forget_other_shape(t, map);
 	if (t->decode != NULL)
-	{
-		if (chameleon_relmap_same_map(t->decode->map, map))
-			return t;
-		/* a table id reused for another shape: resolve again */
-		if (Pending.table == t)
-			flush_inserts();
-		Backend->forget_table(t);
-		t->decode = NULL;
-	}
+		return t;
 
 	/* first use of this table version: resolve it */
 	if (target->careful)
@@ -608,6 +630,67 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev,
 	t->target->batch_rows += n;
 	Session->where.table = NULL;
 	return n;
+}
+
+/*
+ * A rows event of a table that already has it (before the table's copy
+ * snapshot) is not applied, but the foreign-key actions its rows caused
+ * are, for the child tables that do not have them yet (e.g. a child copied
+ * again by sync_tables, whose copy predates the event).
+ */
+typedef struct SkippedRows
+{
+	ChameleonApplyTable *table;
+	const ChameleonTableMap *map;
+	const ChameleonRowsEvent *ev;
+	List	   *rows;			/* decoded ChameleonRowChange * */
+} SkippedRows;
+
+static void
+decode_skipped(void *arg)
+{
+	SkippedRows *s = arg;
+	ChameleonRowIterator it;
+	ChameleonRowChange *c = palloc(sizeof(ChameleonRowChange));
+
+	forget_other_shape(s->table, s->map);
+	if (s->table->decode == NULL)
+		chameleon_relmap_resolve(s->table, s->map);
+	chameleon_rows_begin(&it, s->table->decode, s->ev);
+	while (chameleon_rows_next(&it, c))
+	{
+		s->rows = lappend(s->rows, c);
+		c = palloc(sizeof(ChameleonRowChange));
+	}
+}
+
+void
+chameleon_apply_skipped_rows(const ChameleonTableMap *map, const ChameleonRowsEvent *ev,
+							 const ChameleonBinlogFormat *fmt)
+{
+	SkippedRows s = {known_version(map), map, ev, NIL};
+	ErrorData  *edata;
+	ListCell   *lc;
+
+	if (s.table == NULL || !chameleon_fkeys_wanted(s.table, ev, fmt))
+		return;
+	flush_inserts();
+	edata = chameleon_run_in_subxact(decode_skipped, &s);
+	if (edata != NULL)
+	{
+		/* the children cannot get their actions: they are in error */
+		chameleon_fkeys_rows_unknown(s.table, edata);
+		return;
+	}
+	foreach(lc, s.rows)
+		chameleon_fkeys_after_change(s.table, lfirst(lc));
+}
+
+void
+chameleon_apply_target_failed(ChameleonApplyTarget *target, const char *operation,
+							  const char *row_json, ErrorData *edata)
+{
+	target_failed(target, operation, row_json, edata);
 }
 
 /* ---------------------------------------------------------------------

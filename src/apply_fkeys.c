@@ -668,6 +668,32 @@ apply_actions(const char *parent, const FkRow *row, int depth)
 }
 
 void
+chameleon_fkeys_rows_unknown(const ChameleonApplyTable *t, ErrorData *edata)
+{
+	FkParent   *p = parent_keys(t->target->mysql_table);
+	ListCell   *lc;
+
+	if (p == NULL)
+		return;
+	foreach(lc, p->actions)
+	{
+		FkAction   *k = lfirst(lc);
+		ChameleonApplyTarget *child = live_target(k->child);
+		StringInfoData j;
+
+		if (child == NULL || (SourceLogsActions && in_statement(k->child)))
+			continue;
+		initStringInfo(&j);
+		appendStringInfoString(&j, "{\"foreign_key\": ");
+		escape_json(&j, k->name);
+		appendStringInfoString(&j, ", \"referenced_table\": ");
+		escape_json(&j, t->target->mysql_table);
+		appendStringInfoChar(&j, '}');
+		chameleon_apply_target_failed(child, "foreign key actions", j.data, edata);
+	}
+}
+
+void
 chameleon_fkeys_after_change(ChameleonApplyTable *t, const ChameleonRowChange *c)
 {
 	FkRow		row;

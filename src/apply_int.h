@@ -98,6 +98,9 @@ extern void chameleon_relmap_resolve(ChameleonApplyTable *t, const ChameleonTabl
  */
 extern bool chameleon_apply_for_target(ChameleonApplyTarget *target, const char *operation,
 									   const char *row_json, void (*fn) (void *), void *arg);
+/* A change to target's table failed with edata: record it, or stop (on_error). */
+extern void chameleon_apply_target_failed(ChameleonApplyTarget *target, const char *operation,
+										  const char *row_json, ErrorData *edata);
 
 /* ---------- apply_fkeys.c ---------- */
 
@@ -114,6 +117,8 @@ extern bool chameleon_fkeys_wanted(const ChameleonApplyTable *t, const Chameleon
 								   const ChameleonBinlogFormat *fmt);
 /* After a row of t was deleted or updated: the actions of the keys on it. */
 extern void chameleon_fkeys_after_change(ChameleonApplyTable *t, const ChameleonRowChange *c);
+/* The rows of a parent's event could not be read: its children are in error. */
+extern void chameleon_fkeys_rows_unknown(const ChameleonApplyTable *t, ErrorData *edata);
 /* The statement ended (or the transaction was rolled back). */
 extern void chameleon_fkeys_statement_end(void);
 

@@ -872,7 +872,7 @@ total_estimate(List *tables)
 	return total;
 }
 
-/* One table of init_replica, copied in a subtransaction of its own. */
+/* One table of init_replica or sync_tables, copied in a subtransaction of its own. */
 typedef struct TableCopy
 {
 	MYSQL	   *conn;
@@ -900,7 +900,7 @@ copy_in_subxact(void *arg)
  */
 static void
 table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy *c,
-				  ErrorData *edata)
+				  ErrorData *edata, bool has_row)
 {
 	const char *name = c->table->name;
 	char	   *message = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
@@ -908,8 +908,9 @@ table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy 
 	ChameleonLogWhere where = {snap->binlog_file,
 	(uint64) (snap->binlog_file ? snap->binlog_position : 0), NULL};
 
-	chameleon_catalog_add_table(source_id, name, c->opts->pg_schema, name, "error", 0,
-								snap->binlog_file, snap->binlog_position);
+	if (!has_row)
+		chameleon_catalog_add_table(source_id, name, c->opts->pg_schema, name, "error", 0,
+									snap->binlog_file, snap->binlog_position);
 	chameleon_catalog_table_set_state(source_id, name, "error", message);
 	chameleon_catalog_add_error(source_id, &where, name, "copy", BadRowJson, message,
 								unpack_sql_state(edata->sqlerrcode));
@@ -921,12 +922,13 @@ table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy 
 }
 
 /*
- * Copy one table of init_replica; false when it failed and was left in
- * error.  With on_error: stop any failure ends init_replica, as does one
- * of the MySQL connection or a cancel.
+ * Fill one created table of init_replica or sync_tables (has_row: its
+ * t_replica_tables row exists); false when it failed and was left in
+ * error, empty.  With on_error: stop any failure ends the copy, as does
+ * one of the MySQL connection or a cancel.
  */
 static bool
-copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c)
+copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c, bool has_row)
 {
 	ErrorData  *edata;
 
@@ -944,7 +946,7 @@ copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c)
 		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
 		mysql_errno(c->conn) != 0)
 		ReThrowError(edata);
-	table_copy_failed(source_id, snap, c, edata);
+	table_copy_failed(source_id, snap, c, edata, has_row);
 	return false;
 }
 
@@ -993,7 +995,7 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 		/* non-transactional tables come first, under the global read lock */
 		if (is_transactional(t))
 			release_global_lock(conn, &snap);
-		if (copy_table_or_fail(source_id, &snap, &c))
+		if (copy_table_or_fail(source_id, &snap, &c, false))
 			chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
 										c.rows, snap.binlog_file, snap.binlog_position);
 		else
@@ -1221,6 +1223,7 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	{
 		ChameleonTable *t = lfirst(lc);
 		ChameleonCopiedTable *copied = palloc(sizeof(ChameleonCopiedTable));
+		TableCopy	c = {conn, cfg, opts, t, 0};
 
 		/* non-transactional tables come first, under the global read lock */
 		if (is_transactional(t))
@@ -1228,12 +1231,15 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
 		recreate_table(opts, t);
 		copied->name = t->name;
-		copied->rows = copy_one_table(conn, cfg, opts, t, false);
+		copied->failed = !copy_table_or_fail(source_id, snap, &c, true);
+		copied->rows = c.rows;
+		result = lappend(result, copied);
+		if (copied->failed)
+			continue;			/* empty, in error; its recorded keys stay */
 		chameleon_catalog_delete_foreign_keys(source_id, t->name);
 		/* the MySQL shape the table rejoins the stream with (ddl_apply.h) */
 		chameleon_shape_save(source_id, t->name,
 							 chameleon_shape_from_schema(opts->my_database, t));
-		result = lappend(result, copied);
 	}
 	release_global_lock(conn, snap);
 	chameleon_mysql_exec(conn, "COMMIT");

@@ -33,6 +33,7 @@ typedef struct ChameleonCopiedTable
 {
 	char	   *name;
 	int64		rows;
+	bool		failed;			/* not copied: in state error, the row in t_errors */
 } ChameleonCopiedTable;
 
 /*
@@ -43,7 +44,10 @@ typedef struct ChameleonCopiedTable
  * schema's owner); the tables' foreign keys replace their rows in
  * t_foreign_keys of source_id.  A name MySQL does not have is an ERROR.
  * *snap gets the snapshot's binlog coordinates (ERROR when the binary log
- * is off).  Returns a list of ChameleonCopiedTable.
+ * is off).  Returns a list of ChameleonCopiedTable.  A table that cannot be
+ * filled (a value PostgreSQL rejects) is left empty in state error, the
+ * others are copied, unless on_error is stop (then the whole copy fails,
+ * as it does when a table cannot be made again).
  */
 extern List *chameleon_copy_tables(const ChameleonConfig *cfg, int source_id,
 								   const char *pg_schema, List *names,

@@ -413,6 +413,8 @@ handle_rows(const ChameleonBinlogEvent *ev)
 	t = chameleon_apply_table(map, Reader->file, ev->position);
 	if (t != NULL)
 		B.rows += chameleon_apply_rows(t, &ev->rows, &Reader->state.fmt);
+	else
+		chameleon_apply_skipped_rows(map, &ev->rows, &Reader->state.fmt);
 	if (ev->rows.flags & BL_ROWS_STMT_END_F)
 		chameleon_apply_statement_end();
 	if (B.implicit && (ev->rows.flags & BL_ROWS_STMT_END_F))

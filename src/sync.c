@@ -360,6 +360,8 @@ mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
 	{
 		ChameleonCopiedTable *c = lfirst(lc);
 
+		if (c->failed)
+			continue;			/* in error already */
 		chameleon_catalog_table_copied(run->source->source_id, c->name, c->rows,
 									   snap->binlog_file, snap->binlog_position);
 	}
@@ -374,6 +376,7 @@ copy_and_join(SyncRun *run)
 	List	   *copied;
 	ListCell   *lc;
 	int64		rows = 0;
+	int			failed = 0;
 	bool		rewound;
 	StringInfoData s;
 
@@ -400,17 +403,27 @@ copy_and_join(SyncRun *run)
 	mark_copied(run, copied, &snap);
 
 	foreach(lc, copied)
-		rows += ((ChameleonCopiedTable *) lfirst(lc))->rows;
+	{
+		ChameleonCopiedTable *c = lfirst(lc);
+
+		if (c->failed)
+			failed++;
+		else
+			rows += c->rows;
+	}
 	initStringInfo(&s);
 	appendStringInfo(&s, "%s %d table%s (" INT64_FORMAT " rows) of replica \"%s\" at binlog position %s:" INT64_FORMAT,
 					 run->shared->mode == CHAMELEON_ADD_TABLES ? "added" : "copied again",
-					 list_length(copied), list_length(copied) == 1 ? "" : "s", rows,
+					 list_length(copied) - failed, list_length(copied) - failed == 1 ? "" : "s", rows,
 					 run->source->name, snap.binlog_file, snap.binlog_position);
 	if (rewound)
 		appendStringInfo(&s, "; the stream went back from %s:" UINT64_FORMAT " to it",
 						 w.file, w.pos);
 	else
 		appendStringInfo(&s, "; the stream was at %s:" UINT64_FORMAT, w.file, w.pos);
+	if (failed > 0)
+		appendStringInfo(&s, "; %d table%s in error (see chameleon.errors)", failed,
+						 failed == 1 ? "" : "s");
 	return MemoryContextStrdup(run->cxt, s.data);
 }
 

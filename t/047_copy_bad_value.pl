@@ -1,7 +1,8 @@
 # 047_copy_bad_value.pl -- one bad value never aborts a whole copy (issue
 # 12): init_replica copies the other tables, the table holding the value
 # goes to state error with the row and its primary key in chameleon.errors,
-# and sync_tables copies it once the row is fixed.  With on_error: stop the
+# and sync_tables copies it once the row is fixed (a sync_tables of it and
+# another table before that copies the other one).  With on_error: stop the
 # copy fails as a whole, as before.
 
 use strict;
@@ -50,6 +51,19 @@ ChameleonReplica::tables_equal($node, $my, 'app', 'z_after', 'id', [ [ 'id', 'id
 
 # the replica streams; once the row is fixed, sync_tables brings the table back
 $node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
+
+# sync_tables too: the bad value keeps its table in error, the others are copied
+$my->sql("INSERT INTO app.z_after VALUES (3, 'x');");
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{bad,z_after}')");
+is($ret, 0, 'sync_tables goes on past the bad value') or diag($err);
+like($out, qr/^copied again 1 table .*; 1 table in error \(see chameleon.errors\)$/,
+	'its summary counts the table in error');
+is($node->safe_psql('postgres',
+	"SELECT string_agg(mysql_table || ' ' || (state IN ('copied', 'streaming')), ', ' ORDER BY mysql_table)"
+	  . " FROM chameleon.tables WHERE mysql_table IN ('bad', 'z_after')"),
+	'bad false, z_after true', 'the other table is copied, the bad one stays out');
+is($node->safe_psql('postgres', "SELECT count(*) FROM chameleon.errors WHERE operation = 'copy' AND mysql_table = 'bad'"),
+	'2', 'the row is in chameleon.errors again');
 $my->sql("UPDATE app.bad SET due = '2024-02-01' WHERE id = 2; INSERT INTO app.z_after VALUES (2, 'y');");
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.sync_tables('{bad}')");

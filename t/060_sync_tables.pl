@@ -7,7 +7,9 @@
 # left out by tables_limit; chameleon.remove_tables() stops applying a
 # table's changes and keeps its PostgreSQL table.  Once the writer is done
 # every replicated table equals MySQL row by row: no change lost, none
-# applied twice.  Also the errors of a wrong request.
+# applied twice.  A foreign-key action (ON DELETE CASCADE from owner to big)
+# caused while big is copied again reaches big after the rewind, although
+# owner itself skips the event.  Also the errors of a wrong request.
 
 use strict;
 use warnings;
@@ -30,15 +32,19 @@ my $my = ChameleonMariaDB->new(
 $my->start;
 $my->sql(<<'SQL');
 CREATE DATABASE shop;
+CREATE TABLE shop.owner (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB;
 CREATE TABLE shop.big (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, v int NOT NULL,
-    pad varchar(100) NOT NULL) ENGINE=InnoDB;
+    pad varchar(100) NOT NULL, owner_id int NULL,
+    CONSTRAINT big_owner FOREIGN KEY (owner_id) REFERENCES shop.owner (id) ON DELETE CASCADE) ENGINE=InnoDB;
 CREATE TABLE shop.a (id int NOT NULL PRIMARY KEY, v int NOT NULL) ENGINE=InnoDB;
 CREATE TABLE shop.nolog (k int, what varchar(20)) ENGINE=InnoDB;
 CREATE TABLE shop.b (id int NOT NULL PRIMARY KEY, v int NOT NULL) ENGINE=InnoDB;
 CREATE TABLE shop.extra (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, v int,
     note varchar(20), e enum('x','y') NOT NULL DEFAULT 'x') ENGINE=InnoDB;
 CREATE TABLE shop.ticks (id int NOT NULL AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
-INSERT INTO shop.big (v, pad) SELECT seq, REPEAT(CHAR(65 + seq % 26), 40) FROM shop.seq_1_to_600000;
+INSERT INTO shop.owner SELECT seq FROM shop.seq_1_to_100;
+INSERT INTO shop.big (v, pad, owner_id) SELECT seq, REPEAT(CHAR(65 + seq % 26), 40), seq % 100 + 1
+  FROM shop.seq_1_to_600000;
 INSERT INTO shop.a SELECT seq, seq FROM shop.seq_1_to_1000;
 INSERT INTO shop.nolog SELECT seq % 50, 'seed' FROM shop.seq_1_to_500;
 INSERT INTO shop.b SELECT seq, seq FROM shop.seq_1_to_100;
@@ -51,7 +57,7 @@ my $conf = $my->write_config(
 	user         => 'chameleon',
 	passwd       => $pass,
 	my_database  => 'shop',
-	tables_limit => [ 'big', 'a', 'nolog', 'b' ]);
+	tables_limit => [ 'big', 'a', 'nolog', 'b', 'owner' ]);
 my $conf_lit = ChameleonReplica::pg_literal($conf);
 
 my $node = ChameleonReplica::new_node('pg', conf => "timezone = 'UTC'\n");
@@ -60,7 +66,7 @@ $node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
 ok($node->poll_query_until('postgres', "SELECT state = 'streaming' FROM chameleon.status"),
 	'replica streaming');
 is($node->safe_psql('postgres', 'SELECT string_agg(mysql_table, \',\' ORDER BY 1) FROM chameleon.tables'),
-	'a,b,big,nolog', 'tables_limit left extra out');
+	'a,b,big,nolog,owner', 'tables_limit left extra out');
 
 # --- a writer that runs until told to stop ----------------------------------------
 my $batch = '';
@@ -134,12 +140,19 @@ writer_progress('after syncing big and nolog');
 		'the copy of big is under way');
 	$my->sql('ALTER TABLE shop.a ADD COLUMN w int NOT NULL DEFAULT 7 AFTER id');
 	$my->sql('UPDATE shop.a SET w = 8 WHERE id <= 10');
+	# InnoDB deletes owner 7's rows of big, and logs only the owner row
+	$my->sql('DELETE FROM shop.owner WHERE id = 7');
+	my (undef, $owner_delete_end) = $my->binlog_position;
 	ok($node->poll_query_until('postgres',
 			"SELECT count(*) = 10 FROM shop.a WHERE w = 8"),
 		'the worker applied the ALTER of a while big was copied');
+	ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM shop.owner WHERE id = 7"),
+		'the worker applied the delete of owner 7 while big was copied');
 	$sync->finish;
 	like($sync_out, qr/the stream went back from \S+ to it$/, 'the stream went back past the ALTER')
 	  or diag($sync_err);
+	my ($copy_pos) = $sync_out =~ /at binlog position \S+:(\d+);/;
+	cmp_ok($copy_pos, '<', $owner_delete_end, 'owner 7 was deleted after the copy\'s snapshot');
 	ok($node->poll_query_until('postgres',
 			"SELECT count(*) > 0 FROM sch_chameleon.t_ddl WHERE status = 'skipped'"
 			  . " AND source_sql LIKE 'ALTER TABLE shop.a ADD COLUMN w%' AND error_message LIKE '%was copied at%'"),
@@ -149,6 +162,9 @@ writer_progress('after syncing big and nolog');
 		'1', 'the ALTER of a was applied exactly once');
 	is($node->safe_psql('postgres', "SELECT state FROM chameleon.tables WHERE mysql_table = 'a'"),
 		'streaming', 'a is still streaming');
+	ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the sync');
+	is($node->safe_psql('postgres', 'SELECT count(*) FROM shop.big WHERE owner_id = 7'), '0',
+		'the ON DELETE CASCADE of owner 7, replayed after the rewind, reached the copy of big');
 }
 
 # --- a table in error after a bad row, repaired by sync_tables --------------------
@@ -313,7 +329,8 @@ note('writer: ' . slurp_file($writer_log));
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up');
 
 ChameleonReplica::tables_equal($node, $my, 'shop', 'big', 'id',
-	[ [ 'id', 'id' ], [ 'v', 'v' ], [ 'pad', 'pad' ] ]);
+	[ [ 'id', 'id' ], [ 'v', 'v' ], [ 'pad', 'pad' ], [ 'owner_id', 'owner_id' ] ]);
+ChameleonReplica::tables_equal($node, $my, 'shop', 'owner', 'id', [ [ 'id', 'id' ] ]);
 ChameleonReplica::tables_equal($node, $my, 'shop', 'a', 'id', [ [ 'id', 'id' ], [ 'v', 'v' ], [ 'w', 'w' ] ]);
 ChameleonReplica::tables_equal($node, $my, 'shop', 'nolog', 'k, what',
 	[ [ 'k', 'k' ], [ 'what', 'what' ] ], 'nolog (no primary key) equals MySQL');
@@ -323,7 +340,7 @@ ChameleonReplica::tables_equal($node, $my, 'shop', 'b', 'id', [ [ 'id', 'id' ], 
 	'b, removed and added again, equals MySQL');
 is($node->safe_psql('postgres',
 		"SELECT string_agg(mysql_table || '=' || state, ',' ORDER BY mysql_table) FROM chameleon.tables"),
-	'a=streaming,b=streaming,big=streaming,extra=streaming,nolog=streaming',
+	'a=streaming,b=streaming,big=streaming,extra=streaming,nolog=streaming,owner=streaming',
 	'table states');
 is($node->safe_psql('postgres', 'SELECT applied_gtid FROM chameleon.status'),
 	$my->sql('SELECT @@gtid_binlog_pos'), 'the applied GTID position is the source\'s');
