@@ -270,9 +270,10 @@ extern char *chameleon_ddl_default_sql(const DdlValue *v, const ChameleonMySQLTy
 							 const ChameleonPgType *pt, const char *column, List **notes);
 /* MySQL's implicit default of a NOT NULL column; NULL if PostgreSQL cannot hold it. */
 extern char *chameleon_ddl_implicit_default_sql(const ChameleonMySQLType *mt, const ChameleonPgType *pt);
-/* The USING expression of a type change of quoted column qcol (old_pt NULL: unknown). */
-extern char *chameleon_ddl_using_sql(const char *qcol, const ChameleonPgType *old_pt,
-						   const ChameleonPgType *new_pt);
+/* The USING expression of a type change of quoted column qcol (old_mt/old_pt NULL: unknown). */
+extern char *chameleon_ddl_using_sql(const char *qcol,
+									 const ChameleonMySQLType *old_mt, const ChameleonPgType *old_pt,
+									 const ChameleonMySQLType *new_mt, const ChameleonPgType *new_pt);
 
 /* ---------- the catalog (ddl_catalog.c) ---------- */
 

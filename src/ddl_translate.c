@@ -1053,7 +1053,8 @@ redefine_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd, const char *old_na
 	appendStringInfo(&buf, "ALTER COLUMN %s DROP DEFAULT", q);
 	if (old_pt == NULL || strcmp(old_pt->pg_type, pt->pg_type) != 0)
 		appendStringInfo(&buf, ", ALTER COLUMN %s TYPE %s USING %s", q, pt->pg_type,
-						 chameleon_ddl_using_sql(q, old_pt, pt));
+						 chameleon_ddl_using_sql(q, old ? old->type : NULL, old_pt,
+												 col->type, pt));
 	appendStringInfo(&buf, ", ALTER COLUMN %s %s NOT NULL", q, not_null ? "SET" : "DROP");
 	if (dflt != NULL)
 		appendStringInfo(&buf, ", ALTER COLUMN %s SET DEFAULT %s", q, dflt);

@@ -794,6 +794,72 @@ is_date_kind(ChameleonValueKind k)
 		k == CHAMELEON_KIND_TIMESTAMP;
 }
 
+/* ARRAY['a', 'b']::text[] of enum/set labels. */
+static char *
+labels_array(List *labels)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "ARRAY[");
+	foreach(lc, labels)
+		appendStringInfo(&s, "%s%s", foreach_current_index(lc) ? ", " : "",
+						 quote_literal_cstr(lfirst(lc)));
+	appendStringInfoString(&s, "]::text[]");
+	return s.data;
+}
+
+/* An enum's number: its label's position, 0 for the empty error value. */
+static char *
+enum_as_number(const char *qcol, List *labels)
+{
+	return psprintf("CASE WHEN %s IS NULL THEN NULL ELSE coalesce(array_position(%s, %s::text), 0) END",
+					qcol, labels_array(labels), qcol);
+}
+
+/* Number n as an enum: the n-th label ('' for 0, as MySQL stores it). */
+static char *
+number_as_enum(const char *qcol, List *labels)
+{
+	return psprintf("CASE WHEN %s = 0 THEN '' ELSE (%s)[%s::integer] END",
+					qcol, labels_array(labels), qcol);
+}
+
+/* A set's number: the bits of its labels (label i is bit i - 1). */
+static char *
+set_as_number(const char *qcol, List *labels)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "CASE WHEN %s IS NULL THEN NULL ELSE 0::numeric", qcol);
+	foreach(lc, labels)
+		appendStringInfo(&s, " + CASE WHEN %s = ANY(%s) THEN %s ELSE 0 END",
+						 quote_literal_cstr(lfirst(lc)), qcol,
+						 psprintf(UINT64_FORMAT, (uint64) 1 << foreach_current_index(lc)));
+	appendStringInfoString(&s, " END");
+	return s.data;
+}
+
+/* Number n as a set: the labels of its bits. */
+static char *
+number_as_set(const char *qcol, List *labels)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "array_remove(ARRAY[");
+	foreach(lc, labels)
+		appendStringInfo(&s, "%sCASE WHEN (%s::numeric::bigint >> %d) & 1 = 1 THEN %s END",
+						 foreach_current_index(lc) ? ", " : "", qcol,
+						 foreach_current_index(lc), quote_literal_cstr(lfirst(lc)));
+	appendStringInfoString(&s, "]::text[], NULL)");
+	return s.data;
+}
+
 /* A bit column's value as a bigint (MySQL reads BIT as an unsigned number). */
 static char *
 bit_as_bigint(const char *qcol)
@@ -828,13 +894,69 @@ number_as_year(const char *qcol, const ChameleonPgType *new_pt)
 					qcol, qcol, qcol, qcol, qcol, qcol, qcol, new_pt->pg_type);
 }
 
+/* A datetime/timestamp as MySQL writes it ('YYYY-MM-DD HH:MM:SS[.f]'), timestamps in UTC. */
+static char *
+datetime_as_text(const char *qcol, ChameleonValueKind from, int fsp)
+{
+	const char *value = from == CHAMELEON_KIND_TIMESTAMP ?
+		psprintf("(%s AT TIME ZONE 'UTC')", qcol) : qcol;
+
+	if (from == CHAMELEON_KIND_DATE)
+		return psprintf("to_char(%s, 'YYYY-MM-DD')", qcol);
+	if (fsp > 0)
+		return psprintf("to_char(%s, 'YYYY-MM-DD HH24:MI:SS.FF%d')", value, fsp);
+	return psprintf("to_char(%s, 'YYYY-MM-DD HH24:MI:SS')", value);
+}
+
+/* A date/datetime/timestamp as MySQL's number: YYYYMMDD[HHMMSS]. */
+static char *
+datetime_as_number(const char *qcol, ChameleonValueKind from)
+{
+	const char *value = from == CHAMELEON_KIND_TIMESTAMP ?
+		psprintf("(%s AT TIME ZONE 'UTC')", qcol) : qcol;
+
+	return psprintf("to_char(%s, '%s')::numeric", value,
+					from == CHAMELEON_KIND_DATE ? "YYYYMMDD" : "YYYYMMDDHH24MISS");
+}
+
+/* A TIME (an interval) as MySQL's number: [-]HHMMSS. */
+static char *
+time_as_number(const char *qcol)
+{
+	const char *e = psprintf("extract(epoch FROM %s)", qcol);
+
+	return psprintf("(trunc(%s / 3600) * 10000 + trunc(mod(%s, 3600) / 60) * 100 + mod(%s, 60))",
+					e, e, e);
+}
+
+/* MySQL's number [-]HHMMSS as a TIME (an interval). */
+static char *
+number_as_time(const char *qcol)
+{
+	const char *n = psprintf("(%s)::numeric", qcol);
+
+	return psprintf("make_interval(hours => trunc(%s / 10000)::integer, "
+					"mins => trunc(mod(%s, 10000) / 100)::integer, secs => mod(%s, 100)::float8)",
+					n, n, n);
+}
+
+/* MySQL's number YYYYMMDD as a date. */
+static char *
+number_as_date(const char *qcol, const ChameleonPgType *new_pt)
+{
+	return psprintf("CASE WHEN %s = 0 THEN NULL ELSE to_date(lpad((%s)::bigint::text, 8, '0'), 'YYYYMMDD') END::%s",
+					qcol, qcol, new_pt->pg_type);
+}
+
 /*
  * The USING expression of ALTER COLUMN TYPE for a MODIFY/CHANGE from old_pt
  * to new_pt (old_pt NULL: the old type is not known): MySQL's value for
  * every pair MySQL converts between.
  */
 char *
-chameleon_ddl_using_sql(const char *qcol, const ChameleonPgType *old_pt, const ChameleonPgType *new_pt)
+chameleon_ddl_using_sql(const char *qcol,
+						const ChameleonMySQLType *old_mt, const ChameleonPgType *old_pt,
+						const ChameleonMySQLType *new_mt, const ChameleonPgType *new_pt)
 {
 	ChameleonValueKind to = new_pt->kind;
 	ChameleonValueKind from;
@@ -842,6 +964,27 @@ chameleon_ddl_using_sql(const char *qcol, const ChameleonPgType *old_pt, const C
 	if (old_pt == NULL)
 		return psprintf("%s::%s", qcol, new_pt->pg_type);
 	from = old_pt->kind;
+	/* MySQL reads an ENUM as its label's number and a SET as its bit mask */
+	if (from == CHAMELEON_KIND_ENUM && is_number_kind(to) && old_mt != NULL)
+		return psprintf("(%s)::%s", enum_as_number(qcol, old_mt->labels), new_pt->pg_type);
+	if (to == CHAMELEON_KIND_ENUM && is_number_kind(from) && new_mt != NULL)
+		return number_as_enum(qcol, new_mt->labels);
+	if (from == CHAMELEON_KIND_SET && is_number_kind(to) && old_mt != NULL)
+		return psprintf("(%s)::%s", set_as_number(qcol, old_mt->labels), new_pt->pg_type);
+	if (to == CHAMELEON_KIND_SET && is_number_kind(from) && new_mt != NULL)
+		return number_as_set(qcol, new_mt->labels);
+	/* dates and times as text and numbers, as MySQL writes them */
+	if (is_date_kind(from) && is_text_kind(to))
+		return psprintf("%s::%s", datetime_as_text(qcol, from, old_mt ? old_mt->fsp : 0),
+						new_pt->pg_type);
+	if (is_date_kind(from) && is_number_kind(to))
+		return psprintf("%s::%s", datetime_as_number(qcol, from), new_pt->pg_type);
+	if (from == CHAMELEON_KIND_TIME && is_number_kind(to))
+		return psprintf("%s::%s", time_as_number(qcol), new_pt->pg_type);
+	if (to == CHAMELEON_KIND_TIME && is_number_kind(from))
+		return number_as_time(qcol);
+	if (to == CHAMELEON_KIND_DATE && is_integer_kind(from))
+		return number_as_date(qcol, new_pt);
 	if (to == CHAMELEON_KIND_SET && is_text_kind(from))
 		return psprintf("CASE WHEN %s = '' THEN '{}'::text[] ELSE string_to_array(%s::text, ',') END",
 						qcol, qcol);
