@@ -170,6 +170,19 @@ SELECT * FROM pg_temp.each(
         CONSTRAINT chk_ids CHECK (id <> parent), CHECK (owner > 0))$$
 );
 
+-- InnoDB makes an index for a foreign key that no index starts with, named
+-- after the constraint, else after the first column (pid_2 if pid is taken)
+SELECT * FROM pg_temp.each(
+    $$CREATE TABLE k4 (id int PRIMARY KEY, pid int, qid int, KEY pid (qid), KEY pq (pid, qid),
+        FOREIGN KEY (pid) REFERENCES k3 (id), FOREIGN KEY fk_named (qid) REFERENCES k3 (id))$$,
+    $$CREATE TABLE k6 (id int PRIMARY KEY, pid int, qid int, KEY pid (qid), FOREIGN KEY (pid) REFERENCES k3 (id))$$,
+    $$CREATE TABLE k5 (id int PRIMARY KEY, pid int, FOREIGN KEY (pid) REFERENCES k3 (id));
+      ALTER TABLE k5 ADD COLUMN rid int, ADD CONSTRAINT fk_r FOREIGN KEY (rid) REFERENCES k3 (id);
+      ALTER TABLE k5 ADD COLUMN sid int, ADD FOREIGN KEY (sid) REFERENCES k3 (id), ADD INDEX s_first (sid);
+      ALTER TABLE k5 ADD COLUMN tid int, ADD FOREIGN KEY (tid) REFERENCES k3 (id);
+      ALTER TABLE k5 ADD FOREIGN KEY (id) REFERENCES k3 (id)$$
+);
+
 -- ========== CREATE TABLE: options and variants ==========
 
 SELECT * FROM pg_temp.each(

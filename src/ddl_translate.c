@@ -520,6 +520,59 @@ record_foreign_key(Tx *tx, const TableRef *tr, const DdlForeignKeyDef *def)
 			 def->name ? psprintf("\"%s\" ", def->name) : "");
 }
 
+/* Does an index of t start with these columns, in this order, whole? */
+static bool
+has_index_for(const ChameleonDdlTable *t, List *columns)
+{
+	ListCell   *li;
+
+	foreach(li, t->indexes)
+	{
+		ChameleonDdlIndex *idx = lfirst(li);
+		bool		match = idx->pg_name != NULL &&
+			list_length(idx->columns) >= list_length(columns);
+
+		for (int i = 0; match && i < list_length(columns); i++)
+			match = pg_strcasecmp(list_nth(idx->columns, i), list_nth(columns, i)) == 0 &&
+				(idx->prefix_lengths == NIL || list_nth_int(idx->prefix_lengths, i) == 0);
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * InnoDB needs an index that starts with a foreign key's columns and makes
+ * one when the table has none, named as MariaDB names it: after the
+ * constraint, else after the first column (pid, pid_2, ...).  PostgreSQL
+ * gets it too: the worker's ON DELETE / ON UPDATE actions search by it.
+ */
+static void
+add_foreign_key_index(Tx *tx, const TableRef *tr, ChameleonDdlTable *t,
+					  const DdlForeignKeyDef *fk, bool named)
+{
+	DdlIndexDef *def;
+	char	   *name;
+	ListCell   *lc;
+
+	if (t == NULL || fk->columns == NIL || has_index_for(t, fk->columns))
+		return;
+	name = named ? fk->name : (char *) linitial(fk->columns);
+	for (int n = 2; chameleon_ddl_find_index(t, name) != NULL; n++)
+		name = psprintf("%s_%d", named ? fk->name : (char *) linitial(fk->columns), n);
+	def = palloc0(sizeof(DdlIndexDef));
+	def->kind = IDX_PLAIN;
+	def->name = name;
+	foreach(lc, fk->columns)
+	{
+		DdlIndexPart *part = palloc0(sizeof(DdlIndexPart));
+
+		part->column = lfirst(lc);
+		def->parts = lappend(def->parts, part);
+	}
+	add_index(tx, tr, t, def, NULL, false);
+}
+
 static void
 record_dropped_foreign_key(Tx *tx, const TableRef *tr, const char *name)
 {
@@ -646,6 +699,12 @@ translate_create_table(Tx *tx, DdlStatement *st)
 	tx->res->statements = NIL;
 	foreach(lc, list_concat(inline_keys(st), st->indexes))
 		add_index(tx, &tr, t, lfirst(lc), &body, if_not_exists);
+	foreach(lc, st->foreign_keys)
+	{
+		DdlForeignKeyDef *fk = lfirst(lc);
+
+		add_foreign_key_index(tx, &tr, t, fk, fk->name != NULL);
+	}
 	{
 		List	   *index_statements = tx->res->statements;
 
@@ -1308,6 +1367,14 @@ translate_alter_table(Tx *tx, DdlStatement *st)
 		return;
 	foreach(lc, st->commands)
 		translate_alter_command(tx, &tr, lfirst(lc));
+	/* after the statement's own indexes: one of them may serve the key */
+	foreach(lc, st->commands)
+	{
+		DdlAlterCmd *cmd = lfirst(lc);
+
+		if (cmd->kind == AT_ADD_FOREIGN_KEY)
+			add_foreign_key_index(tx, &tr, tr.known, cmd->fk, cmd->fk->name != NULL);
+	}
 	if (tr.known != NULL)
 		catalog_replace(tx, &tr, tr.known);
 	/* MySQL renames the result: renames come after every other clause */

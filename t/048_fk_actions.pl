@@ -158,6 +158,11 @@ $cols{review} = [qw(id city_id stars)];
 all_equal('after a key was dropped');
 is($node->safe_psql('postgres', 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM shop.review'),
 	'3,4', 'a dropped key runs no action');
+is($my->sql("SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'shop' "
+		  . "AND TABLE_NAME = 'review' AND INDEX_NAME <> 'PRIMARY'", raw => 1) . ' '
+	  . $node->safe_psql('postgres', "SELECT string_agg(indexname, ',') FROM pg_indexes "
+		  . "WHERE schemaname = 'shop' AND tablename = 'review' AND indexname <> 'review_pkey'"),
+	"city_id review_city_id", 'the index InnoDB made for the key is made in PostgreSQL too');
 $my->sql(<<'SQL');
 USE shop;
 DELETE FROM review WHERE id = 4;
