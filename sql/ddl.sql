@@ -474,6 +474,11 @@ SELECT * FROM pg_temp.apply($$CREATE INDEX j2 ON mdb (a) NOWAIT$$);
 SELECT * FROM pg_temp.apply($$ALTER TABLE mdb DROP FOREIGN KEY shop.fk_x$$);
 SELECT * FROM pg_temp.apply($$ALTER TABLE mdb ADD CONSTRAINT IF NOT EXISTS u UNIQUE (a), ADD CONSTRAINT IF NOT EXISTS u UNIQUE (a)$$);
 \d shop.mdb
+-- MariaDB 11.7 vectors: bytea, the VECTOR index is not created (a column may be named vector)
+SELECT * FROM pg_temp.apply($$CREATE TABLE emb (id int PRIMARY KEY, vector int, v VECTOR(3) NOT NULL,
+    VECTOR INDEX (v) M=8 DISTANCE=cosine)$$);
+SELECT * FROM pg_temp.apply($$CREATE VECTOR INDEX vi ON emb (v)$$);
+SELECT * FROM pg_temp.apply($$ALTER TABLE emb ADD COLUMN w VECTOR(2), ADD VECTOR KEY vw (w)$$);
 
 -- TIME defaults as MySQL reads them (issue 12): every default MariaDB takes
 -- becomes one PostgreSQL takes, with MySQL's value

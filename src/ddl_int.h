@@ -127,7 +127,8 @@ typedef enum DdlIndexKind
 	IDX_UNIQUE,
 	IDX_PLAIN,
 	IDX_FULLTEXT,
-	IDX_SPATIAL
+	IDX_SPATIAL,
+	IDX_VECTOR					/* MariaDB 11.7 VECTOR INDEX */
 } DdlIndexKind;
 
 typedef struct DdlIndexPart

@@ -781,13 +781,14 @@ parse_create(DdlParser *p, DdlStatement *st)
 		chameleon_ddl_expect_word(p, "index");
 		parse_create_index(p, st, IDX_UNIQUE);
 	}
-	else if ((is_word(p, "fulltext") || is_word(p, "spatial")) &&
+	else if ((is_word(p, "fulltext") || is_word(p, "spatial") || is_word(p, "vector")) &&
 			 token_is_word(p, peek(p, 1), "index"))
 	{
-		bool		fulltext = is_word(p, "fulltext");
+		DdlIndexKind kind = is_word(p, "fulltext") ? IDX_FULLTEXT :
+			is_word(p, "spatial") ? IDX_SPATIAL : IDX_VECTOR;
 
 		p->pos += 2;
-		parse_create_index(p, st, fulltext ? IDX_FULLTEXT : IDX_SPATIAL);
+		parse_create_index(p, st, kind);
 	}
 	else if (accept_word(p, "index"))
 		parse_create_index(p, st, IDX_PLAIN);

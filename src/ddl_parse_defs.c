@@ -589,6 +589,13 @@ chameleon_ddl_parse_index_options(DdlParser *p, DdlIndexDef *idx)
 			 /* nothing */ ;
 		else if (is_word(p, "not") && token_is_word(p, peek(p, 1), "ignored"))
 			p->pos += 2;
+		else if ((cur(p)->kind == TK_WORD || cur(p)->kind == TK_QIDENT) &&
+				 token_is_punct(peek(p, 1), '=', &p->lx))
+		{
+			/* MariaDB engine-defined index attributes, e.g. VECTOR's M=8 DISTANCE=cosine */
+			p->pos += 2;
+			chameleon_ddl_skip_option_value(p);
+		}
 		else
 			return;
 	}
@@ -968,7 +975,9 @@ chameleon_ddl_is_key_word(DdlParser *p)
 		if (is_word(p, words[i]))
 			return true;
 	}
-	return false;
+	/* MariaDB 11.7: VECTOR KEY/INDEX (a column may be named vector) */
+	return is_word(p, "vector") &&
+		(token_is_word(p, peek(p, 1), "key") || token_is_word(p, peek(p, 1), "index"));
 }
 
 
@@ -1016,6 +1025,12 @@ chameleon_ddl_parse_key_element(DdlParser *p)
 		if (!accept_word(p, "key"))
 			(void) accept_word(p, "index");
 		ke.index = parse_index_rest(p, fulltext ? IDX_FULLTEXT : IDX_SPATIAL, NULL);
+	}
+	else if (accept_word(p, "vector"))
+	{
+		if (!accept_word(p, "key"))
+			(void) accept_word(p, "index");
+		ke.index = parse_index_rest(p, IDX_VECTOR, NULL);
 	}
 	else if (accept_word(p, "foreign"))
 	{

@@ -451,9 +451,10 @@ index_from_def(Tx *tx, const TableRef *tr, const ChameleonDdlTable *t, const Ddl
 	else
 		idx->mysql_name = unnamed_key_name(t, idx->columns ? linitial(idx->columns) : "expr");
 
-	if (def->kind == IDX_FULLTEXT || def->kind == IDX_SPATIAL)
+	if (def->kind == IDX_FULLTEXT || def->kind == IDX_SPATIAL || def->kind == IDX_VECTOR)
 		chameleon_ddl_note(&tx->res->notes, "%s index \"%s\" is not created",
-				 def->kind == IDX_FULLTEXT ? "FULLTEXT" : "SPATIAL", idx->mysql_name);
+				 def->kind == IDX_FULLTEXT ? "FULLTEXT" :
+				 def->kind == IDX_SPATIAL ? "SPATIAL" : "VECTOR", idx->mysql_name);
 	else if (has_expression)
 		chameleon_ddl_note(&tx->res->notes, "index \"%s\" has an expression key part: it is not created",
 				 idx->mysql_name);

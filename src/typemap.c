@@ -118,6 +118,7 @@ static const TypeSpec type_specs[] = {
 	{"longtext", "longtext", TC_TEXT, 0},
 	{"binary", "binary", TC_BINARY, 0},
 	{"varbinary", "varbinary", TC_VARBINARY, 0},
+	{"vector", "vector", TC_VARBINARY, 0},	/* MariaDB 11.7: n float32 values */
 	{"tinyblob", "tinyblob", TC_BLOB, 0},
 	{"blob", "blob", TC_BLOB, 0},
 	{"mediumblob", "mediumblob", TC_BLOB, 0},
