@@ -71,6 +71,15 @@
 /* Lock tag field 4 of our advisory lock (user advisory locks use 1 and 2). */
 #define INIT_LOCK_TAG		0x4348
 
+/* How a slicing key column's last value is read back and written into the next WHERE. */
+typedef enum SliceLiteral
+{
+	SLICE_NUMBER,				/* as MySQL prints it, unquoted */
+	SLICE_STRING,				/* quoted string (text, dates, times) */
+	SLICE_HEX,					/* HEX(col) read, X'..' written (binary strings) */
+	SLICE_ORDINAL				/* col+0 read and written (enum, set, bit) */
+} SliceLiteral;
+
 /* One table being streamed out of MySQL. */
 typedef struct CopyStream
 {
@@ -81,6 +90,19 @@ typedef struct CopyStream
 	ChameleonValueConv *convs;
 	int		   *key_columns;	/* positions of the primary key columns */
 	int			nkey;
+	/*
+	 * Slices: the rows are read in key order, slice_size at a time
+	 * (copy_max_size), each slice a keyset query that starts after the last
+	 * key of the one before.  nslice 0: one pass (no usable key).
+	 */
+	int			nslice;			/* key columns */
+	int		   *slice_col;		/* their table column positions */
+	SliceLiteral *slice_lit;
+	StringInfoData *slice_last; /* the last row's key, as read (extra columns) */
+	bool		slice_started;	/* a row was read: slice_last holds its key */
+	int			slice_size;
+	int64		slice_rows;		/* rows of the current slice so far */
+	int64		slices;			/* slices started */
 	bool		csv;
 	StringInfoData buf;			/* converted rows not yet handed out */
 	int			bufpos;
@@ -121,9 +143,98 @@ mysql_ident(const char *name)
 	return buf.data;
 }
 
+/* How a key column of this type is carried from one slice to the next; false: it cannot be. */
+static bool
+slice_literal(const ChameleonMySQLType *mt, SliceLiteral *lit)
+{
+	static const char *const numbers[] = {"tinyint", "smallint", "mediumint", "int", "bigint",
+	"decimal", "year", "float", "double"};
+	static const char *const strings[] = {"char", "varchar", "tinytext", "text", "mediumtext",
+	"longtext", "date", "time", "datetime", "timestamp"};
+	static const char *const binaries[] = {"binary", "varbinary", "tinyblob", "blob",
+	"mediumblob", "longblob"};
+	static const char *const ordinals[] = {"enum", "set", "bit"};
+
+	for (int i = 0; i < (int) lengthof(numbers); i++)
+		if (strcmp(mt->base, numbers[i]) == 0)
+			return (*lit = SLICE_NUMBER, true);
+	for (int i = 0; i < (int) lengthof(strings); i++)
+		if (strcmp(mt->base, strings[i]) == 0)
+			return (*lit = (mt->charset && strcmp(mt->charset, "binary") == 0) ?
+					SLICE_HEX : SLICE_STRING, true);
+	for (int i = 0; i < (int) lengthof(binaries); i++)
+		if (strcmp(mt->base, binaries[i]) == 0)
+			return (*lit = SLICE_HEX, true);
+	for (int i = 0; i < (int) lengthof(ordinals); i++)
+		if (strcmp(mt->base, ordinals[i]) == 0)
+			return (*lit = SLICE_ORDINAL, true);
+	return false;
+}
+
+/*
+ * The key the slices follow: the primary key, else the first unique index
+ * of NOT NULL columns; whole columns of types a slice can start after.
+ * NULL: the table is read in one pass.
+ */
+static const ChameleonIndex *
+slicing_key(const ChameleonTable *t)
+{
+	ListCell   *lc;
+
+	foreach(lc, t->indexes)
+	{
+		const ChameleonIndex *idx = lfirst(lc);
+		bool		usable = (idx->primary || idx->is_unique) && !idx->has_prefix &&
+			!idx->has_expression && idx->columns != NIL;
+		ListCell   *lk;
+
+		foreach(lk, idx->columns)
+		{
+			const ChameleonColumn *c = NULL;
+			SliceLiteral lit;
+
+			for (int i = 0; i < t->ncolumns; i++)
+				if (strcmp(t->columns[i].name, lfirst(lk)) == 0)
+					c = &t->columns[i];
+			usable &= c != NULL && c->not_null && !c->generated &&
+				slice_literal(c->mytype, &lit);
+		}
+		if (usable)
+			return idx;
+	}
+	return NULL;
+}
+
+static void
+slice_init(CopyStream *st, int slice_size)
+{
+	const ChameleonTable *t = st->table;
+	const ChameleonIndex *key = slice_size > 0 ? slicing_key(t) : NULL;
+	ListCell   *lc;
+
+	if (key == NULL)
+		return;
+	st->slice_size = slice_size;
+	st->nslice = list_length(key->columns);
+	st->slice_col = palloc(sizeof(int) * st->nslice);
+	st->slice_lit = palloc(sizeof(SliceLiteral) * st->nslice);
+	/* in the stream's context: the rows are read in COPY's short-lived ones */
+	st->slice_last = palloc(sizeof(StringInfoData) * st->nslice);
+	foreach(lc, key->columns)
+	{
+		int			k = foreach_current_index(lc);
+
+		for (int i = 0; i < t->ncolumns; i++)
+			if (strcmp(t->columns[i].name, lfirst(lc)) == 0)
+				st->slice_col[k] = i;
+		slice_literal(t->columns[st->slice_col[k]].mytype, &st->slice_lit[k]);
+		initStringInfo(&st->slice_last[k]);
+	}
+}
+
 static void
 stream_init(CopyStream *st, MYSQL *conn, const ChameleonSchemaOptions *opts,
-			const ChameleonTable *t, bool csv)
+			const ChameleonTable *t, bool csv, int slice_size)
 {
 	const ChameleonIndex *pk = NULL;
 
@@ -154,6 +265,60 @@ stream_init(CopyStream *st, MYSQL *conn, const ChameleonSchemaOptions *opts,
 	}
 	initStringInfo(&st->buf);
 	initStringInfo(&st->scratch);
+	slice_init(st, slice_size);
+}
+
+/* A key value of the last row, as the next slice's WHERE writes it. */
+static char *
+slice_value(const CopyStream *st, int k)
+{
+	const char *v = st->slice_last[k].data;
+
+	switch (st->slice_lit[k])
+	{
+		case SLICE_STRING:
+			return chameleon_mysql_quote_literal(st->conn, v);
+		case SLICE_HEX:
+			return psprintf("X'%s'", v);
+		case SLICE_ORDINAL:
+		case SLICE_NUMBER:
+			break;
+	}
+	return pstrdup(v);
+}
+
+/*
+ * WHERE (after the previous slice's last key) ORDER BY key LIMIT n, the
+ * row comparison written out, (a > x) OR (a = x AND b > y) ..., which the
+ * range optimizer of every version serves from the key.
+ */
+static void
+append_slice_clauses(const CopyStream *st, StringInfo sql)
+{
+	const ChameleonTable *t = st->table;
+
+	if (st->slice_started)
+	{
+		appendStringInfoString(sql, " WHERE ");
+		for (int k = 0; k < st->nslice; k++)
+		{
+			appendStringInfoString(sql, k ? " OR (" : "(");
+			for (int j = 0; j <= k; j++)
+			{
+				char	   *col = mysql_ident(t->columns[st->slice_col[j]].name);
+
+				if (st->slice_lit[j] == SLICE_ORDINAL)
+					col = psprintf("%s+0", col);
+				appendStringInfo(sql, "%s%s %s %s", j ? " AND " : "", col,
+								 j == k ? ">" : "=", slice_value(st, j));
+			}
+			appendStringInfoChar(sql, ')');
+		}
+	}
+	appendStringInfoString(sql, " ORDER BY ");
+	for (int k = 0; k < st->nslice; k++)
+		appendStringInfo(sql, "%s%s", k ? ", " : "", mysql_ident(t->columns[st->slice_col[k]].name));
+	appendStringInfo(sql, " LIMIT %d", st->slice_size);
 }
 
 static char *
@@ -172,8 +337,20 @@ build_select(const CopyStream *st)
 														   t->columns[i].mytype,
 														   mysql_ident(t->columns[i].name)));
 	}
+	/* the slicing key again, as the next slice's WHERE needs it */
+	for (int k = 0; k < st->nslice; k++)
+	{
+		char	   *col = mysql_ident(t->columns[st->slice_col[k]].name);
+
+		appendStringInfo(&sql, ", %s", st->slice_lit[k] == SLICE_HEX ? psprintf("HEX(%s)", col) :
+						 st->slice_lit[k] == SLICE_ORDINAL ? psprintf("%s+0", col) :
+						 strcmp(t->columns[st->slice_col[k]].mytype->base, "float") == 0 ?
+						 psprintf("CAST(%s AS DOUBLE)", col) : col);
+	}
 	appendStringInfo(&sql, " FROM %s.%s", mysql_ident(st->opts->my_database),
 					 mysql_ident(t->name));
+	if (st->nslice > 0)
+		append_slice_clauses(st, &sql);
 	return sql.data;
 }
 
@@ -188,9 +365,28 @@ stream_start(CopyStream *st)
 	st->res = mysql_use_result(st->conn);
 	if (st->res == NULL)
 		chameleon_mysql_report(st->conn, ERROR, what);
-	if (mysql_num_fields(st->res) != (unsigned int) st->table->ncolumns)
+	if (mysql_num_fields(st->res) != (unsigned int) (st->table->ncolumns + st->nslice))
 		elog(ERROR, "MySQL returned %u columns for table \"%s\", expected %d",
-			 mysql_num_fields(st->res), st->table->name, st->table->ncolumns);
+			 mysql_num_fields(st->res), st->table->name, st->table->ncolumns + st->nslice);
+	st->slices++;
+	st->slice_rows = 0;
+}
+
+/* Keep the key of the row just read: the next slice starts after it. */
+static void
+slice_remember(CopyStream *st, MYSQL_ROW row, unsigned long *lengths)
+{
+	for (int k = 0; k < st->nslice; k++)
+	{
+		const char *v = row[st->table->ncolumns + k];
+
+		if (v == NULL)
+			elog(ERROR, "the slicing key of MySQL table \"%s\" has a NULL", st->table->name);
+		resetStringInfo(&st->slice_last[k]);
+		appendBinaryStringInfo(&st->slice_last[k], v, lengths[st->table->ncolumns + k]);
+	}
+	st->slice_started = true;
+	st->slice_rows++;
 }
 
 /*
@@ -360,9 +556,17 @@ stream_fill(CopyStream *st, int want)
 												st->table->name));
 			mysql_free_result(st->res);
 			st->res = NULL;
+			/* a full slice: the next one starts after its last key */
+			if (st->nslice > 0 && st->slice_rows == st->slice_size)
+			{
+				stream_start(st);
+				continue;
+			}
 			st->eof = true;
 			break;
 		}
+		if (st->nslice > 0)
+			slice_remember(st, row, mysql_fetch_lengths(st->res));
 		append_row(st, row, mysql_fetch_lengths(st->res));
 		st->rows++;
 		if (st->rows % PROGRESS_EVERY_ROWS == 0)
@@ -519,7 +723,7 @@ copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
 	char	   *volatile path = NULL;
 	ErrorContextCallback errcb;
 
-	stream_init(&st, conn, opts, t, file_mode);
+	stream_init(&st, conn, opts, t, file_mode, cfg->copy_max_size);
 	rel = table_open(t->relid, RowExclusiveLock);
 	errcb.callback = copy_error_context;
 	errcb.arg = &st;
