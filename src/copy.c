@@ -59,7 +59,6 @@
 #include "mysql_client.h"
 #include "position.h"
 #include "progress.h"
-#include "list_util.h"
 #include "schema.h"
 #include "spi_util.h"
 #include "subxact.h"
@@ -793,34 +792,6 @@ is_transactional(const ChameleonTable *t)
 	return t->engine != NULL && pg_strcasecmp(t->engine, "InnoDB") == 0;
 }
 
-static bool
-in_tables_limit(const ChameleonSchemaOptions *opts, const char *name)
-{
-	return opts->tables_limit == NIL || chameleon_name_in_list(opts->tables_limit, name);
-}
-
-/* Is any table to copy not InnoDB (so it has no MVCC snapshot)? */
-static bool
-has_non_transactional_tables(MYSQL *conn, const ChameleonSchemaOptions *opts)
-{
-	MYSQL_RES  *res;
-	MYSQL_ROW	row;
-	bool		found = false;
-
-	res = chameleon_mysql_query(conn, psprintf(
-			"SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES "
-			"WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
-			chameleon_mysql_quote_literal(conn, opts->my_database)));
-	while ((row = mysql_fetch_row(res)) != NULL)
-	{
-		if (in_tables_limit(opts, row[0]) &&
-			(row[1] == NULL || pg_strcasecmp(row[1], "InnoDB") != 0))
-			found = true;
-	}
-	chameleon_mysql_free_result(res);
-	return found;
-}
-
 /* File and position from SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4). */
 static void
 read_master_status(MYSQL *conn, bool is_mariadb, ChameleonSnapshot *snap)
@@ -869,6 +840,21 @@ read_snapshot_status(MYSQL *conn, ChameleonSnapshot *snap)
 		snap->binlog_position = strtoi64(position, NULL, 10);
 }
 
+/* The GTID position of a MariaDB snapshot's binlog position. */
+static void
+read_snapshot_gtid(MYSQL *conn, ChameleonSnapshot *snap)
+{
+	char	   *gtid;
+
+	if (snap->binlog_file == NULL)
+		return;
+	gtid = chameleon_mysql_query_value(conn, psprintf(
+			"SELECT BINLOG_GTID_POS(%s, " INT64_FORMAT ")",
+			chameleon_mysql_quote_literal(conn, snap->binlog_file),
+			snap->binlog_position));
+	snap->gtid = (gtid && gtid[0]) ? gtid : NULL;
+}
+
 static void
 open_snapshot(MYSQL *conn, bool is_mariadb, bool use_lock, ChameleonSnapshot *snap)
 {
@@ -881,15 +867,62 @@ open_snapshot(MYSQL *conn, bool is_mariadb, bool use_lock, ChameleonSnapshot *sn
 		read_master_status(conn, is_mariadb, snap);
 	else
 		read_snapshot_status(conn, snap);
-	if (is_mariadb && snap->binlog_file != NULL)
-	{
-		char	   *gtid = chameleon_mysql_query_value(conn, psprintf(
-				"SELECT BINLOG_GTID_POS(%s, " INT64_FORMAT ")",
-				chameleon_mysql_quote_literal(conn, snap->binlog_file),
-				snap->binlog_position));
+	if (is_mariadb)
+		read_snapshot_gtid(conn, snap);
+}
 
-		snap->gtid = (gtid && gtid[0]) ? gtid : NULL;
+/* The engine of a MySQL table now (NULL if it is gone). */
+static char *
+table_engine_now(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *table)
+{
+	return chameleon_mysql_query_value(conn, psprintf(
+			"SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+			chameleon_mysql_quote_literal(conn, opts->my_database),
+			chameleon_mysql_quote_literal(conn, table)));
+}
+
+/*
+ * MariaDB: one table's own snapshot, with its own binlog position, held
+ * only while that table is copied.  InnoDB: START TRANSACTION WITH
+ * CONSISTENT SNAPSHOT and its binlog_snapshot_file/position, no lock.
+ * Another engine (no MVCC): LOCK TABLES t READ -- writes to that table
+ * wait, every other table goes on -- and the position of SHOW MASTER
+ * STATUS, which every committed write to it precedes.
+ */
+static void
+open_table_snapshot(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t,
+					ChameleonSnapshot *snap)
+{
+	char	   *engine;
+
+	memset(snap, 0, sizeof(*snap));
+	if (is_transactional(t))
+	{
+		chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+		read_snapshot_status(conn, snap);
 	}
+	else
+	{
+		chameleon_mysql_exec(conn, psprintf("LOCK TABLES %s.%s READ", mysql_ident(opts->my_database),
+											mysql_ident(t->name)));
+		snap->table_lock = true;
+		read_master_status(conn, true, snap);
+	}
+	read_snapshot_gtid(conn, snap);
+	engine = table_engine_now(conn, opts, t->name);
+	if (engine == NULL || (pg_strcasecmp(engine, "InnoDB") == 0) != is_transactional(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("MySQL table \"%s\" changed storage engine while the snapshot was opened",
+						t->name),
+				 errhint("Run init_replica again.")));
+}
+
+static void
+close_table_snapshot(MYSQL *conn, ChameleonSnapshot *snap)
+{
+	chameleon_mysql_exec(conn, snap->table_lock ? "UNLOCK TABLES" : "COMMIT");
+	snap->table_lock = false;
 }
 
 static void
@@ -1179,10 +1212,18 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	setup_session(conn, opts->is_mariadb);
 	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
 
-	open_snapshot(conn, opts->is_mariadb,
-				  !opts->is_mariadb || has_non_transactional_tables(conn, opts), &snap);
+	/*
+	 * MariaDB: a snapshot per table (below), never one for the whole copy.
+	 * MySQL has no snapshot position: one snapshot, opened under the global
+	 * read lock.
+	 */
+	if (opts->is_mariadb)
+		memset(&snap, 0, sizeof(snap));
+	else
+		open_snapshot(conn, false, true, &snap);
 	tables = chameleon_schema_read(conn, opts);
-	check_engines(tables, &snap);
+	if (!opts->is_mariadb)
+		check_engines(tables, &snap);
 	list_sort(tables, compare_copy_order);
 	chameleon_progress_totals(list_length(tables), total_estimate(tables));
 
@@ -1195,15 +1236,27 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	{
 		ChameleonTable *t = lfirst(lc);
 		TableCopy	c = {conn, cfg, opts, t, 0};
+		ChameleonSnapshot own;
+		ChameleonSnapshot *ts = &snap;
 
-		/* non-transactional tables come first, under the global read lock */
-		if (is_transactional(t))
+		if (opts->is_mariadb)
+		{
+			open_table_snapshot(conn, opts, t, &own);
+			ts = &own;
+			/* the stream starts at the first table's position, the earliest */
+			if (foreach_current_index(lc) == 0)
+				snap = own;
+		}
+		/* MySQL: non-transactional tables come first, under the global read lock */
+		else if (is_transactional(t))
 			release_global_lock(conn, &snap);
-		if (copy_table_or_fail(source_id, &snap, &c, false))
+		if (copy_table_or_fail(source_id, ts, &c, false))
 			chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
-										c.rows, snap.binlog_file, snap.binlog_position);
+										c.rows, ts->binlog_file, ts->binlog_position);
 		else
 			failed++;
+		if (opts->is_mariadb)
+			close_table_snapshot(conn, &own);
 		/* the MySQL shape the stream starts from (ddl_apply.h) */
 		chameleon_shape_save(source_id, t->name,
 							 chameleon_shape_from_schema(opts->my_database, t));
@@ -1211,6 +1264,12 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 	}
 	release_global_lock(conn, &snap);
 	chameleon_mysql_exec(conn, "COMMIT");
+	/* MariaDB with no table to copy: the stream starts now */
+	if (opts->is_mariadb && tables == NIL)
+	{
+		open_snapshot(conn, true, false, &snap);
+		chameleon_mysql_exec(conn, "COMMIT");
+	}
 
 	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
 	store_foreign_keys(source_id, tables);
@@ -1410,8 +1469,14 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
 	check_source_tables(conn, opts);
 
-	open_snapshot(conn, opts->is_mariadb,
-				  !opts->is_mariadb || has_non_transactional_tables(conn, opts), snap);
+	/* MariaDB: a snapshot per table (below); MySQL: one, under the global read lock */
+	if (opts->is_mariadb)
+	{
+		memset(snap, 0, sizeof(*snap));
+		read_master_status(conn, true, snap);
+	}
+	else
+		open_snapshot(conn, false, true, snap);
 	if (snap->binlog_file == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1419,25 +1484,40 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 				 errdetail("A copied table cannot join the stream without a binlog position."),
 				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server.")));
 	tables = chameleon_schema_read(conn, opts);
-	check_engines(tables, snap);
+	if (!opts->is_mariadb)
+		check_engines(tables, snap);
 	list_sort(tables, compare_copy_order);
 	chameleon_progress_totals(list_length(tables), total_estimate(tables));
 
 	foreach(lc, tables)
 	{
 		ChameleonTable *t = lfirst(lc);
-		ChameleonCopiedTable *copied = palloc(sizeof(ChameleonCopiedTable));
+		ChameleonCopiedTable *copied = palloc0(sizeof(ChameleonCopiedTable));
 		TableCopy	c = {conn, cfg, opts, t, 0};
+		ChameleonSnapshot own;
+		ChameleonSnapshot *ts = snap;
 
-		/* non-transactional tables come first, under the global read lock */
-		if (is_transactional(t))
+		if (opts->is_mariadb)
+		{
+			open_table_snapshot(conn, opts, t, &own);
+			ts = &own;
+			/* the stream rejoins at the first table's position, the earliest */
+			if (foreach_current_index(lc) == 0)
+				*snap = own;
+		}
+		/* MySQL: non-transactional tables come first, under the global read lock */
+		else if (is_transactional(t))
 			release_global_lock(conn, snap);
 		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
 		recreate_table(opts, t);
 		copied->name = t->name;
-		copied->failed = !copy_table_or_fail(source_id, snap, &c, true);
+		copied->failed = !copy_table_or_fail(source_id, ts, &c, true);
 		copied->rows = c.rows;
+		copied->binlog_file = ts->binlog_file;
+		copied->binlog_position = ts->binlog_position;
 		result = lappend(result, copied);
+		if (opts->is_mariadb)
+			close_table_snapshot(conn, &own);
 		if (copied->failed)
 			continue;			/* empty, in error; its recorded keys stay */
 		chameleon_catalog_delete_foreign_keys(source_id, t->name);

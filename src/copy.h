@@ -18,6 +18,7 @@ typedef struct ChameleonSnapshot
 	int64		binlog_position;
 	char	   *gtid;			/* MariaDB gtid position / MySQL executed set; NULL if none */
 	bool		global_lock;	/* FLUSH TABLES WITH READ LOCK was needed */
+	bool		table_lock;		/* LOCK TABLES t READ (one non-transactional table) */
 } ChameleonSnapshot;
 
 /*
@@ -34,6 +35,8 @@ typedef struct ChameleonCopiedTable
 	char	   *name;
 	int64		rows;
 	bool		failed;			/* not copied: in state error, the row in t_errors */
+	char	   *binlog_file;	/* the table's snapshot: it rejoins the stream there */
+	int64		binlog_position;
 } ChameleonCopiedTable;
 
 /*
@@ -43,8 +46,9 @@ typedef struct ChameleonCopiedTable
  * dropped first and its owner kept (a table new to PostgreSQL gets the
  * schema's owner); the tables' foreign keys replace their rows in
  * t_foreign_keys of source_id.  A name MySQL does not have is an ERROR.
- * *snap gets the snapshot's binlog coordinates (ERROR when the binary log
- * is off).  Returns a list of ChameleonCopiedTable.  A table that cannot be
+ * *snap gets the earliest snapshot's binlog coordinates (ERROR when the
+ * binary log is off); on MariaDB each table has a snapshot of its own, held
+ * while it is copied, and its copied entry has its position.  Returns a list of ChameleonCopiedTable.  A table that cannot be
  * filled (a value PostgreSQL rejects) is left empty in state error, the
  * others are copied, unless on_error is stop (then the whole copy fails,
  * as it does when a table cannot be made again).

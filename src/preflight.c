@@ -751,22 +751,63 @@ count_non_innodb(Source *src)
 }
 
 /*
- * RELOAD allows FLUSH TABLES WITH READ LOCK.  The copy on MariaDB needs it
- * only for non-InnoDB tables (InnoDB gets a consistent snapshot without a
- * lock); on MySQL, or when no table is visible, it counts as needed.
+ * RELOAD allows FLUSH TABLES WITH READ LOCK, which the copy takes on MySQL
+ * only: on MariaDB each table has a snapshot (or a table lock) of its own.
  */
 static PreflightCheck *
 check_reload(Source *src)
 {
 	static const char *const names[] = {"RELOAD", NULL};
 
-	if (src->flavour == FLAVOUR_MARIADB && count_non_innodb(src) == 0 &&
-		src->tables_error == NULL && src->tables != NIL)
-		return check_global_privilege(src, "privilege_reload", "RELOAD", names,
-									  PREFLIGHT_WARNING,
-									  "missing (needed on MariaDB only to copy non-InnoDB tables)");
+	if (src->flavour == FLAVOUR_MARIADB)
+	{
+		PreflightCheck *c = check_global_privilege(src, "privilege_reload", "RELOAD", names,
+												   PREFLIGHT_OK, "not needed on MariaDB");
+
+		c->hint = NULL;
+		return c;
+	}
 	return check_global_privilege(src, "privilege_reload", "RELOAD", names,
 								  PREFLIGHT_ERROR, "missing");
+}
+
+/*
+ * LOCK TABLES: on MariaDB the copy reads a non-InnoDB table (no MVCC
+ * snapshot) under LOCK TABLES t READ, which keeps writes to that table
+ * only waiting.  Needed on the database when such a table exists.
+ */
+static PreflightCheck *
+check_lock_tables(Source *src)
+{
+	static const char *const names[] = {"LOCK TABLES", NULL};
+	const char *found;
+	ListCell   *lc;
+	bool		needed;
+
+	load_grants(src);
+	if (src->grants_error)
+		return query_failed("privilege_lock_tables", src->grants_error);
+	if ((found = global_grant(src, names)) != NULL)
+		return make_check("privilege_lock_tables", PREFLIGHT_OK,
+						  strcmp(found, "LOCK TABLES") == 0 ? "granted on *.*" :
+						  psprintf("granted on *.* (as %s)", found), NULL);
+	foreach(lc, src->grants)
+	{
+		GrantEntry *entry = (GrantEntry *) lfirst(lc);
+
+		if (entry->db != NULL && entry->table == NULL &&
+			db_pattern_matches(entry->db, src->cfg->my_database) &&
+			(found = entry_grants(entry, names)) != NULL)
+			return make_check("privilege_lock_tables", PREFLIGHT_OK,
+							  psprintf("granted on %s.*", ident(entry->db)), NULL);
+	}
+	if (src->flavour != FLAVOUR_MARIADB)
+		return make_check("privilege_lock_tables", PREFLIGHT_OK,
+						  "not needed on MySQL (the copy takes the global read lock)", NULL);
+	needed = count_non_innodb(src) > 0 || src->tables_error != NULL || src->tables == NIL;
+	return make_check("privilege_lock_tables", needed ? PREFLIGHT_ERROR : PREFLIGHT_WARNING,
+					  needed ? "missing" : "missing (needed only to copy non-InnoDB tables)",
+					  grant_hint(src, "LOCK TABLES", database_target(src)));
 }
 
 /* SELECT granted on some tables (or columns) of my_database only. */
@@ -1205,6 +1246,7 @@ static const CheckFunction all_checks[] = {
 	check_replication_slave,
 	check_replication_client,
 	check_reload,
+	check_lock_tables,
 	check_select,
 	check_database,
 	check_tables,

@@ -363,7 +363,8 @@ mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
 		if (c->failed)
 			continue;			/* in error already */
 		chameleon_catalog_table_copied(run->source->source_id, c->name, c->rows,
-									   snap->binlog_file, snap->binlog_position);
+									   c->binlog_file ? c->binlog_file : snap->binlog_file,
+									   c->binlog_file ? c->binlog_position : snap->binlog_position);
 	}
 }
 

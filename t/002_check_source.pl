@@ -19,7 +19,7 @@ use ChameleonMariaDB;
 my @check_names = qw(
   server_version log_bin binlog_format binlog_row_image binlog_row_metadata
   binlog_row_value_options binlog_checksum server_id privilege_replication_slave
-  privilege_replication_client privilege_reload privilege_select
+  privilege_replication_client privilege_reload privilege_lock_tables privilege_select
   database_exists tables non_innodb_tables tables_without_primary_key
   binlog_position gtid_position);
 
@@ -54,7 +54,7 @@ SQL
 
 $my->create_user('chameleon', $pass,
 	'REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.*',
-	'SELECT ON sakila.*');
+	'SELECT, LOCK TABLES ON sakila.*');
 $my->create_user('noreload', $pass,
 	'REPLICATION SLAVE, REPLICATION CLIENT ON *.*',
 	'SELECT ON sakila.*');
@@ -133,20 +133,26 @@ my $conf_noreload = $my->write_config(
 	passwd      => $pass,
 	my_database => 'sakila');
 my %noreload = by_name(check_source($conf_noreload));
-# MariaDB with InnoDB tables only: the copy needs no global lock, so a missing
-# RELOAD is a warning; once a non-InnoDB table exists it is an error.
-is($noreload{privilege_reload}{status}, 'warning',
-	'missing RELOAD is a warning while every table is InnoDB');
-like($noreload{privilege_reload}{hint} // '', qr/GRANT RELOAD ON \*\.\* TO/,
+# MariaDB: the copy never takes the global read lock, so RELOAD is not
+# needed; LOCK TABLES is, on the database, once a non-InnoDB table exists
+# (read under a lock of its own), and a warning before that.
+is($noreload{privilege_reload}{status}, 'ok', 'RELOAD is not needed on MariaDB');
+like($noreload{privilege_reload}{value} // '', qr/not needed on MariaDB/, 'and says so');
+is($noreload{privilege_lock_tables}{status}, 'warning',
+	'missing LOCK TABLES is a warning while every table is InnoDB');
+like($noreload{privilege_lock_tables}{hint} // '', qr/GRANT LOCK TABLES ON `sakila`\.\* TO/,
 	'and the hint is the GRANT to run');
 is($noreload{privilege_replication_slave}{status}, 'ok', 'the other privileges are still ok');
 $my->sql('CREATE TABLE sakila.t_myisam (id int PRIMARY KEY) ENGINE = MyISAM');
 %noreload = by_name(check_source($conf_noreload));
-is($noreload{privilege_reload}{status}, 'error',
-	'missing RELOAD is an error once a MyISAM table needs the global read lock');
-like($noreload{privilege_reload}{hint} // '', qr/GRANT RELOAD ON \*\.\* TO 'noreload'@/,
+is($noreload{privilege_lock_tables}{status}, 'error',
+	'missing LOCK TABLES is an error once a MyISAM table needs a table lock');
+like($noreload{privilege_lock_tables}{hint} // '', qr/GRANT LOCK TABLES ON `sakila`\.\* TO 'noreload'@/,
 	'and the hint is the exact GRANT to run');
 is($noreload{non_innodb_tables}{status}, 'warning', 'the MyISAM table is reported');
+$my->sql("GRANT LOCK TABLES ON sakila.* TO 'noreload'\@'%'");
+%noreload = by_name(check_source($conf_noreload));
+is($noreload{privilege_lock_tables}{status}, 'ok', 'LOCK TABLES on the database is enough');
 $my->sql('DROP TABLE sakila.t_myisam');
 
 # --- binlog_format = STATEMENT -------------------------------------------------

@@ -6,9 +6,10 @@
 # chameleon.binlog_rows (the streaming path must agree with the copy).
 # Then: the translated schema (order, NOT NULL, defaults, keys, indexes,
 # identities, comments, stored foreign keys), re-runs (refused, force),
-# copy_mode file, errors that leave nothing behind, the global-lock path for
-# MyISAM tables, and a copy while a writer keeps changing MySQL: the stored
-# binlog position must be exactly the snapshot's.
+# copy_mode file, errors that leave nothing behind, MyISAM tables read under
+# a lock of their own (never FLUSH TABLES WITH READ LOCK), and a copy while a
+# writer keeps changing MySQL: each table's stored binlog position must be
+# exactly its snapshot's.
 
 use strict;
 use warnings;
@@ -38,8 +39,9 @@ $node->safe_psql('postgres', 'CREATE EXTENSION pg_chameleon');
 
 my $pass = 'copy-pw-' . int(rand(1_000_000_000));
 $my->sql('CREATE DATABASE src CHARACTER SET utf8mb4');
+# no RELOAD: on MariaDB the copy never takes the global read lock
 $my->create_user('chameleon', $pass,
-	'SELECT, RELOAD, BINLOG MONITOR, REPLICATION SLAVE ON *.*');
+	'SELECT, LOCK TABLES, BINLOG MONITOR, REPLICATION SLAVE ON *.*');
 
 # ---------------------------------------------------------------------------
 # Tables with every type.  Each column: [name, MySQL type, comparison class,
@@ -553,7 +555,7 @@ is(pg_one("SELECT id || ' ' || g || ' ' || h || ' ' || pg_typeof(h) || ' ' || pg
 	'generated values copied; hexify makes varchar bytea, its default too');
 
 # ---------------------------------------------------------------------------
-# MyISAM: the global read lock path
+# MyISAM: read under LOCK TABLES m READ, no global read lock
 
 $my->sql('CREATE DATABASE myi');
 $my->sql(<<'EOF', database => 'myi');
@@ -565,11 +567,14 @@ EOF
 my $conf_myi = $my->write_config(user => 'chameleon', passwd => $pass,
 	my_database => 'myi', path => $node->basedir . '/myi.yaml');
 ($file, $pos) = $my->binlog_position;
+my $flushes = $my->sql("SHOW GLOBAL STATUS LIKE 'Com_flush'", raw => 1);
 ($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT chameleon.init_replica('$conf_myi')");
 is($ret, 0, 'init_replica with a MyISAM table') or diag($stderr);
 like($stderr, qr/copied table "m".*copied table "inn"/s, 'the MyISAM table is copied first');
 is(pg_one("SELECT binlog_file || ':' || binlog_position FROM sch_chameleon.t_replica_batch JOIN sch_chameleon.t_sources USING (source_id) WHERE source_name = 'myi'"),
-	"$file:$pos", 'the position read under the lock is stored');
+	"$file:$pos", 'the position read under the table lock is stored');
+is($my->sql("SHOW GLOBAL STATUS LIKE 'Com_flush'", raw => 1), $flushes,
+	'no FLUSH TABLES WITH READ LOCK');
 is(pg_one('SELECT string_agg(id || v, \',\' ORDER BY id) FROM myi.m'), '1a,2b', 'MyISAM rows copied');
 $my->sql("INSERT INTO m VALUES (3, 'c')", database => 'myi');
 pass('MySQL is writable after the copy (the global lock is released)');
@@ -638,25 +643,47 @@ ok($writer->finish, 'the writer ends cleanly') or diag($w_err);
 
 my ($pg_n, $pg_count, $pg_max) = split /\|/, pg_one(
 	'SELECT (SELECT n FROM live.counter), count(*), coalesce(max(id), 0) FROM live.w');
-is($pg_n, $pg_count, 'the copy is consistent: counter equals the rows of w');
 is(pg_one('SELECT count(*) FROM live.big'), '800000', 'the big table is complete');
 my $my_count = $my->sql('SELECT count(*) FROM live.w');
+my $my_n = $my->sql('SELECT n FROM live.counter');
 cmp_ok($my_count, '>', $pg_count, 'MySQL kept being written after the snapshot');
 
-# Every write after the stored position is absent from the copy, every write
-# before it is present: the copy is MySQL's state at exactly that position.
-my ($sfile, $spos) = split /\|/, pg_one(
-	"SELECT binlog_file, binlog_position FROM sch_chameleon.t_replica_batch
-	   JOIN sch_chameleon.t_sources USING (source_id) WHERE source_name = 'live'");
-my $after = $node->safe_psql('postgres',
-	"SET pg_chameleon.config = '$conf_live';
-	 SELECT count(*) || ' ' || coalesce(min((after->>'id')::int), 0)
-	   FROM chameleon.binlog_rows('$sfile', $spos, 1000000)
-	  WHERE table_name = 'live.w' AND operation = 'insert'");
-my ($n_after, $first_after) = split / /, $after;
+# Each table is MySQL's state at exactly its own snapshot position: every
+# write after it is absent from the copy, every write before it is present.
+# The stream starts at the earliest of them.
+sub table_position
+{
+	my ($table) = @_;
+	return split /\|/, pg_one(
+		"SELECT snapshot_file, snapshot_position FROM sch_chameleon.t_replica_tables
+		   JOIN sch_chameleon.t_sources USING (source_id)
+		  WHERE source_name = 'live' AND mysql_table = '$table'");
+}
+sub rows_after
+{
+	my ($file, $pos, $table, $op) = @_;
+	return $node->safe_psql('postgres',
+		"SET pg_chameleon.config = '$conf_live';
+		 SELECT count(*) || ' ' || coalesce(min((after->>'id')::int), 0)
+		   FROM chameleon.binlog_rows('$file', $pos, 1000000)
+		  WHERE table_name = 'live.$table' AND operation = '$op'");
+}
+my ($wfile, $wpos) = table_position('w');
+my ($n_after, $first_after) = split / /, rows_after($wfile, $wpos, 'w', 'insert');
 is($n_after + $pg_count, $my_count,
-	'the rows inserted after the stored position are exactly the ones missing');
-is($first_after, $pg_max + 1, 'the first insert after the position follows the last copied row');
+	'w: the rows inserted after its position are exactly the ones missing');
+is($first_after, $pg_max + 1, 'w: the first insert after its position follows the last copied row');
+my ($cfile, $cpos) = table_position('counter');
+my ($updates_after) = split / /, rows_after($cfile, $cpos, 'counter', 'update');
+is($updates_after + $pg_n, $my_n, 'counter: its copy misses exactly the updates after its position');
+isnt("$cfile:$cpos", "$wfile:$wpos", 'the tables have snapshots of their own');
+is( pg_one(
+		"SELECT b.binlog_file || ':' || b.binlog_position = (SELECT t.snapshot_file || ':' || t.snapshot_position
+		   FROM sch_chameleon.t_replica_tables t WHERE t.source_id = b.source_id
+		  ORDER BY length(t.snapshot_file), t.snapshot_file, t.snapshot_position LIMIT 1)
+		   FROM sch_chameleon.t_replica_batch b JOIN sch_chameleon.t_sources USING (source_id)
+		  WHERE source_name = 'live'"),
+	't', 'the stream starts at the earliest table position');
 is(pg_one('SELECT count(*) FROM chameleon.copy_progress'), '0',
 	'copy_progress is empty once the copy is done');
 
