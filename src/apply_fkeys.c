@@ -529,6 +529,24 @@ run_step(void *arg)
 		apply_actions(k->child, lfirst(lc), s->depth + 1);
 }
 
+/* {"column": "value" | null, ...} of a key's columns. */
+static void
+append_key_json(StringInfo j, const FkAction *k, char **values)
+{
+	appendStringInfoChar(j, '{');
+	for (int i = 0; i < k->ncols; i++)
+	{
+		appendStringInfoString(j, i ? ", " : "");
+		escape_json(j, k->columns[i]);
+		appendStringInfoString(j, ": ");
+		if (values[i])
+			escape_json(j, values[i]);
+		else
+			appendStringInfoString(j, "null");
+	}
+	appendStringInfoChar(j, '}');
+}
+
 /* The parent row of a step, for chameleon.errors. */
 static char *
 step_json(const FkStep *s, const char *parent)
@@ -540,29 +558,12 @@ step_json(const FkStep *s, const char *parent)
 	escape_json(&j, s->key->name);
 	appendStringInfoString(&j, ", \"referenced_table\": ");
 	escape_json(&j, parent);
-	appendStringInfoString(&j, ", \"key\": {");
-	for (int i = 0; i < s->key->ncols; i++)
-	{
-		appendStringInfoString(&j, i ? ", " : "");
-		escape_json(&j, s->key->columns[i]);
-		appendStringInfoString(&j, ": ");
-		escape_json(&j, s->old_key[i]);
-	}
-	appendStringInfoChar(&j, '}');
+	appendStringInfoString(&j, ", \"key\": ");
+	append_key_json(&j, s->key, s->old_key);
 	if (s->statement == FK_UPDATE)
 	{
-		appendStringInfoString(&j, ", \"new_key\": {");
-		for (int i = 0; i < s->key->ncols; i++)
-		{
-			appendStringInfoString(&j, i ? ", " : "");
-			escape_json(&j, s->key->columns[i]);
-			appendStringInfoString(&j, ": ");
-			if (s->new_key[i])
-				escape_json(&j, s->new_key[i]);
-			else
-				appendStringInfoString(&j, "null");
-		}
-		appendStringInfoChar(&j, '}');
+		appendStringInfoString(&j, ", \"new_key\": ");
+		append_key_json(&j, s->key, s->new_key);
 	}
 	appendStringInfoChar(&j, '}');
 	return j.data;

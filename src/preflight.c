@@ -751,6 +751,38 @@ count_non_innodb(Source *src)
 }
 
 /*
+ * The OK check of a privilege (one of names) granted on *.* or on the
+ * database (a pattern matching my_database), saying where; NULL when it is
+ * granted on neither.
+ */
+static PreflightCheck *
+granted_on_database(Source *src, const char *check, const char *privilege,
+					const char *const *names)
+{
+	const char *found;
+	ListCell   *lc;
+
+	if ((found = global_grant(src, names)) != NULL)
+		return make_check(check, PREFLIGHT_OK,
+						  strcmp(found, privilege) == 0 ? "granted on *.*" :
+						  psprintf("granted on *.* (as %s)", found), NULL);
+	foreach(lc, src->grants)
+	{
+		GrantEntry *entry = (GrantEntry *) lfirst(lc);
+
+		if (entry->db != NULL && entry->table == NULL &&
+			db_pattern_matches(entry->db, src->cfg->my_database) &&
+			(found = entry_grants(entry, names)) != NULL)
+			return make_check(check, PREFLIGHT_OK,
+							  psprintf("granted on %s.*%s", ident(entry->db),
+									   strcmp(found, privilege) == 0 ? "" :
+									   psprintf(" (as %s)", found)),
+							  NULL);
+	}
+	return NULL;
+}
+
+/*
  * RELOAD allows FLUSH TABLES WITH READ LOCK, which the copy takes on MySQL
  * only: on MariaDB each table has a snapshot (or a table lock) of its own.
  */
@@ -780,27 +812,14 @@ static PreflightCheck *
 check_lock_tables(Source *src)
 {
 	static const char *const names[] = {"LOCK TABLES", NULL};
-	const char *found;
-	ListCell   *lc;
+	PreflightCheck *granted;
 	bool		needed;
 
 	load_grants(src);
 	if (src->grants_error)
 		return query_failed("privilege_lock_tables", src->grants_error);
-	if ((found = global_grant(src, names)) != NULL)
-		return make_check("privilege_lock_tables", PREFLIGHT_OK,
-						  strcmp(found, "LOCK TABLES") == 0 ? "granted on *.*" :
-						  psprintf("granted on *.* (as %s)", found), NULL);
-	foreach(lc, src->grants)
-	{
-		GrantEntry *entry = (GrantEntry *) lfirst(lc);
-
-		if (entry->db != NULL && entry->table == NULL &&
-			db_pattern_matches(entry->db, src->cfg->my_database) &&
-			(found = entry_grants(entry, names)) != NULL)
-			return make_check("privilege_lock_tables", PREFLIGHT_OK,
-							  psprintf("granted on %s.*", ident(entry->db)), NULL);
-	}
+	if ((granted = granted_on_database(src, "privilege_lock_tables", "LOCK TABLES", names)) != NULL)
+		return granted;
 	if (src->flavour != FLAVOUR_MARIADB)
 		return make_check("privilege_lock_tables", PREFLIGHT_OK,
 						  "not needed on MySQL (the copy takes the global read lock)", NULL);
@@ -836,8 +855,7 @@ static PreflightCheck *
 check_select(Source *src)
 {
 	static const char *const names[] = {"SELECT", NULL};
-	const char *found;
-	ListCell   *lc;
+	PreflightCheck *granted;
 	List	   *partial;
 	StringInfoData value;
 
@@ -845,24 +863,8 @@ check_select(Source *src)
 	if (src->grants_error)
 		return query_failed("privilege_select", src->grants_error);
 
-	if ((found = global_grant(src, names)) != NULL)
-		return make_check("privilege_select", PREFLIGHT_OK,
-						  strcmp(found, "SELECT") == 0 ? "granted on *.*" :
-						  psprintf("granted on *.* (as %s)", found), NULL);
-
-	foreach(lc, src->grants)
-	{
-		GrantEntry *entry = (GrantEntry *) lfirst(lc);
-
-		if (entry->db != NULL && entry->table == NULL &&
-			db_pattern_matches(entry->db, src->cfg->my_database) &&
-			(found = entry_grants(entry, names)) != NULL)
-			return make_check("privilege_select", PREFLIGHT_OK,
-							  psprintf("granted on %s.*%s", ident(entry->db),
-									   strcmp(found, "SELECT") == 0 ? "" :
-									   psprintf(" (as %s)", found)),
-							  NULL);
-	}
+	if ((granted = granted_on_database(src, "privilege_select", "SELECT", names)) != NULL)
+		return granted;
 
 	partial = partial_select_tables(src);
 	if (partial == NIL)
