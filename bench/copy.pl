@@ -46,7 +46,8 @@ synchronous_commit = off
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_chameleon');
-my $conf = $my->write_config(user => 'bench', passwd => $pass, my_database => 'sbtest');
+my $conf = $my->write_config(user => 'bench', passwd => $pass, my_database => 'sbtest',
+	($ENV{COPY_MAX_SIZE} ? (copy_max_size => $ENV{COPY_MAX_SIZE}) : ()));
 
 # CSV files for plain COPY, written once by the MariaDB client.
 my $csvdir = "$ENV{TESTDIR}/csv";
