@@ -200,7 +200,8 @@ CREATE FUNCTION chameleon.copy_progress_rows()
 RETURNS TABLE (pid integer, dboid oid, source text, pg_schema text, phase text,
                table_name text, table_rows_copied bigint, table_rows_estimated bigint,
                table_started timestamptz, tables_done integer, tables_total integer,
-               rows_copied bigint, rows_estimated bigint, started timestamptz)
+               rows_copied bigint, rows_estimated bigint, started timestamptz,
+               table_slices bigint)
 AS 'MODULE_PATHNAME', 'chameleon_copy_progress_rows'
 LANGUAGE C STRICT VOLATILE;
 
@@ -221,12 +222,17 @@ SELECT p.pid,
        p.started,
        pg_catalog.clock_timestamp() - p.started AS elapsed,
        pg_catalog.round(p.rows_copied / greatest(
-           extract(epoch FROM pg_catalog.clock_timestamp() - p.started), 0.001)) AS rows_per_second
+           extract(epoch FROM pg_catalog.clock_timestamp() - p.started), 0.001)) AS rows_per_second,
+       p.table_slices AS slices_read,
+       CASE WHEN p.rows_estimated > p.rows_copied AND p.rows_copied > 0
+            THEN pg_catalog.make_interval(secs => (p.rows_estimated - p.rows_copied)
+                 * extract(epoch FROM pg_catalog.clock_timestamp() - p.started) / p.rows_copied)
+       END AS time_left
 FROM chameleon.copy_progress_rows() p
 LEFT JOIN pg_catalog.pg_database d ON d.oid = p.dboid;
 
 COMMENT ON VIEW chameleon.copy_progress IS
-    'running init_replica copies: current table, rows copied and estimated, elapsed time, rows/s';
+    'running init_replica copies: current table and its slices, rows copied and estimated, elapsed time, rows/s, time left';
 
 REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.copy_progress_rows() FROM PUBLIC;

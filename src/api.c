@@ -278,8 +278,8 @@ chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		ChameleonProgressRow *r = &rows[i];
-		Datum		values[14];
-		bool		nulls[14];
+		Datum		values[15];
+		bool		nulls[15];
 
 		values[0] = Int32GetDatum(r->pid);
 		nulls[0] = false;
@@ -299,6 +299,7 @@ chameleon_copy_progress_rows(PG_FUNCTION_ARGS)
 		put_int8(values, nulls, 11, r->rows_copied);
 		put_int8(values, nulls, 12, r->rows_estimated);
 		put_timestamp(values, nulls, 13, r->started);
+		put_int8(values, nulls, 14, r->table_slices);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	PG_RETURN_NULL();

@@ -369,6 +369,7 @@ stream_start(CopyStream *st)
 			 mysql_num_fields(st->res), st->table->name, st->table->ncolumns + st->nslice);
 	st->slices++;
 	st->slice_rows = 0;
+	chameleon_progress_slice();
 }
 
 /* Keep the key of the row just read: the next slice starts after it. */

@@ -38,6 +38,15 @@ define_gucs(void)
 							   0,
 							   NULL, NULL, NULL);
 
+	DefineCustomIntVariable("pg_chameleon.copy_progress_interval",
+							"How often init_replica reports its progress in a NOTICE.",
+							"Rows copied, per cent, rows/s and time left; 0 turns the reports off.",
+							&chameleon_copy_progress_interval,
+							10000, 0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
 	/*
 	 * Sizes shared memory, so it exists only when preloaded (a postmaster
 	 * setting cannot be defined later); a late load uses the default.

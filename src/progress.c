@@ -12,6 +12,10 @@
  * copy simply runs without showing progress.  The row counter of a slot is
  * an atomic that the copying backend bumps without locking; everything else
  * is read and written under the slot array's LWLock.
+ *
+ * The copying backend also keeps its own figures (whether or not it got a
+ * slot), and every pg_chameleon.copy_progress_interval says in a NOTICE how
+ * far it is: rows, per cent, rows/s, time left.
  */
 #include "postgres.h"
 
@@ -44,6 +48,53 @@ typedef struct ProgressShared
 static ProgressShared *progress = NULL;
 static ProgressSlot *my_slot = NULL;
 static bool exit_callback_registered = false;
+
+int			chameleon_copy_progress_interval = 10000;
+
+/* This backend's own figures, for the NOTICEs. */
+static struct
+{
+	char		source[NAMEDATALEN];
+	char		table[NAMEDATALEN];
+	int			tables_done;
+	int			tables_total;
+	int64		rows_done;		/* finished tables */
+	int64		rows_estimated;
+	int64		table_rows;
+	TimestampTz started;
+	TimestampTz last_report;
+} Local;
+
+/* The NOTICE, when pg_chameleon.copy_progress_interval has passed. */
+static void
+report_if_due(void)
+{
+	TimestampTz now;
+	int64		rows = Local.rows_done + Local.table_rows;
+	double		secs;
+	double		rate;
+
+	if (chameleon_copy_progress_interval <= 0 || Local.started == 0)
+		return;
+	now = GetCurrentTimestamp();
+	if (!TimestampDifferenceExceeds(Local.last_report, now, chameleon_copy_progress_interval))
+		return;
+	Local.last_report = now;
+	secs = (now - Local.started) / 1000000.0;
+	rate = secs > 0 ? rows / secs : 0;
+	if (Local.rows_estimated > rows && rate > 0)
+		ereport(NOTICE,
+				(errmsg("copy of \"%s\": " INT64_FORMAT " of about " INT64_FORMAT " rows (%d%%), table \"%s\" (%d of %d), %.0f rows/s, about %.0f s left",
+						Local.source, rows, Local.rows_estimated,
+						(int) Min(99, rows * 100 / Local.rows_estimated), Local.table,
+						Local.tables_done + 1, Local.tables_total, rate,
+						(Local.rows_estimated - rows) / rate)));
+	else
+		ereport(NOTICE,
+				(errmsg("copy of \"%s\": " INT64_FORMAT " rows, table \"%s\" (%d of %d), %.0f rows/s",
+						Local.source, rows, Local.table, Local.tables_done + 1,
+						Local.tables_total, rate)));
+}
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 
@@ -129,6 +180,12 @@ chameleon_progress_begin(const char *source, const char *pg_schema,
 {
 	ChameleonProgressRow *row;
 
+	memset(&Local, 0, sizeof(Local));
+	strlcpy(Local.source, source, sizeof(Local.source));
+	Local.tables_total = tables_total;
+	Local.rows_estimated = rows_estimated;
+	Local.started = Local.last_report = GetCurrentTimestamp();
+
 	release_my_slot();
 	if (!progress_attach())
 		return;
@@ -180,6 +237,8 @@ chameleon_progress_phase(const char *phase)
 void
 chameleon_progress_totals(int tables_total, int64 rows_estimated)
 {
+	Local.tables_total = tables_total;
+	Local.rows_estimated = rows_estimated;
 	if (my_slot == NULL)
 		return;
 	LWLockAcquire(&progress->lock, LW_EXCLUSIVE);
@@ -191,6 +250,8 @@ chameleon_progress_totals(int tables_total, int64 rows_estimated)
 void
 chameleon_progress_table_start(const char *table, int64 rows_estimated)
 {
+	strlcpy(Local.table, table, sizeof(Local.table));
+	Local.table_rows = 0;
 	if (my_slot == NULL)
 		return;
 	LWLockAcquire(&progress->lock, LW_EXCLUSIVE);
@@ -198,6 +259,7 @@ chameleon_progress_table_start(const char *table, int64 rows_estimated)
 	strlcpy(my_slot->row.table_name, table, sizeof(my_slot->row.table_name));
 	my_slot->row.table_rows_estimated = rows_estimated;
 	my_slot->row.table_started = GetCurrentTimestamp();
+	my_slot->row.table_slices = 0;
 	pg_atomic_write_u64(&my_slot->table_rows_copied, 0);
 	LWLockRelease(&progress->lock);
 }
@@ -205,13 +267,28 @@ chameleon_progress_table_start(const char *table, int64 rows_estimated)
 void
 chameleon_progress_table_rows(int64 rows_copied)
 {
+	Local.table_rows = rows_copied;
 	if (my_slot != NULL)
 		pg_atomic_write_u64(&my_slot->table_rows_copied, (uint64) rows_copied);
+	report_if_due();
+}
+
+void
+chameleon_progress_slice(void)
+{
+	if (my_slot == NULL)
+		return;
+	LWLockAcquire(&progress->lock, LW_EXCLUSIVE);
+	my_slot->row.table_slices++;
+	LWLockRelease(&progress->lock);
 }
 
 void
 chameleon_progress_table_done(int64 rows_copied)
 {
+	Local.tables_done++;
+	Local.rows_done += rows_copied;
+	Local.table_rows = 0;
 	if (my_slot == NULL)
 		return;
 	LWLockAcquire(&progress->lock, LW_EXCLUSIVE);
@@ -226,6 +303,7 @@ chameleon_progress_table_done(int64 rows_copied)
 void
 chameleon_progress_end(void)
 {
+	Local.started = 0;
 	release_my_slot();
 }
 

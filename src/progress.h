@@ -30,6 +30,7 @@ typedef struct ChameleonProgressRow
 	int			tables_total;
 	int64		table_rows_copied;
 	int64		table_rows_estimated;
+	int64		table_slices;	/* slices of the table read so far */
 	int64		rows_copied;	/* all tables, including the current one */
 	int64		rows_estimated;
 	TimestampTz started;
@@ -48,8 +49,16 @@ extern void chameleon_progress_begin(const char *source, const char *pg_schema,
 extern void chameleon_progress_phase(const char *phase);
 extern void chameleon_progress_totals(int tables_total, int64 rows_estimated);
 extern void chameleon_progress_table_start(const char *table, int64 rows_estimated);
-/* Cheap: called often while rows stream. */
+/* Cheap: called often while rows stream; reports progress (NOTICE) when due. */
 extern void chameleon_progress_table_rows(int64 rows_copied);
+/* A slice of the current table is being read. */
+extern void chameleon_progress_slice(void);
+
+/*
+ * pg_chameleon.copy_progress_interval (ms, 0: never): how often the copying
+ * backend reports its progress in a NOTICE.
+ */
+extern int	chameleon_copy_progress_interval;
 extern void chameleon_progress_table_done(int64 rows_copied);
 extern void chameleon_progress_end(void);
 

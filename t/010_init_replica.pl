@@ -620,7 +620,7 @@ ok($my->poll_query_until('SELECT n > 20 FROM live.counter'), 'the writer is runn
 my ($i_out, $i_err) = ('', '');
 my $init = IPC::Run::start(
 	[ 'psql', '-XAtq', '-d', $node->connstr('postgres'), '-c',
-		"SELECT chameleon.init_replica('$conf_live')" ],
+		"SET pg_chameleon.copy_progress_interval = '100ms'; SELECT chameleon.init_replica('$conf_live')" ],
 	'<', \undef, '>', \$i_out, '2>', \$i_err);
 
 my $seen = '';
@@ -630,13 +630,16 @@ while (Time::HiRes::time() < $deadline && $init->pumpable)
 	my $r = $node->safe_psql('postgres',
 		"SELECT source || '/' || table_name || '/' || phase FROM chameleon.copy_progress
 		  WHERE table_name = 'big' AND rows_copied > 0 AND rows_estimated IS NOT NULL
-		    AND total_rows_copied >= rows_copied AND rows_per_second >= 0");
+		    AND total_rows_copied >= rows_copied AND rows_per_second >= 0
+		    AND slices_read >= 1 AND time_left IS NOT NULL");
 	if ($r ne '') { $seen = $r; last }
 	$init->pump_nb;
 	Time::HiRes::sleep(0.01);
 }
 is($seen, 'live/big/copying', 'copy_progress shows the running copy from another session');
 ok($init->finish, 'init_replica under concurrent writes succeeds') or diag($i_err);
+like($i_err, qr/NOTICE:  copy of "live": \d+ of about \d+ rows \(\d+%\), table "big" \(\d of 4\), \d+ rows\/s, about \d+ s left/,
+	'init_replica reports its progress every pg_chameleon.copy_progress_interval');
 
 $my->sql('UPDATE ctl SET stop = 1', database => 'live');
 ok($writer->finish, 'the writer ends cleanly') or diag($w_err);
