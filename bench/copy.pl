@@ -1,9 +1,13 @@
 # copy.pl -- the body of bench/copy (see there).  Prints one line per run and
 # the medians; ratios are taken within each run, so machine noise that hits
-# one run hits all three loaders alike.
+# one run hits every loader alike.  The loaders: init_replica; plain COPY
+# of CSV files in one session; the same files COPYed by two concurrent
+# sessions (each half of the tables, or half of the rows when there is one
+# table), indexes after -- the hand-made limit of a two-core copy; pgloader.
 use strict;
 use warnings;
 
+use IPC::Run ();
 use List::Util qw(sum);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -60,6 +64,26 @@ for my $i (1 .. $tables)
 	close $fh;
 }
 
+# The two sessions' shares: [table, file] parts, every other one each.  One
+# table: its file in two halves of rows.
+my @parts = map { [ $_, "$csvdir/sbtest$_.tsv" ] } 1 .. $tables;
+if ($tables == 1)
+{
+	open(my $in, '<', "$csvdir/sbtest1.tsv") or die $!;
+	my @lines = grep { /\S/ } <$in>;
+	close $in;
+	my $half = int(@lines / 2);
+	for my $h ([ 'a', 0, $half - 1 ], [ 'b', $half, $#lines ])
+	{
+		open(my $out, '>', "$csvdir/sbtest1$h->[0].tsv") or die $!;
+		print $out @lines[ $h->[1] .. $h->[2] ];
+		close $out;
+	}
+	@parts = ([ 1, "$csvdir/sbtest1a.tsv" ], [ 1, "$csvdir/sbtest1b.tsv" ]);
+}
+my @share = ('', '');
+$share[ $_ % 2 ] .= "COPY plain.sbtest$parts[$_][0] FROM '$parts[$_][1]';" for 0 .. $#parts;
+
 sub timed { my $t = time; $_[0]->(); return time - $t; }
 
 my $ddl = join('', map { qq{
@@ -69,7 +93,7 @@ my $idx = join('', map { qq{
 	ALTER TABLE plain.sbtest$_ ADD PRIMARY KEY (id);
 	CREATE INDEX ON plain.sbtest$_ (k);} } 1 .. $tables);
 
-my (@cham, @copy, @pgl);
+my (@cham, @copy, @copy2, @pgl);
 for my $run (1 .. $runs)
 {
 	my $tc = timed(sub {
@@ -81,6 +105,15 @@ for my $run (1 .. $runs)
 			  . join('', map { "COPY plain.sbtest$_ FROM '$csvdir/sbtest$_.tsv';" } 1 .. $tables)
 			  . $idx);
 	});
+	$node->safe_psql('postgres', "DROP SCHEMA IF EXISTS plain CASCADE; CREATE SCHEMA plain; $ddl");
+	my $t2 = timed(sub {
+		my @sessions = map {
+			IPC::Run::start([ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('postgres'),
+					'-c', $share[$_] ], '>', \my $o, '2>', \my $e)
+		} 0 .. 1;
+		$_->finish or die "a COPY session failed\n" for @sessions;
+		$node->safe_psql('postgres', $idx);
+	});
 	$node->safe_psql('postgres', 'DROP DATABASE IF EXISTS pgl');
 	$node->safe_psql('postgres', 'CREATE DATABASE pgl');
 	my $tl = timed(sub {
@@ -90,10 +123,12 @@ for my $run (1 .. $runs)
 		system("pgloader --quiet --with 'prefetch rows = 10000' '$url_my' '$url_pg' > $ENV{TESTDIR}/pgloader.log 2>&1") == 0
 		  or die "pgloader failed, see $ENV{TESTDIR}/pgloader.log\n";
 	});
-	push @cham, $total / $tc; push @copy, $total / $tp; push @pgl, $total / $tl;
-	say_now(sprintf("run %d: init_replica %.0f rows/s, plain COPY %.0f rows/s, pgloader %.0f rows/s;"
-		  . " init_replica/COPY %.2f, init_replica/pgloader %.2f",
-		$run, $cham[-1], $copy[-1], $pgl[-1], $cham[-1] / $copy[-1], $cham[-1] / $pgl[-1]));
+	push @cham, $total / $tc; push @copy, $total / $tp; push @copy2, $total / $t2;
+	push @pgl, $total / $tl;
+	say_now(sprintf("run %d: init_replica %.0f rows/s, plain COPY %.0f rows/s, two COPY sessions %.0f rows/s,"
+		  . " pgloader %.0f rows/s; init_replica/COPY %.2f, init_replica/two sessions %.2f, init_replica/pgloader %.2f",
+		$run, $cham[-1], $copy[-1], $copy2[-1], $pgl[-1], $cham[-1] / $copy[-1],
+		$cham[-1] / $copy2[-1], $cham[-1] / $pgl[-1]));
 }
 
 # Same contents, checked once: counts and a checksum per table.
@@ -108,7 +143,10 @@ for my $i (1 .. $tables)
 sub median { my @s = sort { $a <=> $b } @_; return $s[$#s / 2]; }
 my @r1 = map { $cham[$_] / $copy[$_] } 0 .. $#cham;
 my @r2 = map { $cham[$_] / $pgl[$_] } 0 .. $#cham;
+my @r3 = map { $cham[$_] / $copy2[$_] } 0 .. $#cham;
 say_now(sprintf("median of %d runs (%d rows): init_replica %.0f rows/s, plain COPY %.0f rows/s,"
-	  . " pgloader %.0f rows/s; ratio init_replica/COPY %.2f (goal >= 0.9), init_replica/pgloader %.2f (goal >= 2)",
-	$runs, $total, median(@cham), median(@copy), median(@pgl), median(@r1), median(@r2)));
+	  . " two COPY sessions %.0f rows/s, pgloader %.0f rows/s; ratio init_replica/COPY %.2f,"
+	  . " init_replica/two sessions %.2f (goal >= 1.0), init_replica/pgloader %.2f (goal >= 3)",
+	$runs, $total, median(@cham), median(@copy), median(@copy2), median(@pgl), median(@r1),
+	median(@r3), median(@r2)));
 done_testing();
