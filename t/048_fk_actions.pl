@@ -3,7 +3,8 @@
 # SET NULL, a three-level chain, composite keys, self-references, several
 # rows in one statement, foreign_key_checks=0 (no action), keys added,
 # dropped and renamed by streamed DDL, and a child table whose action
-# PostgreSQL rejects (that table alone goes to error).  Every table is
+# PostgreSQL rejects (that table alone goes to error; with on_error: stop
+# the replica stops before that transaction).  Every table is
 # compared with MariaDB value by value.
 
 use strict;
@@ -187,5 +188,33 @@ is( $node->safe_psql(
 	'address.fk_address_city(city_id)->town CASCADE; review.fk_review_city(town_id)->town CASCADE; '
 	  . 'town.fk_city_country(country_code)->country CASCADE',
 	't_foreign_keys follows the DDL');
+
+# on_error: stop -- a rejected action stops the replica before its transaction
+$my->sql(<<'SQL');
+CREATE DATABASE strict;
+CREATE TABLE strict.p (id int PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE strict.c (id int PRIMARY KEY, p_id int,
+  CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES strict.p (id) ON DELETE SET NULL) ENGINE=InnoDB;
+INSERT INTO strict.p VALUES (1), (2);
+INSERT INTO strict.c VALUES (10, 1), (20, 2);
+SQL
+my $conf2 = ChameleonReplica::pg_literal($my->write_config(my_database => 'strict', on_error => 'stop', my_server_id => 1102,
+	path => $node->basedir . '/strict.yaml'));
+$node->safe_psql('postgres', "SELECT chameleon.init_replica($conf2)");
+$node->safe_psql('postgres', 'ALTER TABLE strict.c ALTER COLUMN p_id SET NOT NULL');
+$node->safe_psql('postgres', "SELECT chameleon.start_replica($conf2)");
+$my->sql('DELETE FROM strict.p WHERE id = 1');
+ok($node->poll_query_until('postgres',
+		"SELECT state = 'error' AND pid IS NULL FROM chameleon.status WHERE source = 'strict'"),
+	'on_error: stop -- a rejected action stops the replica');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT operation || ' ' || mysql_table || ' ' || (row_data->'key'->>'p_id') "
+		  . "FROM chameleon.errors WHERE source = 'strict'"),
+	'set null c 1', 'the rejected action is in chameleon.errors');
+is($node->safe_psql('postgres', 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM strict.p'),
+	'1,2', 'the parent delete of that transaction is not applied either');
+is($node->safe_psql('postgres', "SELECT state FROM chameleon.status WHERE source = 'shop'"),
+	'streaming', 'the other replica goes on');
 
 done_testing();
