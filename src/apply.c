@@ -482,9 +482,9 @@ careful_step(CarefulStep *step)
 }
 
 /* A change to target's table was rejected: record it, or stop (on_error). */
-static void
-target_failed(ChameleonApplyTarget *target, const char *op, const char *row,
-			  ErrorData *edata)
+void
+chameleon_apply_target_failed(ChameleonApplyTarget *target, const char *op, const char *row,
+							  ErrorData *edata)
 {
 	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
 		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
@@ -510,7 +510,8 @@ careful_failed(CarefulStep *step, ErrorData *edata)
 {
 	const char *op = step->ev ? apply_op_name(op_of(step->ev->kind)) : "table map";
 
-	target_failed(step->table->target, op, change_json(step->table, step->change), edata);
+	chameleon_apply_target_failed(step->table->target, op,
+								  change_json(step->table, step->change), edata);
 }
 
 static void
@@ -555,7 +556,7 @@ chameleon_apply_for_target(ChameleonApplyTarget *target, const char *operation,
 	CurrentTarget = saved;
 	if (edata == NULL)
 		return true;
-	target_failed(culprit, operation, row_json, edata);
+	chameleon_apply_target_failed(culprit, operation, row_json, edata);
 	return false;
 }
 
@@ -684,13 +685,6 @@ chameleon_apply_skipped_rows(const ChameleonTableMap *map, const ChameleonRowsEv
 	}
 	foreach(lc, s.rows)
 		chameleon_fkeys_after_change(s.table, lfirst(lc));
-}
-
-void
-chameleon_apply_target_failed(ChameleonApplyTarget *target, const char *operation,
-							  const char *row_json, ErrorData *edata)
-{
-	target_failed(target, operation, row_json, edata);
 }
 
 /* ---------------------------------------------------------------------

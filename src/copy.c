@@ -935,6 +935,28 @@ release_global_lock(MYSQL *conn, ChameleonSnapshot *snap)
 	snap->global_lock = false;
 }
 
+/*
+ * The snapshot table t is read in: on MariaDB its own (own; the first
+ * table's, the earliest, also becomes *snap, where the stream starts), on
+ * MySQL the copy's one, whose global read lock goes before the first InnoDB
+ * table (non-transactional tables come first).
+ */
+static ChameleonSnapshot *
+begin_table_snapshot(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t,
+					 bool first, ChameleonSnapshot *snap, ChameleonSnapshot *own)
+{
+	if (!opts->is_mariadb)
+	{
+		if (is_transactional(t))
+			release_global_lock(conn, snap);
+		return snap;
+	}
+	open_table_snapshot(conn, opts, t, own);
+	if (first)
+		*snap = *own;
+	return own;
+}
+
 /* ---------------------------------------------------------------------
  * init_replica
  * ---------------------------------------------------------------------
@@ -1238,19 +1260,9 @@ run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
 		ChameleonTable *t = lfirst(lc);
 		TableCopy	c = {conn, cfg, opts, t, 0};
 		ChameleonSnapshot own;
-		ChameleonSnapshot *ts = &snap;
+		ChameleonSnapshot *ts = begin_table_snapshot(conn, opts, t, foreach_current_index(lc) == 0,
+													 &snap, &own);
 
-		if (opts->is_mariadb)
-		{
-			open_table_snapshot(conn, opts, t, &own);
-			ts = &own;
-			/* the stream starts at the first table's position, the earliest */
-			if (foreach_current_index(lc) == 0)
-				snap = own;
-		}
-		/* MySQL: non-transactional tables come first, under the global read lock */
-		else if (is_transactional(t))
-			release_global_lock(conn, &snap);
 		if (copy_table_or_fail(source_id, ts, &c, false))
 			chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
 										c.rows, ts->binlog_file, ts->binlog_position);
@@ -1496,19 +1508,9 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 		ChameleonCopiedTable *copied = palloc0(sizeof(ChameleonCopiedTable));
 		TableCopy	c = {conn, cfg, opts, t, 0};
 		ChameleonSnapshot own;
-		ChameleonSnapshot *ts = snap;
+		ChameleonSnapshot *ts = begin_table_snapshot(conn, opts, t, foreach_current_index(lc) == 0,
+													 snap, &own);
 
-		if (opts->is_mariadb)
-		{
-			open_table_snapshot(conn, opts, t, &own);
-			ts = &own;
-			/* the stream rejoins at the first table's position, the earliest */
-			if (foreach_current_index(lc) == 0)
-				*snap = own;
-		}
-		/* MySQL: non-transactional tables come first, under the global read lock */
-		else if (is_transactional(t))
-			release_global_lock(conn, snap);
 		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
 		recreate_table(opts, t);
 		copied->name = t->name;
