@@ -65,6 +65,8 @@ CREATE TABLE sch_chameleon.t_replica_tables (
     applied_rows    bigint NOT NULL DEFAULT 0,
     snapshot_file   text,                          -- binlog position of the table's copy snapshot
     snapshot_position bigint,
+    replay_file     text,                          -- end of the copy's window (slices read at
+    replay_position bigint,                        -- different positions): replayed idempotently
     last_error      text,
     PRIMARY KEY (source_id, mysql_table)
 );
@@ -172,15 +174,62 @@ CREATE TABLE sch_chameleon.t_foreign_keys (
 );
 SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_foreign_keys', '');
 
+-- The copy's plan and its progress, committed with the rows (copy workers):
+-- each table's key space in ranges, each range read in slices of copy_max_size
+-- rows, every slice in its own short MySQL transaction and PostgreSQL commit.
+CREATE TABLE sch_chameleon.t_copy_ranges (
+    source_id       integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
+    mysql_table     text NOT NULL,
+    range_no        integer NOT NULL,
+    lower_key       text,                          -- exclusive bound of the key (NULL: none)
+    upper_key       text,                          -- inclusive bound of the key (NULL: none)
+    state           text NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'copying', 'done', 'failed')),
+    worker_pid      integer,                       -- the copy worker of a 'copying' range
+    last_key        text[],                        -- key of the last copied row: resume after it
+    rows_estimated  bigint NOT NULL DEFAULT 0,
+    rows_copied     bigint NOT NULL DEFAULT 0,
+    slices          integer NOT NULL DEFAULT 0,
+    low_file        text,                          -- the window of the range's slices: the
+    low_position    bigint,                        -- earliest position a slice holds everything
+    low_gtid        text,                          -- before, and the latest one
+    high_file       text,
+    high_position   bigint,
+    started_at      timestamptz,
+    finished_at     timestamptz,
+    PRIMARY KEY (source_id, mysql_table, range_no)
+);
+SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_copy_ranges', '');
+
+-- One row per committed slice: what it covered and the positions it was read between.
+CREATE TABLE sch_chameleon.t_copy_slices (
+    source_id       integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
+    mysql_table     text NOT NULL,
+    range_no        integer NOT NULL,
+    slice_no        integer NOT NULL,
+    first_key       text[],                        -- exclusive: the slice starts after it
+    last_key        text[],                        -- inclusive: its last row
+    rows_copied     bigint NOT NULL,
+    low_file        text,
+    low_position    bigint,
+    high_file       text,
+    high_position   bigint,
+    copied_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source_id, mysql_table, range_no, slice_no)
+);
+SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_copy_slices', '');
+
 -- Create the PostgreSQL schema of the configured MySQL database and copy every
--- table from one consistent snapshot; the binlog position goes to t_replica_batch.
-CREATE FUNCTION chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
+-- table (copy workers, in slices); the binlog position goes to t_replica_batch.
+-- On an unfinished copy: resume it (or wait for the one running).
+CREATE FUNCTION chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false,
+    wait boolean DEFAULT true)
 RETURNS text
 AS 'MODULE_PATHNAME', 'chameleon_init_replica'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION chameleon.init_replica(text, boolean) IS
-    'copy the configured MySQL database into PostgreSQL at one binlog position (force: replace an existing replica)';
+COMMENT ON FUNCTION chameleon.init_replica(text, boolean, boolean) IS
+    'copy the configured MySQL database into PostgreSQL (force: replace an existing replica; wait => false: return once the copy runs in the background)';
 
 -- A replica of tables already loaded into the target schema (by another tool),
 -- streaming from the binlog position the data was taken at: no copy.
@@ -234,7 +283,7 @@ LEFT JOIN pg_catalog.pg_database d ON d.oid = p.dboid;
 COMMENT ON VIEW chameleon.copy_progress IS
     'running init_replica copies: current table and its slices, rows copied and estimated, elapsed time, rows/s, time left';
 
-REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.copy_progress_rows() FROM PUBLIC;
 REVOKE ALL ON chameleon.copy_progress FROM PUBLIC;
 
@@ -579,7 +628,7 @@ GRANT EXECUTE ON FUNCTION chameleon.remove_tables(text[], text) TO chameleon_adm
 -- it has the privileges of pg_read_server_files.  The others (config and
 -- binlog readers) run as the caller, so binlog_file_* still needs
 -- pg_read_server_files.
-ALTER FUNCTION chameleon.init_replica(text, boolean)
+ALTER FUNCTION chameleon.init_replica(text, boolean, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.attach_replica(text, bigint, text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -598,7 +647,7 @@ ALTER FUNCTION chameleon.remove_tables(text[], text)
 
 GRANT EXECUTE ON FUNCTION chameleon.check_config(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.check_source(text) TO chameleon_admin;
-GRANT EXECUTE ON FUNCTION chameleon.init_replica(text, boolean) TO chameleon_admin;
+GRANT EXECUTE ON FUNCTION chameleon.init_replica(text, boolean, boolean) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.attach_replica(text, bigint, text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.start_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.stop_replica(text) TO chameleon_admin;

@@ -24,6 +24,7 @@
 #include "api.h"
 #include "config.h"
 #include "copy.h"
+#include "copy_workers.h"
 #include "ddl.h"
 #include "preflight.h"
 #include "progress.h"
@@ -234,16 +235,17 @@ PG_FUNCTION_INFO_V1(chameleon_init_replica);
 PG_FUNCTION_INFO_V1(chameleon_copy_progress_rows);
 
 /*
- * chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false)
- *   RETURNS text
+ * chameleon.init_replica(path text DEFAULT NULL, force boolean DEFAULT false,
+ *                        wait boolean DEFAULT true) RETURNS text
  */
 Datum
 chameleon_init_replica(PG_FUNCTION_ARGS)
 {
 	char	   *path = optional_path_arg(fcinfo);
 	bool		force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	bool		wait = PG_NARGS() < 3 || PG_ARGISNULL(2) || PG_GETARG_BOOL(2);
 
-	PG_RETURN_TEXT_P(cstring_to_text(chameleon_copy_init_replica(path, force)));
+	PG_RETURN_TEXT_P(cstring_to_text(chameleon_init_replica_run(path, force, wait)));
 }
 
 static void

@@ -7,6 +7,7 @@
  *   catalog_fkeys.c     t_foreign_keys     MySQL foreign keys, created at detach
  *   catalog_log.c       t_errors, t_ddl    rejected rows/statements, DDL seen
  *   catalog_shapes.c    t_table_columns, t_table_indexes (declared in ddl_apply.h)
+ *   catalog_copy.c      t_copy_ranges, t_copy_slices   the sliced copy's plan and slices
  *   position.c          t_replica_batch    the resume position (position.h)
  *
  * Every function runs its SQL through SPI with typed parameters in the
@@ -62,6 +63,83 @@ extern void chameleon_source_set_config_path(int32 source_id, const char *path);
 /* stop_replica: streaming/reconnecting/error become stopped. */
 extern void chameleon_source_mark_stopped(int32 source_id);
 
+/* ---------- t_copy_ranges, t_copy_slices (catalog_copy.c) ---------- */
+
+/* A range of a table's key space, copied by one copy worker at a time. */
+typedef struct ChameleonCopyRange
+{
+	char	   *mysql_table;
+	int			range_no;
+	char	   *lower_key;		/* exclusive bound of the one key column; NULL: none */
+	char	   *upper_key;		/* inclusive bound; NULL: none */
+	List	   *last_key;		/* char *: the last copied row's key; NIL: none yet */
+	int64		rows_copied;
+	int			slices;			/* committed slices */
+	int64		rows_estimated;
+} ChameleonCopyRange;
+
+/* A slice read and copied: what it covered and the positions it was read between. */
+typedef struct ChameleonCopySlice
+{
+	List	   *last_key;		/* char *; NIL: the slice was empty (or the table has no key) */
+	int64		rows;
+	bool		range_done;		/* shorter than a full slice: nothing after it in the range */
+	char	   *low_file;		/* the slice has every change before low */
+	int64		low_position;
+	char	   *low_gtid;		/* MySQL: the executed set at low (the stream may start there) */
+	char	   *high_file;		/* ... and none at or after high (= low: an exact snapshot) */
+	int64		high_position;
+} ChameleonCopySlice;
+
+/* The window of a table whose ranges are all copied. */
+typedef struct ChameleonCopyWindow
+{
+	int64		rows;
+	char	   *low_file;		/* the earliest slice position; NULL: no slice had one */
+	int64		low_position;
+	char	   *high_file;		/* the latest */
+	int64		high_position;
+} ChameleonCopyWindow;
+
+/* A source's copy as a whole. */
+typedef struct ChameleonCopyTotals
+{
+	int			ranges;
+	int			ranges_done;	/* done or failed */
+	int			ranges_copying;
+	int64		rows_copied;
+	int64		rows_estimated;
+	int64		slices;
+} ChameleonCopyTotals;
+
+extern void chameleon_copy_range_add(int32 source_id, const char *mysql_table, int range_no,
+									 const char *lower_key, const char *upper_key,
+									 int64 rows_estimated);
+/* Take the next pending range for worker_pid (it becomes copying); NULL: none left. */
+extern ChameleonCopyRange *chameleon_copy_range_claim(int32 source_id, int worker_pid);
+/* Record a committed slice of r (r itself is not changed). */
+extern void chameleon_copy_slice_record(int32 source_id, const ChameleonCopyRange *r,
+										const ChameleonCopySlice *s);
+extern void chameleon_copy_range_finish(int32 source_id, const char *mysql_table, int range_no);
+/* A table that could not be copied: its ranges failed, its slices forgotten. */
+extern void chameleon_copy_table_failed(int32 source_id, const char *mysql_table);
+/* The ranges of worker_pid (0: all) in flight become pending again. */
+extern void chameleon_copy_ranges_release(int32 source_id, int worker_pid);
+/*
+ * Lock the table's ranges (FOR UPDATE, in order), before a transaction that
+ * finishes one of them changes it: one worker finishing a table's last
+ * range then sees every other's.
+ */
+extern void chameleon_copy_ranges_lock(int32 source_id, const char *mysql_table);
+/* true when all the table's ranges are done, with the window of their slices in *w. */
+extern bool chameleon_copy_table_window(int32 source_id, const char *mysql_table,
+										ChameleonCopyWindow *w);
+extern void chameleon_copy_progress_totals(int32 source_id, ChameleonCopyTotals *totals);
+/* Seconds from the first range of the table started to the last one finished. */
+extern double chameleon_copy_table_seconds(int32 source_id, const char *mysql_table);
+/* The GTID set recorded with a range's low position (file, position), or NULL. */
+extern char *chameleon_copy_min_low_gtid(int32 source_id, const char *file, int64 position);
+
 /* ---------- t_replica_tables (catalog_tables.c) ---------- */
 
 /* A row of sch_chameleon.t_replica_tables, as the apply worker needs it. */
@@ -115,6 +193,31 @@ extern void chameleon_catalog_table_syncing(int32 source_id, const char *mysql_t
 /* A failed sync: a syncing row goes to state (NULL: deleted). */
 extern void chameleon_catalog_table_sync_failed(int32 source_id, const char *mysql_table,
 												const char *state, const char *error);
+/*
+ * A table whose slices are all copied joins the stream: its rows before low
+ * are skipped, those from low up to high (the slices were read at different
+ * positions in between) are replayed idempotently.
+ */
+extern void chameleon_catalog_table_copied_window(int32 source_id, const char *mysql_table,
+												  int64 rows, const char *low_file,
+												  int64 low_position, const char *high_file,
+												  int64 high_position);
+/* The earliest snapshot position of the source's copied tables; false: none. */
+extern bool chameleon_catalog_tables_earliest_snapshot(int32 source_id, char **file,
+													   int64 *position);
+
+/* A table's state for the reports of a copy. */
+typedef struct ChameleonTableReport
+{
+	char	   *mysql_table;
+	char	   *state;
+	int64		copied_rows;
+	char	   *last_error;
+} ChameleonTableReport;
+
+/* Every table of the source (ChameleonTableReport *), by name. */
+extern List *chameleon_catalog_table_reports(int32 source_id);
+
 /* A copied table joins the stream at the snapshot position. */
 extern void chameleon_catalog_table_copied(int32 source_id, const char *mysql_table,
 										   int64 rows, const char *snapshot_file,

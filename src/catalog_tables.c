@@ -339,3 +339,91 @@ chameleon_catalog_owned_sequences(int32 source_id)
 	MemoryContextSwitchTo(cxt);
 	return seqs;
 }
+
+void
+chameleon_catalog_table_copied_window(int32 source_id, const char *mysql_table, int64 rows,
+									  const char *low_file, int64 low_position,
+									  const char *high_file, int64 high_position)
+{
+	Oid			types[7] = {INT4OID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, INT8OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		window = high_file != NULL && low_file != NULL &&
+		(strcmp(high_file, low_file) != 0 || high_position != low_position);
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = CStringGetTextDatum(mysql_table);
+	values[2] = Int64GetDatum(rows);
+	values[3] = chameleon_spi_text_arg(low_file, &nulls[3]);
+	values[4] = Int64GetDatum(low_position);
+	nulls[4] = nulls[3];
+	values[5] = chameleon_spi_text_arg(window ? high_file : NULL, &nulls[5]);
+	values[6] = Int64GetDatum(high_position);
+	nulls[6] = nulls[5];
+	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
+						   " SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
+						   " snapshot_position = $5, replay_file = $6, replay_position = $7,"
+						   " last_error = NULL"
+						   " WHERE source_id = $1 AND mysql_table = $2",
+						   7, types, values, nulls, 0, WHAT_WRITE);
+}
+
+bool
+chameleon_catalog_tables_earliest_snapshot(int32 source_id, char **file, int64 *position)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	bool		found;
+
+	chameleon_spi_connect();
+	found = chameleon_spi_run("SELECT snapshot_file, snapshot_position"
+							  " FROM sch_chameleon.t_replica_tables"
+							  " WHERE source_id = $1 AND state IN ('copied', 'streaming')"
+							  " AND snapshot_file IS NOT NULL"
+							  " ORDER BY pg_catalog.length(snapshot_file), snapshot_file,"
+							  " snapshot_position LIMIT 1",
+							  1, &type, &value, NULL, false, 1, SPI_OK_SELECT, WHAT_READ) > 0;
+	if (found)
+	{
+		*file = chameleon_spi_text(0, 1, caller);
+		*position = strtoi64(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2),
+							 NULL, 10);
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+	return found;
+}
+
+List *
+chameleon_catalog_table_reports(int32 source_id)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	List	   *rows = NIL;
+	uint64		n;
+
+	chameleon_spi_connect();
+	n = chameleon_spi_run("SELECT mysql_table, state, copied_rows, last_error"
+						  " FROM sch_chameleon.t_replica_tables WHERE source_id = $1"
+						  " ORDER BY mysql_table",
+						  1, &type, &value, NULL, false, 0, SPI_OK_SELECT, WHAT_READ);
+	for (uint64 i = 0; i < n; i++)
+	{
+		ChameleonTableReport *r = MemoryContextAllocZero(caller, sizeof(ChameleonTableReport));
+		MemoryContext old;
+
+		r->mysql_table = chameleon_spi_text(i, 1, caller);
+		r->state = chameleon_spi_text(i, 2, caller);
+		r->copied_rows = strtoi64(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3),
+								  NULL, 10);
+		r->last_error = chameleon_spi_text(i, 4, caller);
+		old = MemoryContextSwitchTo(caller);
+		rows = lappend(rows, r);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+	return rows;
+}

@@ -69,6 +69,7 @@ static const char *const ssl_mode_choices[] =
 /* In the order of the C enums. */
 static const char *const copy_mode_choices[] = {"direct", "file", NULL};
 static const char *const on_error_choices[] = {"skip_table", "stop", NULL};
+static const char *const copy_snapshot_choices[] = {"auto", "watermark", NULL};
 
 static const char *const log_level_choices[] =
 {"debug", "info", "warning", "error", NULL};
@@ -101,6 +102,8 @@ static const ConfigKey config_keys[] =
 	{"replica_batch_size", CK_INT, F(replica_batch_size), false, 1, PG_INT32_MAX, NULL},
 	{"copy_max_size", CK_INT, F(copy_max_size), false, 1, PG_INT32_MAX, NULL},
 	{"copy_mode", CK_ENUM, F(copy_mode), false, NO_RANGE, copy_mode_choices},
+	{"copy_workers", CK_INT, F(copy_workers), false, 1, CHAMELEON_MAX_COPY_WORKERS, NULL},
+	{"copy_snapshot", CK_ENUM, F(copy_snapshot), false, NO_RANGE, copy_snapshot_choices},
 	{"out_dir", CK_PATH, F(out_dir), false, NO_RANGE, NULL},
 	{"hexify", CK_TYPE_LIST, F(hexify), false, NO_RANGE, NULL},
 	{"my_charset", CK_STRING, F(my_charset), false, NO_RANGE, NULL},
@@ -764,6 +767,8 @@ set_defaults(ChameleonConfig *cfg)
 	cfg->replica_batch_size = 1000;
 	cfg->copy_max_size = 100000;
 	cfg->copy_mode = CHAMELEON_COPY_DIRECT;
+	cfg->copy_workers = 2;
+	cfg->copy_snapshot = CHAMELEON_COPY_SNAPSHOT_AUTO;
 	cfg->out_dir = pstrdup("/tmp");
 	cfg->hexify = NIL;
 	cfg->my_charset = pstrdup("utf8mb4");

@@ -22,6 +22,16 @@ typedef enum ChameleonOnError
 	CHAMELEON_ON_ERROR_STOP			/* stop the replica */
 } ChameleonOnError;
 
+/* How each slice of the copy gets its binlog position. */
+typedef enum ChameleonCopySnapshot
+{
+	CHAMELEON_COPY_SNAPSHOT_AUTO,	/* MariaDB: the snapshot's exact position; MySQL: watermarks */
+	CHAMELEON_COPY_SNAPSHOT_WATERMARK	/* positions before and after each read (MySQL's way) */
+} ChameleonCopySnapshot;
+
+/* The most copy workers one source may ask for. */
+#define CHAMELEON_MAX_COPY_WORKERS 32
+
 typedef struct ChameleonConfig
 {
 	char	   *path;			/* absolute path of the file read */
@@ -48,6 +58,8 @@ typedef struct ChameleonConfig
 	int			replica_batch_size; /* default 1000 */
 	int			copy_max_size;	/* default 100000 rows per slice */
 	ChameleonCopyMode copy_mode;	/* default direct */
+	int			copy_workers;	/* parallel copy workers, default 2 */
+	ChameleonCopySnapshot copy_snapshot;	/* default auto */
 	char	   *out_dir;		/* temp dir for copy_mode file, default /tmp */
 	List	   *hexify;			/* list of char*, lower case MySQL types;
 								 * default NIL */

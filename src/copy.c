@@ -102,6 +102,9 @@ typedef struct CopyStream
 	int			slice_size;
 	int64		slice_rows;		/* rows of the current slice so far */
 	int64		slices;			/* slices started */
+	bool		one_slice;		/* stop at the end of the first slice */
+	const char *lower;			/* range of the one key column: > lower, */
+	const char *upper;			/* <= upper (NULL: unbounded) */
 	bool		csv;
 	StringInfoData buf;			/* converted rows not yet handed out */
 	int			bufpos;
@@ -115,10 +118,18 @@ static CopyStream *active_stream = NULL;
 
 /*
  * The MySQL row of the last value that could not be copied, as a JSON
- * object of display values (in TopTransactionContext, so that it outlives
- * the rolled-back subtransaction of the table), for chameleon.errors.
+ * object of display values (in TopMemoryContext, so that it outlives the
+ * rolled-back (sub)transaction of the table), for chameleon.errors.
  */
 static char *BadRowJson = NULL;
+
+static void
+forget_bad_row(void)
+{
+	if (BadRowJson != NULL)
+		pfree(BadRowJson);
+	BadRowJson = NULL;
+}
 
 /* ---------------------------------------------------------------------
  * Streaming rows
@@ -295,10 +306,12 @@ static void
 append_slice_clauses(const CopyStream *st, StringInfo sql)
 {
 	const ChameleonTable *t = st->table;
+	const char *where = " WHERE ";
+	char	   *first = mysql_ident(t->columns[st->slice_col[0]].name);
 
 	if (st->slice_started)
 	{
-		appendStringInfoString(sql, " WHERE ");
+		appendStringInfoString(sql, " WHERE (");
 		for (int k = 0; k < st->nslice; k++)
 		{
 			appendStringInfoString(sql, k ? " OR (" : "(");
@@ -313,7 +326,16 @@ append_slice_clauses(const CopyStream *st, StringInfo sql)
 			}
 			appendStringInfoChar(sql, ')');
 		}
+		appendStringInfoChar(sql, ')');
+		where = " AND ";
 	}
+	else if (st->lower)
+	{
+		appendStringInfo(sql, " WHERE %s > %s", first, st->lower);
+		where = " AND ";
+	}
+	if (st->upper)
+		appendStringInfo(sql, "%s%s <= %s", where, first, st->upper);
 	appendStringInfoString(sql, " ORDER BY ");
 	for (int k = 0; k < st->nslice; k++)
 		appendStringInfo(sql, "%s%s", k ? ", " : "", mysql_ident(t->columns[st->slice_col[k]].name));
@@ -496,7 +518,8 @@ report_bad_value(const CopyStream *st, int col, ChameleonConvStatus status,
 		code = ERRCODE_INVALID_DATETIME_FORMAT;
 		hint = "Set zero_dates_to_null: true to copy zero dates as NULL.";
 	}
-	BadRowJson = MemoryContextStrdup(TopTransactionContext, row_json(st, row, lengths));
+	forget_bad_row();
+	BadRowJson = MemoryContextStrdup(TopMemoryContext, row_json(st, row, lengths));
 	ereport(ERROR,
 			(errcode(code),
 			 errmsg("could not copy column \"%s\" of MySQL table \"%s\".\"%s\"",
@@ -557,7 +580,7 @@ stream_fill(CopyStream *st, int want)
 			mysql_free_result(st->res);
 			st->res = NULL;
 			/* a full slice: the next one starts after its last key */
-			if (st->nslice > 0 && st->slice_rows == st->slice_size)
+			if (st->nslice > 0 && st->slice_rows == st->slice_size && !st->one_slice)
 			{
 				stream_start(st);
 				continue;
@@ -712,41 +735,38 @@ copy_error_context(void *arg)
  * table.
  */
 static int64
-copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
-				const ChameleonSchemaOptions *opts, const ChameleonTable *t,
-				bool keep_connection)
+copy_stream_rows(CopyStream *st, const ChameleonConfig *cfg, bool keep_connection)
 {
 	bool		file_mode = (cfg->copy_mode == CHAMELEON_COPY_FILE);
-	CopyStream	st;
+	const ChameleonTable *t = st->table;
 	Relation	rel;
 	volatile uint64 processed = 0;
 	char	   *volatile path = NULL;
 	ErrorContextCallback errcb;
 
-	stream_init(&st, conn, opts, t, file_mode, cfg->copy_max_size);
 	rel = table_open(t->relid, RowExclusiveLock);
 	errcb.callback = copy_error_context;
-	errcb.arg = &st;
+	errcb.arg = st;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 	PG_TRY();
 	{
-		stream_start(&st);
+		stream_start(st);
 		if (file_mode)
 		{
-			write_csv_file(&st, cfg->out_dir ? cfg->out_dir : "/tmp", t->relid, (char **) &path);
+			write_csv_file(st, cfg->out_dir ? cfg->out_dir : "/tmp", t->relid, (char **) &path);
 			processed = run_copy_from(rel, path, true);
 		}
 		else
 		{
-			active_stream = &st;
+			active_stream = st;
 			processed = run_copy_from(rel, NULL, false);
 		}
 	}
 	PG_FINALLY();
 	{
 		active_stream = NULL;
-		stream_abandon(&st, keep_connection);
+		stream_abandon(st, keep_connection);
 		if (path != NULL && unlink(path) != 0 && errno != ENOENT)
 			elog(WARNING, "could not remove file \"%s\": %m", path);
 	}
@@ -754,10 +774,21 @@ copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
 	error_context_stack = errcb.previous;
 	table_close(rel, NoLock);
 
-	if ((int64) processed != st.rows)
+	if ((int64) processed != st->rows)
 		elog(ERROR, "COPY stored " UINT64_FORMAT " rows of table \"%s\", MySQL sent " INT64_FORMAT,
-			 processed, t->name, st.rows);
-	return st.rows;
+			 processed, t->name, st->rows);
+	return st->rows;
+}
+
+static int64
+copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
+				const ChameleonSchemaOptions *opts, const ChameleonTable *t,
+				bool keep_connection)
+{
+	CopyStream	st;
+
+	stream_init(&st, conn, opts, t, cfg->copy_mode == CHAMELEON_COPY_FILE, cfg->copy_max_size);
+	return copy_stream_rows(&st, cfg, keep_connection);
 }
 
 /* ---------------------------------------------------------------------
@@ -962,20 +993,26 @@ begin_table_snapshot(MYSQL *conn, const ChameleonSchemaOptions *opts, const Cham
  * ---------------------------------------------------------------------
  */
 
-/* One init_replica per source at a time (until the end of the transaction). */
-static void
-lock_source(const char *source_name)
+bool
+chameleon_copy_lock(const char *source_name, bool wait)
 {
 	LOCKTAG		tag;
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
 						 hash_bytes((const unsigned char *) source_name, strlen(source_name)),
 						 0, INIT_LOCK_TAG);
-	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("init_replica is already running for MySQL database \"%s\"",
-						source_name)));
+	return LockAcquire(&tag, ExclusiveLock, true, !wait) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+void
+chameleon_copy_unlock(const char *source_name)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 hash_bytes((const unsigned char *) source_name, strlen(source_name)),
+						 0, INIT_LOCK_TAG);
+	LockRelease(&tag, ExclusiveLock, true);
 }
 
 static void
@@ -1159,26 +1196,33 @@ copy_in_subxact(void *arg)
  * t_errors, and the copy goes on with the other tables.
  */
 static void
-table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy *c,
-				  ErrorData *edata, bool has_row)
+record_copy_failure(int source_id, const char *name, const char *file, int64 position,
+					ErrorData *edata, bool has_row, const char *pg_schema)
 {
-	const char *name = c->table->name;
 	char	   *message = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
 		: edata->message;
-	ChameleonLogWhere where = {snap->binlog_file,
-	(uint64) (snap->binlog_file ? snap->binlog_position : 0), NULL};
+	ChameleonLogWhere where = {file, (uint64) (file ? position : 0), NULL};
 
 	if (!has_row)
-		chameleon_catalog_add_table(source_id, name, c->opts->pg_schema, name, "error", 0,
-									snap->binlog_file, snap->binlog_position);
+		chameleon_catalog_add_table(source_id, name, pg_schema, name, "error", 0,
+									file, position);
 	chameleon_catalog_table_set_state(source_id, name, "error", message);
 	chameleon_catalog_add_error(source_id, &where, name, "copy", BadRowJson, message,
 								unpack_sql_state(edata->sqlerrcode));
+	forget_bad_row();
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
 			 errmsg("table \"%s\" was not copied: %s", name, edata->message),
 			 edata->detail ? errdetail("%s", edata->detail) : 0,
 			 errhint("The row is in chameleon.errors; fix it in MySQL, then copy the table with chameleon.sync_tables().")));
+}
+
+static void
+table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy *c,
+				  ErrorData *edata, bool has_row)
+{
+	record_copy_failure(source_id, c->table->name, snap->binlog_file, snap->binlog_position,
+						edata, has_row, c->opts->pg_schema);
 }
 
 /*
@@ -1197,7 +1241,7 @@ copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c, b
 		c->rows = copy_one_table(c->conn, c->cfg, c->opts, c->table, false);
 		return true;
 	}
-	BadRowJson = NULL;
+	forget_bad_row();
 	edata = chameleon_run_in_subxact(copy_in_subxact, c);
 	if (edata == NULL)
 		return true;
@@ -1220,92 +1264,6 @@ in_error_note(int failed)
 					failed == 1 ? "" : "s");
 }
 
-/* The init sequence once connected; returns the summary line. */
-static char *
-run_init(MYSQL *conn, const ChameleonConfig *cfg, ChameleonSchemaOptions *opts)
-{
-	ChameleonSnapshot snap;
-	List	   *tables;
-	ListCell   *lc;
-	int			source_id;
-	int64		total_rows = 0;
-	int			failed = 0;
-
-	opts->is_mariadb = server_is_mariadb(conn);
-	setup_session(conn, opts->is_mariadb);
-	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
-
-	/*
-	 * MariaDB: a snapshot per table (below), never one for the whole copy.
-	 * MySQL has no snapshot position: one snapshot, opened under the global
-	 * read lock.
-	 */
-	if (opts->is_mariadb)
-		memset(&snap, 0, sizeof(snap));
-	else
-		open_snapshot(conn, false, true, &snap);
-	tables = chameleon_schema_read(conn, opts);
-	if (!opts->is_mariadb)
-		check_engines(tables, &snap);
-	list_sort(tables, compare_copy_order);
-	chameleon_progress_totals(list_length(tables), total_estimate(tables));
-
-	chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
-	chameleon_schema_create_tables(opts, tables);
-	source_id = chameleon_source_add(opts->my_database, opts->pg_schema, cfg->path,
-											 cfg->my_server_id, "initialising");
-
-	foreach(lc, tables)
-	{
-		ChameleonTable *t = lfirst(lc);
-		TableCopy	c = {conn, cfg, opts, t, 0};
-		ChameleonSnapshot own;
-		ChameleonSnapshot *ts = begin_table_snapshot(conn, opts, t, foreach_current_index(lc) == 0,
-													 &snap, &own);
-
-		if (copy_table_or_fail(source_id, ts, &c, false))
-			chameleon_catalog_add_table(source_id, t->name, opts->pg_schema, t->name, "copied",
-										c.rows, ts->binlog_file, ts->binlog_position);
-		else
-			failed++;
-		if (opts->is_mariadb)
-			close_table_snapshot(conn, &own);
-		/* the MySQL shape the stream starts from (ddl_apply.h) */
-		chameleon_shape_save(source_id, t->name,
-							 chameleon_shape_from_schema(opts->my_database, t));
-		total_rows += c.rows;
-	}
-	release_global_lock(conn, &snap);
-	chameleon_mysql_exec(conn, "COMMIT");
-	/* MariaDB with no table to copy: the stream starts now */
-	if (opts->is_mariadb && tables == NIL)
-	{
-		open_snapshot(conn, true, false, &snap);
-		chameleon_mysql_exec(conn, "COMMIT");
-	}
-
-	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
-	store_foreign_keys(source_id, tables);
-	if (snap.binlog_file != NULL)
-		chameleon_position_set(source_id, snap.binlog_file, snap.binlog_position,
-									   snap.gtid);
-	else
-		ereport(WARNING,
-				(errmsg("the MySQL binary log is off: the copy cannot be followed by a replica"),
-				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server and run init_replica again to replicate.")));
-	chameleon_source_set_state(source_id, "stopped", NULL, true);
-
-	if (snap.binlog_file != NULL)
-		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s%s",
-						list_length(tables) - failed, total_rows, opts->my_database,
-						opts->pg_schema, snap.binlog_file, snap.binlog_position,
-						snap.gtid ? ", gtid " : "", snap.gtid ? snap.gtid : "",
-						in_error_note(failed));
-	return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\"%s",
-					list_length(tables) - failed, total_rows, opts->my_database, opts->pg_schema,
-					in_error_note(failed));
-}
-
 static void
 fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 {
@@ -1320,13 +1278,110 @@ fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 	opts->type_options.postgis = false;
 }
 
-char *
-chameleon_copy_init_replica(const char *config_path, bool force)
+/* ---------------------------------------------------------------------
+ * init_replica in steps: the plan, the slices, the finish
+ * ---------------------------------------------------------------------
+ */
+
+void
+chameleon_copy_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg,
+							  MYSQL *conn)
 {
-	ChameleonConfig *cfg = chameleon_config_load(config_path);
+	fill_schema_options(opts, cfg);
+	if (conn != NULL)
+	{
+		opts->is_mariadb = server_is_mariadb(conn);
+		setup_session(conn, opts->is_mariadb);
+	}
+}
+
+static bool
+scan_int64(const char *s, int64 *v)
+{
+	char	   *end;
+
+	errno = 0;
+	*v = strtoi64(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0';
+}
+
+/* The slicing key of a table the copy workers read in slices: its primary key. */
+static const ChameleonIndex *
+primary_slicing_key(const ChameleonTable *t)
+{
+	const ChameleonIndex *key = slicing_key(t);
+
+	return (key != NULL && key->primary) ? key : NULL;
+}
+
+/*
+ * The ranges of a table: one, or -- an integer primary key of one column,
+ * more rows than two slices and more than one copy worker -- up to four per
+ * worker, evenly between MIN and MAX of the key, so that workers share it.
+ */
+static void
+plan_ranges(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOptions *opts,
+			int32 source_id, const ChameleonTable *t)
+{
+	const ChameleonIndex *key = primary_slicing_key(t);
+	int64		want = 1;
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+	int64		lo,
+				hi;
+	char	   *col;
+
+	if (key != NULL && list_length(key->columns) == 1 && cfg->copy_workers > 1)
+		want = Min((int64) cfg->copy_workers * 4,
+				   (t->rows_estimate + cfg->copy_max_size - 1) / cfg->copy_max_size);
+	if (want > 1)
+	{
+		const ChameleonColumn *c = NULL;
+
+		for (int i = 0; i < t->ncolumns; i++)
+			if (strcmp(t->columns[i].name, linitial(key->columns)) == 0)
+				c = &t->columns[i];
+		if (c == NULL || strstr("tinyint smallint mediumint int bigint", c->mytype->base) == NULL)
+			want = 1;
+	}
+	if (want <= 1)
+	{
+		chameleon_copy_range_add(source_id, t->name, 1, NULL, NULL, t->rows_estimate);
+		return;
+	}
+	col = mysql_ident(linitial(key->columns));
+	res = chameleon_mysql_query(conn, psprintf("SELECT MIN(%s), MAX(%s) FROM %s.%s", col, col,
+											   mysql_ident(opts->my_database),
+											   mysql_ident(t->name)));
+	row = mysql_fetch_row(res);
+	if (row == NULL || row[0] == NULL || row[1] == NULL ||
+		!scan_int64(row[0], &lo) || !scan_int64(row[1], &hi) || hi - lo < want)
+		want = 1;
+	chameleon_mysql_free_result(res);
+	if (want <= 1)
+	{
+		chameleon_copy_range_add(source_id, t->name, 1, NULL, NULL, t->rows_estimate);
+		return;
+	}
+	for (int64 i = 0; i < want; i++)
+	{
+		/* lo + (hi - lo) * i / want without overflow */
+		char	   *lower = i == 0 ? NULL :
+			psprintf(INT64_FORMAT, lo + (int64) ((long double) (hi - lo) * i / want));
+		char	   *upper = i == want - 1 ? NULL :
+			psprintf(INT64_FORMAT, lo + (int64) ((long double) (hi - lo) * (i + 1) / want));
+
+		chameleon_copy_range_add(source_id, t->name, (int) i + 1, lower, upper,
+								 t->rows_estimate / want);
+	}
+}
+
+int32
+chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
+{
 	ChameleonSchemaOptions opts;
 	MYSQL	   *volatile conn = NULL;
-	char	   *summary = NULL;
+	volatile int32 source_id = 0;
 
 	fill_schema_options(&opts, cfg);
 	if (strlen(opts.pg_schema) >= NAMEDATALEN)
@@ -1335,23 +1390,339 @@ chameleon_copy_init_replica(const char *config_path, bool force)
 				 errmsg("schema name \"%s\" is too long for PostgreSQL", opts.pg_schema),
 				 errhint("Set pg_schema in the configuration to a name of at most %d bytes.",
 						 NAMEDATALEN - 1)));
-	lock_source(opts.my_database);
 	prepare_target(&opts, force);
 
 	PG_TRY();
 	{
+		List	   *tables;
+		ListCell   *lc;
+
 		conn = chameleon_mysql_connect(cfg);
-		summary = run_init(conn, cfg, &opts);
+		chameleon_copy_schema_options(&opts, cfg, conn);
+		tables = chameleon_schema_read(conn, &opts);
+		chameleon_schema_create_tables(&opts, tables);
+		source_id = chameleon_source_add(opts.my_database, opts.pg_schema, cfg->path,
+										 cfg->my_server_id, "initialising");
+		foreach(lc, tables)
+		{
+			ChameleonTable *t = lfirst(lc);
+
+			chameleon_catalog_add_table(source_id, t->name, opts.pg_schema, t->name, "pending",
+										0, NULL, 0);
+			/* the MySQL shape the stream starts from (ddl_apply.h) */
+			chameleon_shape_save(source_id, t->name,
+								 chameleon_shape_from_schema(opts.my_database, t));
+			plan_ranges(conn, cfg, &opts, source_id, t);
+		}
+		store_foreign_keys(source_id, tables);
 	}
 	PG_FINALLY();
 	{
-		/* closing also ends the snapshot and any global read lock at once */
 		if (conn != NULL)
 			chameleon_mysql_close(conn);
-		chameleon_progress_end();
 	}
 	PG_END_TRY();
-	return summary;
+	return source_id;
+}
+
+/* Has the PostgreSQL table of t the columns of t, in order? */
+static bool
+same_columns(const ChameleonTable *t)
+{
+	Relation	rel = table_open(t->relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			k = 0;
+	bool		same = true;
+
+	for (int i = 0; i < desc->natts && same; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		same = k < t->ncolumns && strcmp(NameStr(att->attname), t->columns[k].name) == 0;
+		k++;
+	}
+	table_close(rel, AccessShareLock);
+	return same && k == t->ncolumns;
+}
+
+ChameleonTable *
+chameleon_copy_read_table(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *name)
+{
+	ChameleonSchemaOptions one = *opts;
+	List	   *tables;
+	ChameleonTable *t;
+
+	one.tables_limit = list_make1((char *) name);
+	tables = chameleon_schema_read(conn, &one);
+	t = linitial(tables);
+	t->relid = get_relname_relid(name, get_namespace_oid(opts->pg_schema, false));
+	if (!OidIsValid(t->relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s\".\"%s\" of the copy does not exist", opts->pg_schema, name),
+				 errhint("Run chameleon.init_replica(force => true) to copy again.")));
+	if (!same_columns(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("MySQL table \"%s\" changed its columns during the copy", name),
+				 errhint("Copy it again with chameleon.sync_tables() once the replica streams.")));
+	return t;
+}
+
+/* How a slice gets its binlog position. */
+typedef enum SliceSnapshot
+{
+	SLICE_SNAPSHOT_EXACT,		/* MariaDB: the consistent snapshot's own position */
+	SLICE_SNAPSHOT_LOCK,		/* LOCK TABLES t READ: the position while writes wait */
+	SLICE_SNAPSHOT_WATERMARK	/* positions before and after the read */
+} SliceSnapshot;
+
+static SliceSnapshot
+slice_snapshot(const ChameleonConfig *cfg, const ChameleonSchemaOptions *opts,
+			   const ChameleonTable *t, bool keyed)
+{
+	if (!is_transactional(t))
+		return SLICE_SNAPSHOT_LOCK;
+	if (opts->is_mariadb && cfg->copy_snapshot == CHAMELEON_COPY_SNAPSHOT_AUTO)
+		return SLICE_SNAPSHOT_EXACT;
+	/* a window's changes are replayed by the primary key: without one, lock */
+	return keyed ? SLICE_SNAPSHOT_WATERMARK : SLICE_SNAPSHOT_LOCK;
+}
+
+static void
+check_still_innodb(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t)
+{
+	char	   *engine = table_engine_now(conn, opts, t->name);
+
+	if (engine == NULL || pg_strcasecmp(engine, "InnoDB") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("MySQL table \"%s\" changed storage engine during the copy", t->name),
+				 errhint("Copy it again with chameleon.sync_tables() once the replica streams.")));
+}
+
+static void
+slice_open(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t,
+		   SliceSnapshot how, ChameleonCopySlice *out)
+{
+	ChameleonSnapshot snap;
+
+	memset(&snap, 0, sizeof(snap));
+	switch (how)
+	{
+		case SLICE_SNAPSHOT_EXACT:
+			chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+			read_snapshot_status(conn, &snap);
+			check_still_innodb(conn, opts, t);
+			break;
+		case SLICE_SNAPSHOT_LOCK:
+			chameleon_mysql_exec(conn, psprintf("LOCK TABLES %s.%s READ",
+												mysql_ident(opts->my_database),
+												mysql_ident(t->name)));
+			read_master_status(conn, opts->is_mariadb, &snap);
+			break;
+		case SLICE_SNAPSHOT_WATERMARK:
+			read_master_status(conn, opts->is_mariadb, &snap);
+			chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+			check_still_innodb(conn, opts, t);
+			break;
+	}
+	out->low_file = out->high_file = snap.binlog_file;
+	out->low_position = out->high_position = snap.binlog_position;
+	out->low_gtid = opts->is_mariadb ? NULL : snap.gtid;
+}
+
+static void
+slice_close(MYSQL *conn, const ChameleonSchemaOptions *opts, SliceSnapshot how,
+			ChameleonCopySlice *out)
+{
+	chameleon_mysql_exec(conn, how == SLICE_SNAPSHOT_LOCK ? "UNLOCK TABLES" : "COMMIT");
+	if (how == SLICE_SNAPSHOT_WATERMARK)
+	{
+		ChameleonSnapshot snap;
+
+		memset(&snap, 0, sizeof(snap));
+		read_master_status(conn, opts->is_mariadb, &snap);
+		out->high_file = snap.binlog_file;
+		out->high_position = snap.binlog_position;
+	}
+}
+
+void
+chameleon_copy_slice_abandon(MYSQL *conn)
+{
+	chameleon_mysql_exec(conn, "UNLOCK TABLES");
+	chameleon_mysql_exec(conn, "ROLLBACK");
+}
+
+/* Start after the recorded last key of the range. */
+static void
+slice_resume(CopyStream *st, List *last_key)
+{
+	ListCell   *lc;
+
+	if (st->nslice == 0 || last_key == NIL)
+		return;
+	if (list_length(last_key) != st->nslice)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the last copied key of table \"%s\" has %d columns, its key %d",
+						st->table->name, list_length(last_key), st->nslice),
+				 errhint("Run chameleon.init_replica(force => true) to copy again.")));
+	foreach(lc, last_key)
+	{
+		StringInfo	k = &st->slice_last[foreach_current_index(lc)];
+
+		resetStringInfo(k);
+		appendStringInfoString(k, (char *) lfirst(lc));
+	}
+	st->slice_started = true;
+}
+
+void
+chameleon_copy_slice(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOptions *opts,
+					 const ChameleonTable *t, const ChameleonCopyRange *r,
+					 ChameleonCopySlice *out)
+{
+	CopyStream	st;
+	SliceSnapshot how;
+
+	memset(out, 0, sizeof(*out));
+	stream_init(&st, conn, opts, t, cfg->copy_mode == CHAMELEON_COPY_FILE,
+				primary_slicing_key(t) ? cfg->copy_max_size : 0);
+	st.one_slice = true;
+	if (st.nslice == 1 && st.slice_lit[0] == SLICE_NUMBER)
+	{
+		st.lower = r->lower_key;
+		st.upper = r->upper_key;
+	}
+	slice_resume(&st, r->last_key);
+	how = slice_snapshot(cfg, opts, t, st.nslice > 0);
+	slice_open(conn, opts, t, how, out);
+	out->rows = copy_stream_rows(&st, cfg, true);
+	slice_close(conn, opts, how, out);
+	out->range_done = st.nslice == 0 || st.slice_rows < st.slice_size;
+	if (st.nslice > 0 && st.slice_rows > 0)
+	{
+		for (int k = 0; k < st.nslice; k++)
+			out->last_key = lappend(out->last_key, pstrdup(st.slice_last[k].data));
+	}
+}
+
+void
+chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
+{
+	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
+	chameleon_schema_finish_table(opts, t);
+}
+
+void
+chameleon_copy_table_error(int32 source_id, const ChameleonSchemaOptions *opts,
+						   const char *name, ErrorData *edata)
+{
+	chameleon_run_sql(psprintf("TRUNCATE %s.%s", quote_identifier(opts->pg_schema),
+							   quote_identifier(name)));
+	chameleon_copy_table_failed(source_id, name);
+	record_copy_failure(source_id, name, NULL, 0, edata, true, opts->pg_schema);
+}
+
+/* The GTID position of the stream's start (file, position), or NULL. */
+static char *
+start_gtid(MYSQL *conn, int32 source_id, const char *file, int64 position, bool is_mariadb)
+{
+	ChameleonSnapshot snap;
+
+	if (!is_mariadb)
+		return chameleon_copy_min_low_gtid(source_id, file, position);
+	memset(&snap, 0, sizeof(snap));
+	snap.binlog_file = (char *) file;
+	snap.binlog_position = position;
+	read_snapshot_gtid(conn, &snap);
+	return snap.gtid;
+}
+
+/* Where the stream starts: the earliest table snapshot, else now. */
+static void
+stream_start_position(const ChameleonConfig *cfg, int32 source_id,
+					  ChameleonSchemaOptions *opts, ChameleonSnapshot *start)
+{
+	MYSQL	   *volatile conn = NULL;
+
+	memset(start, 0, sizeof(*start));
+	PG_TRY();
+	{
+		char	   *f;
+		int64		p;
+
+		conn = chameleon_mysql_connect(cfg);
+		chameleon_copy_schema_options(opts, cfg, conn);
+		if (chameleon_catalog_tables_earliest_snapshot(source_id, &f, &p))
+		{
+			start->binlog_file = f;
+			start->binlog_position = p;
+			start->gtid = start_gtid(conn, source_id, f, p, opts->is_mariadb);
+		}
+		else
+		{
+			/* no table copied: the stream starts now */
+			read_master_status(conn, opts->is_mariadb, start);
+			if (opts->is_mariadb)
+				read_snapshot_gtid(conn, start);
+		}
+	}
+	PG_CATCH();
+	{
+		if (conn != NULL)
+			chameleon_mysql_close(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	chameleon_mysql_close(conn);
+}
+
+char *
+chameleon_copy_finish(const ChameleonConfig *cfg, int32 source_id)
+{
+	ChameleonSchemaOptions opts;
+	ChameleonSnapshot start;
+	char	   *file;
+	int64		position;
+	char	   *gtid;
+	int			copied = 0;
+	int			failed = 0;
+	int64		rows = 0;
+	ListCell   *lc;
+
+	stream_start_position(cfg, source_id, &opts, &start);
+	file = start.binlog_file;
+	position = start.binlog_position;
+	gtid = start.gtid;
+	foreach(lc, chameleon_catalog_table_reports(source_id))
+	{
+		ChameleonTableReport *r = lfirst(lc);
+
+		if (strcmp(r->state, "error") == 0)
+			failed++;
+		else
+			copied++;
+		rows += r->copied_rows;
+	}
+	if (file != NULL)
+		chameleon_position_set(source_id, file, position, gtid);
+	else
+		ereport(WARNING,
+				(errmsg("the MySQL binary log is off: the copy cannot be followed by a replica"),
+				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server and run init_replica again to replicate.")));
+	chameleon_source_set_state(source_id, "stopped", NULL, true);
+
+	if (file != NULL)
+		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s%s",
+						copied, rows, opts.my_database, opts.pg_schema, file, position,
+						gtid ? ", gtid " : "", gtid ? gtid : "", in_error_note(failed));
+	return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\"%s",
+					copied, rows, opts.my_database, opts.pg_schema, in_error_note(failed));
 }
 
 /* ---------------------------------------------------------------------

@@ -45,6 +45,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "copy_workers.h"
 #include "transaction.h"
 #include "worker.h"
 
@@ -321,11 +322,30 @@ typedef struct ResumeSource
 {
 	int32		source_id;
 	char	   *name;
+	bool		copying;		/* an unfinished init_replica copy */
 } ResumeSource;
 
 static char *resume_dbname = NULL;
 
-/* Sources of this database that were streaming when the server stopped. */
+/* found + src, in cxt. */
+static List *
+add_resume_source(List *found, const ChameleonSource *src, bool copying, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ResumeSource *rs = palloc(sizeof(ResumeSource));
+
+	rs->source_id = src->source_id;
+	rs->name = pstrdup(src->name);
+	rs->copying = copying;
+	found = lappend(found, rs);
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+/*
+ * Sources of this database that were streaming when the server stopped, and
+ * those whose init_replica copy was not finished.
+ */
 static List *
 sources_to_resume(void)
 {
@@ -340,15 +360,13 @@ sources_to_resume(void)
 		ListCell   *lc;
 
 		foreach(lc, chameleon_source_list_to_resume())
+			found = add_resume_source(found, lfirst(lc), false, outer);
+		foreach(lc, chameleon_source_list())
 		{
 			ChameleonSource *src = lfirst(lc);
-			MemoryContext old = MemoryContextSwitchTo(outer);
-			ResumeSource *rs = palloc(sizeof(ResumeSource));
 
-			rs->source_id = src->source_id;
-			rs->name = pstrdup(src->name);
-			found = lappend(found, rs);
-			MemoryContextSwitchTo(old);
+			if (strcmp(src->state, "initialising") == 0)
+				found = add_resume_source(found, src, true, outer);
 		}
 	}
 	if (found != NIL)
@@ -381,6 +399,21 @@ chameleon_resume_main(Datum main_arg)
 	{
 		ResumeSource *rs = (ResumeSource *) lfirst(lc);
 
+		if (rs->copying)
+		{
+			if (chameleon_copy_leader_resume(MyDatabaseId, rs->source_id))
+				ereport(LOG,
+						(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+						 errmsg("pg_chameleon: resuming the copy of replica \"%s\" in database \"%s\"",
+								rs->name, resume_dbname)));
+			else
+				ereport(WARNING,
+						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						 errmsg("pg_chameleon: could not resume the copy of replica \"%s\": no background worker slot",
+								rs->name),
+						 errhint("Raise max_worker_processes, or run chameleon.init_replica() to resume it.")));
+			continue;
+		}
 		if (chameleon_slot_want(MyDatabaseId, rs->source_id))
 			ereport(LOG,
 					(errcode(ERRCODE_SUCCESSFUL_COMPLETION),

@@ -51,6 +51,9 @@ static bool exit_callback_registered = false;
 
 int			chameleon_copy_progress_interval = 10000;
 
+/* Rows of the current table committed before the rows being counted now. */
+static int64 TableBase = 0;
+
 /* This backend's own figures, for the NOTICEs. */
 static struct
 {
@@ -252,6 +255,7 @@ chameleon_progress_table_start(const char *table, int64 rows_estimated)
 {
 	strlcpy(Local.table, table, sizeof(Local.table));
 	Local.table_rows = 0;
+	TableBase = 0;
 	if (my_slot == NULL)
 		return;
 	LWLockAcquire(&progress->lock, LW_EXCLUSIVE);
@@ -260,6 +264,7 @@ chameleon_progress_table_start(const char *table, int64 rows_estimated)
 	my_slot->row.table_rows_estimated = rows_estimated;
 	my_slot->row.table_started = GetCurrentTimestamp();
 	my_slot->row.table_slices = 0;
+	my_slot->row.table_rows_base = 0;
 	pg_atomic_write_u64(&my_slot->table_rows_copied, 0);
 	LWLockRelease(&progress->lock);
 }
@@ -267,10 +272,23 @@ chameleon_progress_table_start(const char *table, int64 rows_estimated)
 void
 chameleon_progress_table_rows(int64 rows_copied)
 {
+	rows_copied += TableBase;
 	Local.table_rows = rows_copied;
 	if (my_slot != NULL)
 		pg_atomic_write_u64(&my_slot->table_rows_copied, (uint64) rows_copied);
 	report_if_due();
+}
+
+void
+chameleon_progress_table_base(int64 rows_committed)
+{
+	TableBase = rows_committed;
+	if (my_slot == NULL)
+		return;
+	LWLockAcquire(&progress->lock, LW_EXCLUSIVE);
+	my_slot->row.table_rows_base = rows_committed;
+	LWLockRelease(&progress->lock);
+	pg_atomic_write_u64(&my_slot->table_rows_copied, (uint64) rows_committed);
 }
 
 void

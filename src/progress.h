@@ -31,6 +31,7 @@ typedef struct ChameleonProgressRow
 	int64		table_rows_copied;
 	int64		table_rows_estimated;
 	int64		table_slices;	/* slices of the table read so far */
+	int64		table_rows_base;	/* of table_rows_copied, committed before this run */
 	int64		rows_copied;	/* all tables, including the current one */
 	int64		rows_estimated;
 	TimestampTz started;
@@ -51,6 +52,11 @@ extern void chameleon_progress_totals(int tables_total, int64 rows_estimated);
 extern void chameleon_progress_table_start(const char *table, int64 rows_estimated);
 /* Cheap: called often while rows stream; reports progress (NOTICE) when due. */
 extern void chameleon_progress_table_rows(int64 rows_copied);
+/*
+ * The rows of the current table already committed (a copy worker resuming
+ * a range): later table_rows counts are added to it.
+ */
+extern void chameleon_progress_table_base(int64 rows_committed);
 /* A slice of the current table is being read. */
 extern void chameleon_progress_slice(void);
 

@@ -1,0 +1,581 @@
+/*
+ * copy_leader.c -- the leader of init_replica's copy ("pg_chameleon copy").
+ *
+ * One per source being copied, holding the source's init lock (copy.c,
+ * chameleon_copy_lock) for its whole life, so that one copy of a source
+ * runs at a time.  Started by init_replica's session (copy_launch.c) with a
+ * segment for its request, its result and a message queue (every NOTICE,
+ * WARNING and the ERROR of the leader go there, and the session raises them
+ * as its own), or by the launcher after a restart, attached to nothing.
+ *
+ *   1. the plan (a new copy): chameleon_copy_plan() in one transaction --
+ *      a failure there leaves nothing behind;
+ *   2. the copy: ranges left by a previous leader in flight go back to
+ *      pending, then copy_workers copy workers (copy_worker.c) are kept
+ *      running while ranges are pending.  A worker that fails on a
+ *      connection, a cancel or a shutdown gets its range back and is
+ *      started again (a few times while no row is gained); one that fails on
+ *      the data (on_error: stop) fails the copy.  Every copy_progress_interval
+ *      a progress NOTICE; each table copied or failed is said once;
+ *   3. the finish: chameleon_copy_finish() sets the stream's start.
+ * A failure leaves the source "initialising" with its last_error: nothing
+ * committed is lost, and init_replica() (or the launcher, after a restart)
+ * resumes it.  On any exit the leader stops its workers and waits for them,
+ * so a new leader never meets a worker of the old one.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "libpq/pqmq.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/shm_mq.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "config.h"
+#include "copy.h"
+#include "copy_workers.h"
+#include "progress.h"
+#include "transaction.h"
+
+/* Worker failures in a row, with no row gained, before the copy gives up. */
+#define MAX_FAILURES	3
+/* How long the leader sleeps between two looks at its workers (ms). */
+#define LEADER_NAP_MS	200
+
+typedef struct LeaderRun
+{
+	ChameleonInitShared *init;	/* NULL: resumed by the launcher */
+	MemoryContext cxt;
+	ChameleonConfig *cfg;
+	int32		source_id;
+	char	   *source_name;
+	bool		locked;
+	dsm_segment *wseg;
+	ChameleonCopyShared *wshared;
+	BackgroundWorkerHandle **handles;
+	int			failures;
+	char	   *last_failure;
+	TimestampTz next_launch;
+	int64		rows_seen;
+	List	   *announced;		/* tables whose end is reported */
+	TimestampTz started;
+	TimestampTz last_report;
+} LeaderRun;
+
+static LeaderRun *ActiveLeader = NULL;
+
+/* ---------------------------------------------------------------------
+ * Copy workers
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+launch_worker(LeaderRun *run, int i)
+{
+	BackgroundWorker bgw;
+	ChameleonCopyWorkerResult *w = &run->wshared->workers[i];
+
+	memset(w, 0, sizeof(*w));
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "chameleon_copy_worker_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy worker %d of replica %s", i + 1,
+			 run->source_name);
+	strlcpy(bgw.bgw_type, "pg_chameleon copy worker", BGW_MAXLEN);
+	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(run->wseg));
+	memcpy(bgw.bgw_extra, &i, sizeof(int));
+	bgw.bgw_notify_pid = MyProcPid;
+	return RegisterDynamicBackgroundWorker(&bgw, &run->handles[i]);
+}
+
+static int
+running_workers(LeaderRun *run)
+{
+	int			n = 0;
+
+	for (int i = 0; i < run->wshared->nworkers; i++)
+		n += run->handles[i] != NULL;
+	return n;
+}
+
+/* Stop every worker and wait until they are gone. */
+static void
+stop_workers(LeaderRun *run)
+{
+	if (run->wshared == NULL)
+		return;
+	for (int i = 0; i < run->wshared->nworkers; i++)
+		if (run->handles[i] != NULL)
+			TerminateBackgroundWorker(run->handles[i]);
+	for (int i = 0; i < run->wshared->nworkers; i++)
+	{
+		pid_t		pid;
+
+		if (run->handles[i] == NULL)
+			continue;
+		for (int waited = 0; waited < 60000; waited += 10)
+		{
+			if (GetBackgroundWorkerPid(run->handles[i], &pid) != BGWH_STARTED &&
+				GetBackgroundWorkerPid(run->handles[i], &pid) != BGWH_NOT_YET_STARTED)
+				break;
+			pg_usleep(10000L);
+		}
+		run->handles[i] = NULL;
+	}
+}
+
+static void
+leader_exit_callback(int code, Datum arg)
+{
+	if (ActiveLeader != NULL)
+		stop_workers(ActiveLeader);
+}
+
+/* A worker has exited: give its ranges back; a failure on the data fails the copy. */
+static void
+worker_exited(LeaderRun *run, int i)
+{
+	ChameleonCopyWorkerResult *w = &run->wshared->workers[i];
+
+	pg_read_barrier();
+	run->handles[i] = NULL;
+	if (w->done)
+		return;
+	if (w->pid != 0)
+	{
+		chameleon_xact_begin();
+		chameleon_copy_ranges_release(run->source_id, w->pid);
+		chameleon_xact_commit();
+	}
+	if (w->failed && !w->retryable)
+		ereport(ERROR,
+				(errcode(w->sqlerrcode),
+				 errmsg("the copy of MySQL database \"%s\" stopped: %s", run->source_name,
+						w->message),
+				 w->detail[0] ? errdetail("%s", w->detail) : 0,
+				 errhint("%s%sThen run chameleon.init_replica() again: it resumes the copy.",
+						 w->hint, w->hint[0] ? " " : "")));
+	MemoryContextSwitchTo(run->cxt);
+	run->failures++;
+	run->last_failure = pstrdup(w->started ? w->message : "the copy worker did not start");
+	run->next_launch = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												   1000 * run->failures);
+	ereport(NOTICE,
+			(errmsg("a copy worker of \"%s\" stopped (%s); its slice in flight is copied again",
+					run->source_name, run->last_failure)));
+}
+
+static void
+check_workers(LeaderRun *run)
+{
+	for (int i = 0; i < run->wshared->nworkers; i++)
+	{
+		pid_t		pid;
+
+		if (run->handles[i] != NULL &&
+			GetBackgroundWorkerPid(run->handles[i], &pid) == BGWH_STOPPED)
+			worker_exited(run, i);
+	}
+}
+
+/* Keep copy_workers running while ranges wait for one. */
+static void
+launch_workers(LeaderRun *run, const ChameleonCopyTotals *totals)
+{
+	int			pending = totals->ranges - totals->ranges_done - totals->ranges_copying;
+	int			running = running_workers(run);
+	int			started = 0;
+
+	if (pending <= 0 || GetCurrentTimestamp() < run->next_launch)
+		return;
+	for (int i = 0; i < run->wshared->nworkers && started < pending; i++)
+	{
+		if (run->handles[i] != NULL)
+			continue;
+		if (!launch_worker(run, i))
+		{
+			if (running + started == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						 errmsg("could not start a copy worker for MySQL database \"%s\"",
+								run->source_name),
+						 errdetail("Every background worker slot is taken."),
+						 errhint("Raise max_worker_processes (a server restart is needed; the copy needs copy_workers + 1 of them), then run chameleon.init_replica() again: it resumes the copy.")));
+			ereport(NOTICE,
+					(errmsg("only %d of %d copy workers could start for \"%s\"",
+							running + started, run->wshared->nworkers, run->source_name),
+					 errhint("Raise max_worker_processes for more.")));
+			break;
+		}
+		started++;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Reports
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+announced(LeaderRun *run, const char *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, run->announced)
+		if (strcmp((char *) lfirst(lc), table) == 0)
+			return true;
+	return false;
+}
+
+/* Say once that a table is copied or failed. */
+static void
+announce_tables(LeaderRun *run, bool quiet)
+{
+	ListCell   *lc;
+
+	foreach(lc, chameleon_catalog_table_reports(run->source_id))
+	{
+		ChameleonTableReport *r = lfirst(lc);
+		bool		copied = strcmp(r->state, "copied") == 0;
+		bool		failed = strcmp(r->state, "error") == 0;
+		double		secs;
+
+		if ((!copied && !failed) || announced(run, r->mysql_table))
+			continue;
+		{
+			MemoryContext old = MemoryContextSwitchTo(run->cxt);
+
+			run->announced = lappend(run->announced, pstrdup(r->mysql_table));
+			MemoryContextSwitchTo(old);
+		}
+		if (quiet)
+			continue;
+		if (failed)
+		{
+			ereport(WARNING,
+					(errmsg("table \"%s\" was not copied: %s", r->mysql_table,
+							r->last_error ? r->last_error : "unknown error"),
+					 errhint("The row is in chameleon.errors; fix it in MySQL, then copy the table with chameleon.sync_tables().")));
+			continue;
+		}
+		secs = chameleon_copy_table_seconds(run->source_id, r->mysql_table);
+		ereport(NOTICE,
+				(errmsg("copied table \"%s\": " INT64_FORMAT " rows in %.1f s (%.0f rows/s)",
+						r->mysql_table, r->copied_rows, secs,
+						secs > 0 ? r->copied_rows / secs : (double) r->copied_rows)));
+	}
+}
+
+/* Rows read but not committed yet, from the workers' progress slots. */
+static int64
+rows_in_flight(LeaderRun *run)
+{
+	ChameleonProgressRow *rows;
+	int			n = chameleon_progress_snapshot(&rows);
+	int64		sum = 0;
+
+	for (int i = 0; i < n; i++)
+		if (rows[i].dboid == MyDatabaseId && strcmp(rows[i].source, run->source_name) == 0 &&
+			rows[i].pid != MyProcPid)
+			sum += Max(rows[i].table_rows_copied - rows[i].table_rows_base, 0);
+	pfree(rows);
+	return sum;
+}
+
+static void
+report_progress(LeaderRun *run, const ChameleonCopyTotals *totals)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		rows;
+	double		secs;
+	double		rate;
+	int64		estimate;
+
+	if (chameleon_copy_progress_interval <= 0 ||
+		!TimestampDifferenceExceeds(run->last_report, now, chameleon_copy_progress_interval))
+		return;
+	run->last_report = now;
+	rows = totals->rows_copied + rows_in_flight(run);
+	estimate = Max(totals->rows_estimated, rows);
+	secs = (now - run->started) / 1000000.0;
+	rate = secs > 0 ? (rows - run->rows_seen * 0) / secs : 0;
+	ereport(NOTICE,
+			(errmsg("copy of \"%s\": " INT64_FORMAT " of about " INT64_FORMAT " rows (%d%%), %d of %d tables, %d copy workers, %.0f rows/s, about %.0f s left",
+					run->source_name, rows, estimate,
+					estimate > 0 ? (int) (rows * 100 / estimate) : 100,
+					list_length(run->announced),
+					list_length(chameleon_catalog_table_reports(run->source_id)),
+					running_workers(run), rate,
+					rate > 0 ? (estimate - rows) / rate : 0.0)));
+}
+
+/* ---------------------------------------------------------------------
+ * The steps
+ * ---------------------------------------------------------------------
+ */
+
+static void
+create_worker_segment(LeaderRun *run)
+{
+	int			n = run->cfg->copy_workers;
+
+	run->wseg = dsm_create(CHAMELEON_COPY_SHARED_SIZE(n), 0);
+	dsm_pin_mapping(run->wseg);
+	run->wshared = dsm_segment_address(run->wseg);
+	memset(run->wshared, 0, CHAMELEON_COPY_SHARED_SIZE(n));
+	run->wshared->dboid = MyDatabaseId;
+	run->wshared->roleid = GetUserId();
+	run->wshared->source_id = run->source_id;
+	strlcpy(run->wshared->config_path, run->cfg->path, MAXPGPATH);
+	run->wshared->nworkers = n;
+	run->handles = MemoryContextAllocZero(run->cxt, sizeof(BackgroundWorkerHandle *) * n);
+}
+
+static void
+copy_all_ranges(LeaderRun *run)
+{
+	ChameleonCopyTotals totals;
+
+	chameleon_xact_begin();
+	/* this leader holds the source's lock: no other copy worker runs */
+	chameleon_copy_ranges_release(run->source_id, 0);
+	announce_tables(run, true);
+	chameleon_xact_commit();
+	MemoryContextSwitchTo(run->cxt);
+	create_worker_segment(run);
+	run->started = run->last_report = GetCurrentTimestamp();
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		check_workers(run);
+		chameleon_xact_begin();
+		chameleon_copy_progress_totals(run->source_id, &totals);
+		announce_tables(run, false);
+		report_progress(run, &totals);
+		chameleon_xact_commit();
+		MemoryContextSwitchTo(run->cxt);
+		if (totals.ranges_done == totals.ranges && running_workers(run) == 0)
+			break;
+		if (totals.rows_copied > run->rows_seen)
+		{
+			run->rows_seen = totals.rows_copied;
+			run->failures = 0;
+		}
+		if (run->failures >= MAX_FAILURES && running_workers(run) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("the copy of MySQL database \"%s\" stopped: %s", run->source_name,
+							run->last_failure),
+					 errdetail("%d copy workers in a row failed without copying a row.",
+							   MAX_FAILURES),
+					 errhint("Fix the cause, then run chameleon.init_replica() again: it resumes the copy.")));
+		launch_workers(run, &totals);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 LEADER_NAP_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* Step 1, or the source to resume: sets run->cfg, source_id, source_name. */
+static void
+plan_or_load(LeaderRun *run)
+{
+	ChameleonInitShared *init = run->init;
+
+	chameleon_xact_begin();
+	MemoryContextSwitchTo(run->cxt);
+	if (run->source_id == 0)
+	{
+		run->cfg = chameleon_config_load(init->config_path);
+		run->source_name = pstrdup(run->cfg->my_database);
+		if (!chameleon_copy_lock(run->source_name, false))
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("init_replica is already running for MySQL database \"%s\"",
+							run->source_name)));
+		run->locked = true;
+		pgstat_report_activity(STATE_RUNNING, "pg_chameleon: creating the tables");
+		run->source_id = chameleon_copy_plan(run->cfg, init->force);
+	}
+	else
+	{
+		ChameleonSource *src = chameleon_source_by_id(run->source_id, false);
+
+		if (src == NULL || strcmp(src->state, "initialising") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("there is no unfinished copy to resume")));
+		run->source_name = pstrdup(src->name);
+		if (!chameleon_copy_lock(run->source_name, false))
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("init_replica is already running for MySQL database \"%s\"",
+							run->source_name)));
+		run->locked = true;
+		run->cfg = chameleon_config_load(src->config_path);
+		ereport(NOTICE,
+				(errmsg("resuming the copy of MySQL database \"%s\" from its committed slices",
+						run->source_name)));
+	}
+	chameleon_xact_commit();
+	MemoryContextSwitchTo(run->cxt);
+	if (init != NULL)
+	{
+		init->planned_source_id = run->source_id;
+		pg_write_barrier();
+		init->planned = true;
+	}
+}
+
+static void
+run_leader(LeaderRun *run)
+{
+	char	   *summary;
+
+	plan_or_load(run);
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: copying");
+	copy_all_ranges(run);
+	chameleon_xact_begin();
+	summary = chameleon_copy_finish(run->cfg, run->source_id);
+	chameleon_xact_commit();
+	ereport(LOG,
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon: %s", summary)));
+	if (run->init != NULL)
+		strlcpy(run->init->summary, summary, sizeof(run->init->summary));
+}
+
+/* After a failure: the source keeps its state, with the error to show. */
+static void
+remember_failure(LeaderRun *run, ErrorData *edata)
+{
+	if (run->source_id == 0 || !run->locked)
+		return;
+	PG_TRY();
+	{
+		chameleon_xact_begin();
+		if (chameleon_source_by_id(run->source_id, false) != NULL)
+			chameleon_source_set_state(run->source_id, "initialising", edata->message, false);
+		chameleon_xact_commit();
+	}
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+	}
+	PG_END_TRY();
+}
+
+void
+chameleon_copy_leader_main(Datum main_arg)
+{
+	dsm_segment *seg = NULL;
+	LeaderRun	run;
+	Oid			dboid;
+	Oid			roleid = InvalidOid;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	memset(&run, 0, sizeof(run));
+	if (DatumGetUInt32(main_arg) != 0)
+	{
+		shm_mq	   *mq;
+
+		seg = dsm_attach(DatumGetUInt32(main_arg));
+		if (seg == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("pg_chameleon copy: the request is gone")));
+		run.init = dsm_segment_address(seg);
+		mq = (shm_mq *) CHAMELEON_INIT_QUEUE(run.init);
+		shm_mq_set_sender(mq, MyProc);
+		pq_redirect_to_shm_mq(seg, shm_mq_attach(mq, seg, NULL));
+		dboid = run.init->dboid;
+		roleid = run.init->roleid;
+		run.source_id = run.init->source_id;
+	}
+	else
+	{
+		memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+		memcpy(&run.source_id, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(int32));
+	}
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, roleid, 0);
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+
+	run.cxt = AllocSetContextCreate(TopMemoryContext, "pg_chameleon copy leader",
+									ALLOCSET_DEFAULT_SIZES);
+	ActiveLeader = &run;
+	before_shmem_exit(leader_exit_callback, (Datum) 0);
+	PG_TRY();
+	{
+		run_leader(&run);
+		if (run.init != NULL)
+			run.init->done = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(run.cxt);
+		edata = CopyErrorData();
+		AbortOutOfAnyTransaction();
+		stop_workers(&run);
+		remember_failure(&run, edata);
+		if (run.init != NULL)
+		{
+			run.init->failed = true;
+			run.init->done = true;
+		}
+		pg_write_barrier();
+		/* to the session that waits (the queue) and to the log */
+		EmitErrorReport();
+		FlushErrorState();
+		RESUME_INTERRUPTS();
+	}
+	PG_END_TRY();
+	stop_workers(&run);
+	ActiveLeader = NULL;
+	if (run.locked)
+		chameleon_copy_unlock(run.source_name);
+	proc_exit(0);
+}
+
+bool
+chameleon_copy_leader_resume(Oid dboid, int32 source_id)
+{
+	BackgroundWorker bgw;
+	BackgroundWorkerHandle *handle;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "chameleon_copy_leader_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy of replica %d (resumed)", source_id);
+	strlcpy(bgw.bgw_type, "pg_chameleon copy", BGW_MAXLEN);
+	bgw.bgw_main_arg = UInt32GetDatum(0);
+	memcpy(bgw.bgw_extra, &dboid, sizeof(Oid));
+	memcpy(bgw.bgw_extra + sizeof(Oid), &source_id, sizeof(int32));
+	bgw.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&bgw, &handle);
+}

@@ -1,0 +1,95 @@
+/*
+ * copy_workers.h -- init_replica's copy in background workers.
+ *
+ *   copy_launch.c  the calling session: starts the copy leader, relays its
+ *                  messages (NOTICE, WARNING, the ERROR) and waits, or
+ *                  returns once the plan is committed (wait => false)
+ *   copy_leader.c  "pg_chameleon copy" leader: the plan (copy.c), then
+ *                  copy_workers copy workers until every range is done
+ *                  (restarting those that fail on a connection), then the
+ *                  finish; also started by the launcher to resume a copy
+ *   copy_worker.c  "pg_chameleon copy worker": claims ranges and copies
+ *                  them slice by slice, each slice its own commit
+ *
+ * Nothing of the copy lives only in memory: the plan and every slice are
+ * committed (t_copy_ranges, t_copy_slices), so any of these processes may
+ * die and a new leader resumes from the committed slices.
+ */
+#ifndef CHAMELEON_COPY_WORKERS_H
+#define CHAMELEON_COPY_WORKERS_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "storage/dsm.h"
+
+#define CHAMELEON_COPY_TEXT_LEN		1024
+#define CHAMELEON_INIT_QUEUE_SIZE	(64 * 1024)
+
+/* The segment between init_replica's session and the copy leader. */
+typedef struct ChameleonInitShared
+{
+	/* request */
+	Oid			dboid;
+	Oid			roleid;
+	int32		source_id;		/* 0: plan a new copy; else resume this source */
+	bool		force;
+	char		config_path[MAXPGPATH];
+
+	/* progress and result, written by the leader */
+	bool		planned;		/* the plan is committed: the copy runs */
+	int32		planned_source_id;
+	bool		done;
+	bool		failed;
+	char		summary[CHAMELEON_COPY_TEXT_LEN];
+	/* then the message queue of CHAMELEON_INIT_QUEUE_SIZE bytes */
+} ChameleonInitShared;
+
+#define CHAMELEON_INIT_QUEUE(shared) \
+	((void *) ((char *) (shared) + MAXALIGN(sizeof(ChameleonInitShared))))
+#define CHAMELEON_INIT_SHARED_SIZE \
+	(MAXALIGN(sizeof(ChameleonInitShared)) + CHAMELEON_INIT_QUEUE_SIZE)
+
+/* What one copy worker tells its leader. */
+typedef struct ChameleonCopyWorkerResult
+{
+	bool		started;
+	bool		done;			/* exited normally: no range left */
+	bool		failed;
+	bool		retryable;		/* a connection, shutdown or cancel: try again */
+	int			sqlerrcode;
+	int			pid;
+	char		message[CHAMELEON_COPY_TEXT_LEN];
+	char		detail[CHAMELEON_COPY_TEXT_LEN];
+	char		hint[CHAMELEON_COPY_TEXT_LEN];
+} ChameleonCopyWorkerResult;
+
+/* The segment between the leader and its copy workers. */
+typedef struct ChameleonCopyShared
+{
+	Oid			dboid;
+	Oid			roleid;
+	int32		source_id;
+	char		config_path[MAXPGPATH];
+	int			nworkers;
+	ChameleonCopyWorkerResult workers[FLEXIBLE_ARRAY_MEMBER];
+} ChameleonCopyShared;
+
+#define CHAMELEON_COPY_SHARED_SIZE(n) \
+	(offsetof(ChameleonCopyShared, workers) + (Size) (n) * sizeof(ChameleonCopyWorkerResult))
+
+/* chameleon.init_replica(path, force, wait): see copy_launch.c. */
+extern char *chameleon_init_replica_run(const char *path, bool force, bool wait);
+
+/*
+ * Start a leader that resumes the copy of source_id in database dboid, not
+ * attached to any session (the launcher, after a restart).  false if none
+ * could be registered.
+ */
+extern bool chameleon_copy_leader_resume(Oid dboid, int32 source_id);
+
+/* The background worker entry points. */
+extern PGDLLEXPORT void chameleon_copy_leader_main(Datum main_arg);
+extern PGDLLEXPORT void chameleon_copy_worker_main(Datum main_arg);
+
+#endif							/* CHAMELEON_COPY_WORKERS_H */

@@ -1,0 +1,35 @@
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use ChameleonMariaDB;
+use ChameleonReplica;
+
+my $my = ChameleonMariaDB->new(name => 'source');
+$my->start;
+$my->sql(<<'SQL');
+CREATE DATABASE d;
+USE d;
+CREATE TABLE a (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB;
+INSERT INTO a SELECT seq, CONCAT('v', seq) FROM seq_1_to_2345;
+CREATE TABLE b (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB;
+INSERT INTO b SELECT seq, CONCAT('v', seq) FROM seq_1_to_10;
+CREATE TABLE c (x int) ENGINE=InnoDB;
+INSERT INTO c SELECT seq FROM seq_1_to_10;
+SQL
+my $conf = $my->write_config(my_database => 'd', copy_max_size => 100);
+my $conf_lit = ChameleonReplica::pg_literal($conf);
+my $node = ChameleonReplica::new_node('pg', conf => "timezone = 'UTC'\n");
+my ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.init_replica($conf_lit, wait => false)");
+diag("ret=$ret out=$out err=$err");
+sleep 5;
+diag($node->safe_psql('postgres', "SELECT pid, backend_type, wait_event, state, query FROM pg_stat_activity WHERE backend_type LIKE 'pg_cham%'"));
+diag($node->safe_psql('postgres', "SELECT mysql_table, range_no, state, worker_pid, rows_copied, slices, lower_key, upper_key FROM sch_chameleon.t_copy_ranges ORDER BY 1,2"));
+diag($node->safe_psql('postgres', "SELECT mysql_table, state, copied_rows, snapshot_file, snapshot_position, replay_file, replay_position, last_error FROM sch_chameleon.t_replica_tables"));
+diag($node->safe_psql('postgres', "SELECT state, last_error FROM sch_chameleon.t_sources"));
+diag(slurp_file($node->logfile));
+ok(1);
+done_testing();
