@@ -65,6 +65,8 @@ CREATE TABLE sch_chameleon.t_replica_tables (
     applied_rows    bigint NOT NULL DEFAULT 0,
     snapshot_file   text,                          -- binlog position of the table's copy snapshot
     snapshot_position bigint,
+    replay_file     text,                          -- end of the idempotent replay window (sliced copy)
+    replay_position bigint,
     last_error      text,
     PRIMARY KEY (source_id, mysql_table)
 );
@@ -528,6 +530,9 @@ GRANT EXECUTE ON FUNCTION chameleon.detach_replica(text) TO chameleon_admin;
 
 COMMENT ON COLUMN sch_chameleon.t_replica_tables.snapshot_file IS
     'with snapshot_position: the table holds every change before this binlog position; the stream applies its changes from there on';
+
+COMMENT ON COLUMN sch_chameleon.t_replica_tables.replay_file IS
+    'with replay_position: the table''s copy was read in slices up to this binlog position; the stream applies its changes from snapshot_position up to here idempotently (NULL: no window)';
 
 
 -- Copy replicated tables again while the others stream; they rejoin the
