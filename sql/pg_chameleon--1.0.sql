@@ -578,6 +578,9 @@ GRANT EXECUTE ON FUNCTION chameleon.detach_replica(text) TO chameleon_admin;
 COMMENT ON COLUMN sch_chameleon.t_replica_tables.snapshot_file IS
     'with snapshot_position: the table holds every change before this binlog position; the stream applies its changes from there on';
 
+COMMENT ON COLUMN sch_chameleon.t_replica_tables.replay_file IS
+    'with replay_position: the table''s copy was read in slices up to this binlog position; the stream applies its changes from snapshot_position up to here idempotently (NULL: no window)';
+
 
 -- Copy replicated tables again while the others stream; they rejoin the
 -- stream at the copy's binlog position.  Commits its own steps.

@@ -3,8 +3,10 @@
  *
  * Owns the dispatch of a rows event (decode, then insert/update/delete
  * through the statement backend, apply_int.h), INSERT batching (which rows
- * go together and when a batch is sent), per-table counters, error
- * attribution and the careful replay of a table whose statement failed.
+ * go together and when a batch is sent), the idempotent replay of the
+ * rows events in a table's replay window (a copy read in slices), per-table
+ * counters, error attribution and the careful replay of a table whose
+ * statement failed.
  * The replicated tables and table versions are apply_relation.c's; the
  * statements are the backend's (apply_spi.c).
  */
@@ -301,12 +303,113 @@ batch_insert(ChameleonApplyTable *t, const ChameleonRowChange *c)
 		flush_inserts();
 }
 
-/* Apply one change; batch: inserts may wait in the pending batch. */
+/* ---------------------------------------------------------------------
+ * The idempotent replay window
+ *
+ * A table copied in slices holds each key range as the source had it at
+ * that slice's binlog position: its rows are at different positions
+ * between the copy's snapshot (t_replica_tables.snapshot_*, the first
+ * slice) and the end of its replay window (replay_*, after the last
+ * slice).  A rows event of the table in that window is in some slices
+ * and not in others, so it is applied idempotently, from the full row
+ * images (binlog_row_image=FULL), by primary key:
+ *   insert  delete the rows holding one of the new row's UNIQUE values
+ *           (a unique key none of whose columns is NULL) under another
+ *           primary key, then insert the row or replace the row of its
+ *           primary key with it;
+ *   update  if the primary key changed, delete the row of the before
+ *           image's key if present; then the after image as an insert;
+ *   delete  delete the row of the before image's key if present.
+ * Why the table ends equal to the source: every event from the window's
+ * start on is replayed, in the source's order.  Before each event at P,
+ * every row of the table either is as the source had it at P, or it has
+ * an event in [P, end of window) still to come: a row captured by a slice
+ * at Q differs from the source at P only if it changed between P and Q
+ * (or, for Q < P, an event in [Q, P) was replayed and set it to its image
+ * at P).  Each idempotent step sets its row to its full after image (or
+ * removes it), whatever the row was, so after it that row is as the source
+ * had it.  A row deleted because it holds a unique value of the new row
+ * cannot be as the source had it at P (the source checks unique keys row
+ * by row, so after the event no other row holds that value): it has a
+ * later event in the window, which gives it its state back.  At the end of
+ * the window every row is therefore as the source had it there, rows no
+ * event touched since the window's start included, and from there on the
+ * ordinary apply (batched inserts, exactly one row per update and delete)
+ * is exact.  A table without a primary key never gets a window (its copy
+ * is not sliced); should it have one, its changes are applied normally.
+ * ---------------------------------------------------------------------
+ */
+
+/* Is this rows event of t in its table's replay window? */
+static bool
+in_replay_window(const ChameleonApplyTable *t)
+{
+	return t->has_pk &&
+		chameleon_relmap_in_window(t->target, Session->where.file, Session->where.pos);
+}
+
+/* An image carries every replicated column (binlog_row_image=FULL)? */
 static void
-apply_change(ChameleonApplyTable *t, const ChameleonRowChange *c, bool batch)
+require_full_image(const ChameleonApplyTable *t, const ChameleonRowImage *img)
+{
+	for (int i = 0; i < t->ncols; i++)
+		if (t->colname[i] != NULL && !img->present[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("a row of table %s in its replay window lacks column %s",
+							t->name, t->colname[i]),
+					 errdetail("Changes between the snapshots of a copy read in slices are replayed from full row images."),
+					 errhint("Use binlog_row_image=FULL on the source, or copy the table again with chameleon.sync_tables().")));
+}
+
+/* Did an update change the primary key? */
+static bool
+key_changed(const ChameleonApplyTable *t, const ChameleonRowChange *c)
+{
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (!t->is_key[i])
+			continue;
+		if (c->before.isnull[i] != c->after.isnull[i] ||
+			(!c->before.isnull[i] && strcmp(c->before.values[i], c->after.values[i]) != 0))
+			return true;
+	}
+	return false;
+}
+
+/* Apply one change of the replay window idempotently (see above). */
+static void
+apply_change_idempotent(ChameleonApplyTable *t, const ChameleonRowChange *c)
+{
+	flush_inserts();
+	CurrentTarget = t->target;
+	if (c->kind != CHAMELEON_ROWS_DELETE)
+		require_full_image(t, &c->after);
+	if (c->kind == CHAMELEON_ROWS_DELETE ||
+		(c->kind == CHAMELEON_ROWS_UPDATE && key_changed(t, c)))
+		Backend->delete_if_present(t, c);
+	if (c->kind != CHAMELEON_ROWS_DELETE)
+	{
+		Backend->delete_unique_conflicts(t, c);
+		Backend->upsert(t, c);
+	}
+	CurrentTarget = NULL;
+}
+
+/*
+ * Apply one change; batch: inserts may wait in the pending batch;
+ * idempotent: the change is in its table's replay window.
+ */
+static void
+apply_change(ChameleonApplyTable *t, const ChameleonRowChange *c, bool batch, bool idempotent)
 {
 	ApplyOp		op = op_of(c->kind);
 
+	if (idempotent)
+	{
+		apply_change_idempotent(t, c);
+		return;
+	}
 	if (op == OP_INSERT && batch)
 	{
 		batch_insert(t, c);
@@ -448,6 +551,7 @@ typedef struct CarefulStep
 	const ChameleonTableMap *map;	/* resolving the table version */
 	const ChameleonRowsEvent *ev;
 	const ChameleonRowChange *change;	/* NULL: decode ev into rows */
+	bool		idempotent;		/* ev is in the table's replay window */
 	List	   *rows;			/* decoded ChameleonRowChange * */
 } CarefulStep;
 
@@ -463,7 +567,7 @@ careful_step(CarefulStep *step)
 	}
 	if (step->change)
 	{
-		apply_change(step->table, step->change, false);
+		apply_change(step->table, step->change, false, step->idempotent);
 		return;
 	}
 	{
@@ -567,7 +671,7 @@ chameleon_apply_for_target(ChameleonApplyTarget *target, const char *operation,
 static uint64
 apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev, bool actions)
 {
-	CarefulStep step = {t, NULL, ev, NULL, NIL};
+	CarefulStep step = {t, NULL, ev, NULL, in_replay_window(t), NIL};
 	uint64		n = 0;
 	ListCell   *lc;
 
@@ -590,7 +694,7 @@ apply_rows_careful(ChameleonApplyTable *t, const ChameleonRowsEvent *ev, bool ac
 static bool
 careful_resolve(ChameleonApplyTable *t, const ChameleonTableMap *map)
 {
-	CarefulStep step = {t, map, NULL, NULL, NIL};
+	CarefulStep step = {t, map, NULL, NULL, false, NIL};
 
 	flush_inserts();
 	if (careful(&step))
@@ -607,6 +711,7 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev,
 	ChameleonRowChange change;
 	uint64		n = 0;
 	bool		actions = chameleon_fkeys_wanted(t, ev, fmt);
+	bool		idempotent = in_replay_window(t);
 
 	Session->where.table = t->name;
 	if (t->target->careful)
@@ -622,7 +727,7 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev,
 	{
 		/* decoding errors are this table's too */
 		CurrentTarget = t->target;
-		apply_change(t, &change, true);
+		apply_change(t, &change, true, idempotent);
 		if (actions)
 			chameleon_fkeys_after_change(t, &change);
 		n++;

@@ -46,10 +46,24 @@ typedef struct ChameleonApplyTarget
 	char	   *state;
 	char	   *snapshot_file;	/* NULL: no snapshot position */
 	uint64		snapshot_pos;
+	char	   *replay_file;	/* NULL: no idempotent replay window */
+	uint64		replay_pos;
 	bool		in_error;		/* marked error: changes skipped */
 	bool		careful;
 	int64		batch_rows;		/* applied in this transaction */
 } ChameleonApplyTarget;
+
+/*
+ * A UNIQUE index of the PostgreSQL table other than its primary key, on
+ * replicated columns only (no expression, no predicate): what an idempotent
+ * insert must clear first (see apply.c).
+ */
+typedef struct ChameleonUniqueKey
+{
+	int			ncols;
+	int		   *cols;			/* MySQL column of each key column */
+	bool		nulls_not_distinct; /* NULLs conflict too */
+} ChameleonUniqueKey;
 
 /* A table version: one TABLE_MAP resolved against the PostgreSQL table. */
 struct ChameleonApplyTable
@@ -64,6 +78,8 @@ struct ChameleonApplyTable
 	char	  **coltype;		/* qualified type name for casts */
 	bool	   *is_key;			/* part of the row identity */
 	bool		has_pk;
+	int			nuniques;		/* UNIQUE indexes other than the primary key */
+	ChameleonUniqueKey *uniques;
 	MemoryContext cxt;			/* where the version and its statements live */
 	void	   *statements;		/* what the backend keeps for this version */
 };
@@ -84,6 +100,13 @@ extern ChameleonApplyTable *chameleon_relmap_version(const ChameleonTableMap *ma
 /* Is (file, pos) before the target's copy snapshot? */
 extern bool chameleon_relmap_before_snapshot(const ChameleonApplyTarget *t,
 											 const char *file, uint64 pos);
+/*
+ * Is (file, pos) in the target's idempotent replay window: at or after its
+ * copy snapshot and before replay_file/replay_pos?  Its changes are then in
+ * some of the copy's slices and not in others.
+ */
+extern bool chameleon_relmap_in_window(const ChameleonApplyTarget *t,
+									   const char *file, uint64 pos);
 /* Does a table map describe the same columns as the version's copy? */
 extern bool chameleon_relmap_same_map(const ChameleonTableMap *a, const ChameleonTableMap *b);
 /* Resolve a table version against its PostgreSQL table. */
@@ -149,6 +172,18 @@ typedef struct ChameleonApplyBackend
 	/* UPDATE / DELETE one row by its before image: exactly one row. */
 	void		(*update) (ChameleonApplyTable *t, const ChameleonRowChange *c);
 	void		(*delete) (ChameleonApplyTable *t, const ChameleonRowChange *c);
+
+	/*
+	 * The idempotent replay window (tables with a primary key, full row
+	 * images; see apply.c).  delete_if_present: DELETE by the before
+	 * image's primary key, no row is fine.  delete_unique_conflicts: DELETE
+	 * the rows holding a UNIQUE key value of the after image under another
+	 * primary key.  upsert: INSERT the after image, or on a primary key
+	 * conflict set every column of the row to it.
+	 */
+	void		(*delete_if_present) (ChameleonApplyTable *t, const ChameleonRowChange *c);
+	void		(*delete_unique_conflicts) (ChameleonApplyTable *t, const ChameleonRowChange *c);
+	void		(*upsert) (ChameleonApplyTable *t, const ChameleonRowChange *c);
 	/* A table version goes: free what the backend keeps for it. */
 	void		(*forget_table) (ChameleonApplyTable *t);
 } ChameleonApplyBackend;

@@ -3,10 +3,12 @@
  * core's logical/relation.c is for its apply worker.
  *
  * Owns which MySQL tables the session replicates (its rows of
- * t_replica_tables: PostgreSQL table, state, copy snapshot position) and
- * the table versions: every TABLE_MAP resolved once against its PostgreSQL
- * table -- column mapping by name, key columns (the primary key when every
- * column of it is replicated, else all columns), the decoding definition
+ * t_replica_tables: PostgreSQL table, state, copy snapshot position, the
+ * end of the idempotent replay window of a sliced copy) and the table
+ * versions: every TABLE_MAP resolved once against its PostgreSQL table --
+ * column mapping by name, key columns (the primary key when every column
+ * of it is replicated, else all columns), the other UNIQUE indexes on
+ * replicated columns, the decoding definition
  * (from the map's own metadata, else tabledef.c's choice: the shape the
  * DDL stream recorded, else the source's information_schema through the
  * side connection kept here).
@@ -15,9 +17,11 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
@@ -75,6 +79,8 @@ load_targets(void)
 		t->state = pstrdup(row->state);
 		t->snapshot_file = row->snapshot_file ? pstrdup(row->snapshot_file) : NULL;
 		t->snapshot_pos = (uint64) row->snapshot_position;
+		t->replay_file = row->replay_file ? pstrdup(row->replay_file) : NULL;
+		t->replay_pos = (uint64) row->replay_position;
 		MemoryContextSwitchTo(old);
 		t->in_error = strcmp(t->state, "copied") != 0 &&
 			strcmp(t->state, "streaming") != 0;
@@ -89,6 +95,15 @@ chameleon_relmap_before_snapshot(const ChameleonApplyTarget *t, const char *file
 	if (t->snapshot_file == NULL || file == NULL)
 		return false;
 	return chameleon_binlog_position_cmp(file, pos, t->snapshot_file, t->snapshot_pos) < 0;
+}
+
+bool
+chameleon_relmap_in_window(const ChameleonApplyTarget *t, const char *file, uint64 pos)
+{
+	if (t->replay_file == NULL || file == NULL ||
+		chameleon_relmap_before_snapshot(t, file, pos))
+		return false;
+	return chameleon_binlog_position_cmp(file, pos, t->replay_file, t->replay_pos) < 0;
 }
 
 /*
@@ -151,6 +166,59 @@ chameleon_apply_table_is_replicated(const char *mysql_table)
  * Table versions
  * ---------------------------------------------------------------------
  */
+
+/*
+ * A UNIQUE index other than the primary key as MySQL columns (att: the
+ * table's attribute index of each MySQL column, -1: none); false when it
+ * is not on replicated columns alone (expression, predicate, a column
+ * without a MySQL column).
+ */
+static bool
+unique_key_of_index(ChameleonApplyTable *t, Relation idx, const int *att,
+					ChameleonUniqueKey *key)
+{
+	Form_pg_index form = idx->rd_index;
+
+	if (!form->indisunique || form->indisprimary || !form->indimmediate ||
+		!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL))
+		return false;
+	key->ncols = form->indnkeyatts;
+	key->cols = palloc(sizeof(int) * key->ncols);
+	key->nulls_not_distinct = form->indnullsnotdistinct;
+	for (int k = 0; k < key->ncols; k++)
+	{
+		int			col = -1;
+
+		for (int i = 0; i < t->ncols && col < 0; i++)
+			if (att[i] >= 0 && att[i] + 1 == form->indkey.values[k])
+				col = i;
+		if (col < 0)
+			return false;
+		key->cols[k] = col;
+	}
+	return true;
+}
+
+/* The UNIQUE indexes of the table besides its primary key (see apply_int.h). */
+static void
+resolve_uniques(ChameleonApplyTable *t, Relation rel, const int *att)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	t->nuniques = 0;
+	t->uniques = palloc0(sizeof(ChameleonUniqueKey) * Max(list_length(indexes), 1));
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (unique_key_of_index(t, idx, att, &t->uniques[t->nuniques]))
+			t->nuniques++;
+		index_close(idx, AccessShareLock);
+	}
+	list_free(indexes);
+}
 
 /* Resolve the columns of a map against the PostgreSQL table. */
 static void
@@ -230,6 +298,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 	if (!t->has_pk)
 		for (int i = 0; i < t->ncols; i++)
 			t->is_key[i] = (t->colname[i] != NULL);
+	resolve_uniques(t, rel, att);
 }
 
 bool

@@ -12,6 +12,13 @@
  *   without a primary key: WHERE ctid = (SELECT ctid FROM t WHERE every
  *     column IS NOT DISTINCT FROM its value LIMIT 1), so exactly one row.
  * An UPDATE or DELETE that finds no row is an error (the replica diverged).
+ * The idempotent replay window (apply.c) has its own, tables with a
+ * primary key only:
+ *   DELETE FROM t WHERE k = ...               no row is fine
+ *   DELETE FROM t WHERE u = $i::type ... AND NOT (k = $j::type ...)
+ *     -- one per UNIQUE index: rows holding the new row's unique value
+ *   INSERT INTO t (c...) VALUES ($i::type, ...) ON CONFLICT (k...)
+ *     DO UPDATE SET c = EXCLUDED.c, ...      (DO NOTHING: every column is key)
  * Plans are prepared once per table version and statement shape (which
  * columns the row images carry) and kept with SPI_keepplan.  The SPI
  * connection lasts as long as the apply transaction.
@@ -31,10 +38,21 @@
 /* Rows an INSERT batch can hold (apply.c sends it at this many). */
 #define INSERT_BATCH_CAPACITY	CHAMELEON_INSERT_BATCH_ROWS
 
+/* What a kept statement does. */
+typedef enum StmtKind
+{
+	STMT_INSERT,				/* a batch of rows */
+	STMT_UPDATE,				/* exactly one row */
+	STMT_DELETE,				/* one row: exactly, or if present */
+	STMT_DELETE_UNIQUE,			/* rows holding a unique value under another key */
+	STMT_UPSERT					/* insert or replace by primary key */
+} StmtKind;
+
 /* A kept statement of one table version. */
 typedef struct ApplyPlan
 {
-	ApplyOp		op;
+	StmtKind	kind;
+	int			unique;			/* STMT_DELETE_UNIQUE: which of t->uniques */
 	char	   *shape;			/* which columns it binds, e.g. "a:11101|b:10" */
 	SPIPlanPtr	plan;
 	int			nparams;
@@ -71,13 +89,14 @@ append_present(StringInfo s, const ChameleonApplyTable *t, const ChameleonRowIma
 }
 
 static char *
-statement_shape(ApplyOp op, const ChameleonApplyTable *t, const ChameleonRowChange *c)
+statement_shape(StmtKind kind, int unique, const ChameleonApplyTable *t,
+				const ChameleonRowChange *c)
 {
 	StringInfoData s;
 
 	initStringInfo(&s);
-	appendStringInfo(&s, "%d|", (int) op);
-	if (op != OP_INSERT)
+	appendStringInfo(&s, "%d.%d|", (int) kind, unique);
+	if (kind == STMT_UPDATE || kind == STMT_DELETE)
 	{
 		append_present(&s, t, &c->before);
 		/* a NULL key value cannot use "=": it changes the statement */
@@ -86,7 +105,7 @@ statement_shape(ApplyOp op, const ChameleonApplyTable *t, const ChameleonRowChan
 				appendStringInfoChar(&s, c->before.isnull[i] ? 'n' : 'v');
 	}
 	appendStringInfoChar(&s, '|');
-	if (op != OP_DELETE)
+	if (kind != STMT_DELETE)
 		append_present(&s, t, &c->after);
 	return s.data;
 }
@@ -143,6 +162,78 @@ append_row_identity(StringInfo sql, ApplyPlan *p, const ChameleonApplyTable *t,
 	appendStringInfoString(sql, " LIMIT 1)");
 }
 
+/*
+ * DELETE the rows holding the after image's values of unique index
+ * p->unique under another primary key (the primary key is NOT NULL).
+ */
+static void
+append_delete_unique(StringInfo sql, ApplyPlan *p, const ChameleonApplyTable *t)
+{
+	const ChameleonUniqueKey *u = &t->uniques[p->unique];
+	bool		first = true;
+
+	appendStringInfo(sql, "DELETE FROM %s WHERE ", t->qualified);
+	for (int k = 0; k < u->ncols; k++)
+	{
+		int			i = u->cols[k];
+
+		add_param(p, i, false);
+		appendStringInfo(sql, u->nulls_not_distinct ? "%s%s IS NOT DISTINCT FROM $%d::%s" :
+						 "%s%s = $%d::%s", k > 0 ? " AND " : "",
+						 t->colname[i], p->nparams, t->coltype[i]);
+	}
+	appendStringInfoString(sql, " AND NOT (");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (!t->is_key[i])
+			continue;
+		add_param(p, i, false);
+		appendStringInfo(sql, "%s%s = $%d::%s", first ? "" : " AND ",
+						 t->colname[i], p->nparams, t->coltype[i]);
+		first = false;
+	}
+	appendStringInfoChar(sql, ')');
+}
+
+/* INSERT the after image, or set the row of its primary key to it. */
+static void
+append_upsert(StringInfo sql, ApplyPlan *p, const ChameleonApplyTable *t,
+			  const ChameleonRowChange *c)
+{
+	StringInfoData vals;
+	StringInfoData set;
+	bool		first = true;
+
+	initStringInfo(&vals);
+	initStringInfo(&set);
+	appendStringInfo(sql, "INSERT INTO %s (", t->qualified);
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (!c->after.present[i] || t->colname[i] == NULL)
+			continue;
+		add_param(p, i, false);
+		appendStringInfo(sql, "%s%s", first ? "" : ", ", t->colname[i]);
+		appendStringInfo(&vals, "%s$%d::%s", first ? "" : ", ", p->nparams, t->coltype[i]);
+		if (!t->is_key[i])
+			appendStringInfo(&set, "%s%s = EXCLUDED.%s", set.len > 0 ? ", " : "",
+							 t->colname[i], t->colname[i]);
+		first = false;
+	}
+	appendStringInfo(sql, ") VALUES (%s) ON CONFLICT (", vals.data);
+	first = true;
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (!t->is_key[i])
+			continue;
+		appendStringInfo(sql, "%s%s", first ? "" : ", ", t->colname[i]);
+		first = false;
+	}
+	if (set.len > 0)
+		appendStringInfo(sql, ") DO UPDATE SET %s", set.data);
+	else
+		appendStringInfoString(sql, ") DO NOTHING");
+}
+
 static char *
 build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *c)
 {
@@ -150,9 +241,9 @@ build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *
 	bool		first = true;
 
 	initStringInfo(&sql);
-	switch (p->op)
+	switch (p->kind)
 	{
-		case OP_INSERT:
+		case STMT_INSERT:
 			{
 				StringInfoData sel;
 				StringInfoData from;
@@ -184,7 +275,7 @@ build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *
 				p->nvalues = p->nparams;
 				break;
 			}
-		case OP_UPDATE:
+		case STMT_UPDATE:
 			appendStringInfo(&sql, "UPDATE %s SET ", t->qualified);
 			for (int i = 0; i < t->ncols; i++)
 			{
@@ -199,19 +290,28 @@ build_sql(ApplyPlan *p, const ChameleonApplyTable *t, const ChameleonRowChange *
 				return NULL;	/* nothing replicated changed */
 			append_row_identity(&sql, p, t, c);
 			break;
-		case OP_DELETE:
+		case STMT_DELETE:
 			appendStringInfo(&sql, "DELETE FROM %s", t->qualified);
 			append_row_identity(&sql, p, t, c);
+			break;
+		case STMT_DELETE_UNIQUE:
+			append_delete_unique(&sql, p, t);
+			break;
+		case STMT_UPSERT:
+			append_upsert(&sql, p, t, c);
 			break;
 	}
 	return sql.data;
 }
 
-/* The kept plan for this statement shape; NULL if there is nothing to do. */
+/*
+ * The kept plan for this statement shape (unique: which of t->uniques, for
+ * STMT_DELETE_UNIQUE, else -1); NULL if there is nothing to do.
+ */
 static ApplyPlan *
-get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
+get_plan(ChameleonApplyTable *t, StmtKind kind, int unique, const ChameleonRowChange *c)
 {
-	char	   *shape = statement_shape(op, t, c);
+	char	   *shape = statement_shape(kind, unique, t, c);
 	ApplyPlan  *p;
 	ListCell   *lc;
 	MemoryContext old;
@@ -221,13 +321,14 @@ get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
 	foreach(lc, (List *) t->statements)
 	{
 		p = (ApplyPlan *) lfirst(lc);
-		if (p->op == op && strcmp(p->shape, shape) == 0)
+		if (p->kind == kind && strcmp(p->shape, shape) == 0)
 			return p->plan ? p : NULL;
 	}
 
 	old = MemoryContextSwitchTo(t->cxt);
 	p = palloc0(sizeof(ApplyPlan));
-	p->op = op;
+	p->kind = kind;
+	p->unique = unique;
 	p->shape = pstrdup(shape);
 	p->param_col = palloc(sizeof(int) * t->ncols * 2);
 	p->param_before = palloc(sizeof(bool) * t->ncols * 2);
@@ -239,7 +340,7 @@ get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
 
 	types = palloc(sizeof(Oid) * Max(p->nparams, 1));
 	for (int k = 0; k < p->nparams; k++)
-		types[k] = (op == OP_INSERT) ? TEXTARRAYOID : TEXTOID;
+		types[k] = (kind == STMT_INSERT) ? TEXTARRAYOID : TEXTOID;
 	old = CurrentMemoryContext;
 	p->plan = SPI_prepare(sql, p->nparams, types);
 	MemoryContextSwitchTo(old);
@@ -251,8 +352,10 @@ get_plan(ChameleonApplyTable *t, ApplyOp op, const ChameleonRowChange *c)
 }
 
 static void
-check_one_row(const ChameleonApplyTable *t, ApplyOp op)
+check_one_row(const ChameleonApplyTable *t, StmtKind kind)
 {
+	ApplyOp		op = (kind == STMT_UPDATE) ? OP_UPDATE : OP_DELETE;
+
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -261,8 +364,9 @@ check_one_row(const ChameleonApplyTable *t, ApplyOp op)
 				 errhint("Copy the table again with chameleon.sync_tables().")));
 }
 
+/* Run a row's statement; exactly_one: finding no row is an error. */
 static void
-execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
+execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c, bool exactly_one)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum	   *values = palloc(sizeof(Datum) * Max(p->nparams, 1));
@@ -280,7 +384,8 @@ execute_row(ChameleonApplyTable *t, ApplyPlan *p, const ChameleonRowChange *c)
 	MemoryContextSwitchTo(cxt);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
-	check_one_row(t, p->op);
+	if (exactly_one)
+		check_one_row(t, p->kind);
 }
 
 /* ---------------------------------------------------------------------
@@ -336,7 +441,7 @@ static bool
 spi_insert(ChameleonApplyTable *t, const ChameleonRowChange *c, Size *bytes)
 {
 	InsertBuffer *b = &Pending;
-	ApplyPlan  *p = get_plan(t, OP_INSERT, c);
+	ApplyPlan  *p = get_plan(t, STMT_INSERT, -1, c);
 	MemoryContext old;
 
 	if (b->nrows > 0 && (b->table != t || b->plan != p || b->nrows >= INSERT_BATCH_CAPACITY))
@@ -378,16 +483,55 @@ spi_insert(ChameleonApplyTable *t, const ChameleonRowChange *c, Size *bytes)
 static void
 spi_update(ChameleonApplyTable *t, const ChameleonRowChange *c)
 {
-	ApplyPlan  *p = get_plan(t, OP_UPDATE, c);
+	ApplyPlan  *p = get_plan(t, STMT_UPDATE, -1, c);
 
 	if (p != NULL)				/* NULL: nothing replicated changed */
-		execute_row(t, p, c);
+		execute_row(t, p, c, true);
 }
 
 static void
 spi_delete(ChameleonApplyTable *t, const ChameleonRowChange *c)
 {
-	execute_row(t, get_plan(t, OP_DELETE, c), c);
+	execute_row(t, get_plan(t, STMT_DELETE, -1, c), c, true);
+}
+
+/* ---------------------------------------------------------------------
+ * The idempotent replay window
+ * ---------------------------------------------------------------------
+ */
+
+static void
+spi_delete_if_present(ChameleonApplyTable *t, const ChameleonRowChange *c)
+{
+	execute_row(t, get_plan(t, STMT_DELETE, -1, c), c, false);
+}
+
+/* May a row with these values conflict on the unique index? */
+static bool
+unique_applies(const ChameleonUniqueKey *u, const ChameleonRowImage *img)
+{
+	for (int k = 0; k < u->ncols; k++)
+	{
+		if (!img->present[u->cols[k]])
+			return false;
+		if (img->isnull[u->cols[k]] && !u->nulls_not_distinct)
+			return false;
+	}
+	return true;
+}
+
+static void
+spi_delete_unique_conflicts(ChameleonApplyTable *t, const ChameleonRowChange *c)
+{
+	for (int k = 0; k < t->nuniques; k++)
+		if (unique_applies(&t->uniques[k], &c->after))
+			execute_row(t, get_plan(t, STMT_DELETE_UNIQUE, k, c), c, false);
+}
+
+static void
+spi_upsert(ChameleonApplyTable *t, const ChameleonRowChange *c)
+{
+	execute_row(t, get_plan(t, STMT_UPSERT, -1, c), c, false);
 }
 
 /* ---------------------------------------------------------------------
@@ -459,5 +603,8 @@ const ChameleonApplyBackend chameleon_apply_spi_backend = {
 	.discard = spi_discard,
 	.update = spi_update,
 	.delete = spi_delete,
+	.delete_if_present = spi_delete_if_present,
+	.delete_unique_conflicts = spi_delete_unique_conflicts,
+	.upsert = spi_upsert,
 	.forget_table = spi_forget_table,
 };

@@ -151,6 +151,9 @@ typedef struct ChameleonTableRow
 	char	   *state;
 	char	   *snapshot_file;	/* NULL: no snapshot position */
 	int64		snapshot_position;
+	/* end of the idempotent replay window of a sliced copy; NULL: none */
+	char	   *replay_file;
+	int64		replay_position;
 } ChameleonTableRow;
 
 extern void chameleon_catalog_add_table(int32 source_id, const char *mysql_table,
@@ -218,7 +221,7 @@ typedef struct ChameleonTableReport
 /* Every table of the source (ChameleonTableReport *), by name. */
 extern List *chameleon_catalog_table_reports(int32 source_id);
 
-/* A copied table joins the stream at the snapshot position. */
+/* A copied table joins the stream at the snapshot position (no replay window). */
 extern void chameleon_catalog_table_copied(int32 source_id, const char *mysql_table,
 										   int64 rows, const char *snapshot_file,
 										   int64 snapshot_position);

@@ -95,13 +95,14 @@ chameleon_catalog_table_rows(int32 source_id)
 	chameleon_spi_connect();
 	/* not read-only: see the DDL of this transaction */
 	n = chameleon_spi_run("SELECT mysql_table, pg_schema, pg_table, state,"
-						  " snapshot_file, snapshot_position"
+						  " snapshot_file, snapshot_position, replay_file, replay_position"
 						  " FROM sch_chameleon.t_replica_tables WHERE source_id = $1",
 						  1, &type, &value, NULL, false, 0, SPI_OK_SELECT, WHAT_READ);
 	for (uint64 i = 0; i < n; i++)
 	{
 		ChameleonTableRow *r = MemoryContextAllocZero(caller, sizeof(ChameleonTableRow));
 		char	   *pos = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6);
+		char	   *replay = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 8);
 		MemoryContext old;
 
 		r->mysql_table = chameleon_spi_text(i, 1, caller);
@@ -110,6 +111,8 @@ chameleon_catalog_table_rows(int32 source_id)
 		r->state = chameleon_spi_text(i, 4, caller);
 		r->snapshot_file = chameleon_spi_text(i, 5, caller);
 		r->snapshot_position = pos ? (int64) strtoull(pos, NULL, 10) : 0;
+		r->replay_file = replay ? chameleon_spi_text(i, 7, caller) : NULL;
+		r->replay_position = replay ? (int64) strtoull(replay, NULL, 10) : 0;
 		old = MemoryContextSwitchTo(caller);
 		rows = lappend(rows, r);
 		MemoryContextSwitchTo(old);
@@ -201,7 +204,8 @@ chameleon_catalog_table_created(int32 source_id, const char *mysql_table, bool r
 						   " pg_schema = EXCLUDED.pg_schema, pg_table = EXCLUDED.pg_table,"
 						   " state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
 						   " copied_rows = 0, applied_rows = 0,"
-						   " snapshot_file = NULL, snapshot_position = NULL"
+						   " snapshot_file = NULL, snapshot_position = NULL,"
+						   " replay_file = NULL, replay_position = NULL"
 						   " WHERE r.state = 'removed' OR $5",
 						   5, types, values, nulls, 0, WHAT_WRITE);
 }
@@ -270,7 +274,8 @@ chameleon_catalog_table_copied(int32 source_id, const char *mysql_table, int64 r
 
 	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
 						   " SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
-						   " snapshot_position = $5, last_error = NULL"
+						   " snapshot_position = $5, replay_file = NULL, replay_position = NULL,"
+						   " last_error = NULL"
 						   " WHERE source_id = $1 AND mysql_table = $2",
 						   5, types, values, NULL, 0, WHAT_WRITE);
 }
