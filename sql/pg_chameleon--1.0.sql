@@ -67,6 +67,7 @@ CREATE TABLE sch_chameleon.t_replica_tables (
     snapshot_position bigint,
     replay_file     text,                          -- end of the copy's window (slices read at
     replay_position bigint,                        -- different positions): replayed idempotently
+    deferred_indexes text[],                       -- unique indexes built once the window is passed
     last_error      text,
     PRIMARY KEY (source_id, mysql_table)
 );

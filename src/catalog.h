@@ -199,12 +199,15 @@ extern void chameleon_catalog_table_sync_failed(int32 source_id, const char *mys
 /*
  * A table whose slices are all copied joins the stream: its rows before low
  * are skipped, those from low up to high (the slices were read at different
- * positions in between) are replayed idempotently.
+ * positions in between) are replayed idempotently.  deferred_indexes
+ * (char *, CREATE UNIQUE INDEX statements): built by the apply worker once
+ * the stream has passed high.
  */
 extern void chameleon_catalog_table_copied_window(int32 source_id, const char *mysql_table,
 												  int64 rows, const char *low_file,
 												  int64 low_position, const char *high_file,
-												  int64 high_position);
+												  int64 high_position,
+												  List *deferred_indexes);
 /* The earliest snapshot position of the source's copied tables; false: none. */
 extern bool chameleon_catalog_tables_earliest_snapshot(int32 source_id, char **file,
 													   int64 *position);

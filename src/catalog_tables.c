@@ -348,11 +348,13 @@ chameleon_catalog_owned_sequences(int32 source_id)
 void
 chameleon_catalog_table_copied_window(int32 source_id, const char *mysql_table, int64 rows,
 									  const char *low_file, int64 low_position,
-									  const char *high_file, int64 high_position)
+									  const char *high_file, int64 high_position,
+									  List *deferred_indexes)
 {
-	Oid			types[7] = {INT4OID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, INT8OID};
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[8] = {INT4OID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, INT8OID,
+	TEXTARRAYOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bool		window = high_file != NULL && low_file != NULL &&
 		(strcmp(high_file, low_file) != 0 || high_position != low_position);
 
@@ -365,12 +367,14 @@ chameleon_catalog_table_copied_window(int32 source_id, const char *mysql_table, 
 	values[5] = chameleon_spi_text_arg(window ? high_file : NULL, &nulls[5]);
 	values[6] = Int64GetDatum(high_position);
 	nulls[6] = nulls[5];
+	values[7] = chameleon_spi_text_array(deferred_indexes);
+	nulls[7] = deferred_indexes == NIL ? 'n' : ' ';
 	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
 						   " SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
 						   " snapshot_position = $5, replay_file = $6, replay_position = $7,"
-						   " last_error = NULL"
+						   " deferred_indexes = $8, last_error = NULL"
 						   " WHERE source_id = $1 AND mysql_table = $2",
-						   7, types, values, nulls, 0, WHAT_WRITE);
+						   8, types, values, nulls, 0, WHAT_WRITE);
 }
 
 bool

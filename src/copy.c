@@ -1118,7 +1118,7 @@ copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
 	chameleon_progress_table_start(t->name, t->rows_estimate);
 	rows = copy_table_data(conn, cfg, opts, t, keep_connection);
 	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
-	chameleon_schema_finish_table(opts, t);
+	chameleon_schema_finish_table(opts, t, NULL);
 	chameleon_progress_table_done(rows);
 
 	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
@@ -1612,10 +1612,11 @@ chameleon_copy_slice(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSch
 }
 
 void
-chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
+chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t,
+							List **deferred)
 {
 	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
-	chameleon_schema_finish_table(opts, t);
+	chameleon_schema_finish_table(opts, t, deferred);
 }
 
 void

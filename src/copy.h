@@ -65,8 +65,12 @@ extern void chameleon_copy_slice(MYSQL *conn, const ChameleonConfig *cfg,
 								 const ChameleonCopyRange *r, ChameleonCopySlice *out);
 /* After an error in a slice: end its MySQL transaction or table lock. */
 extern void chameleon_copy_slice_abandon(MYSQL *conn);
-/* A table whose rows are all in: its indexes, its sequences. */
-extern void chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t);
+/*
+ * A table whose rows are all in: its indexes, its sequences; deferred not
+ * NULL: its unique indexes are left to the stream (see schema.h).
+ */
+extern void chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t,
+										List **deferred);
 /*
  * A table that could not be copied (edata: why): emptied, state error, the
  * row in t_errors, a WARNING; in the caller's transaction.

@@ -68,13 +68,17 @@ static void
 finish_table_if_complete(CopyRun *run, ChameleonTable *t)
 {
 	ChameleonCopyWindow w;
+	List	   *deferred = NIL;
+	bool		window;
 
 	if (!chameleon_copy_table_window(run->shared->source_id, t->name, &w))
 		return;
-	chameleon_copy_finish_table(&run->opts, t);
+	window = w.low_file != NULL && w.high_file != NULL &&
+		(strcmp(w.low_file, w.high_file) != 0 || w.low_position != w.high_position);
+	chameleon_copy_finish_table(&run->opts, t, window ? &deferred : NULL);
 	chameleon_catalog_table_copied_window(run->shared->source_id, t->name, w.rows,
 										  w.low_file, w.low_position,
-										  w.high_file, w.high_position);
+										  w.high_file, w.high_position, deferred);
 	chameleon_progress_table_done(w.rows);
 }
 

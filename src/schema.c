@@ -945,7 +945,7 @@ run_index_sql(const ChameleonTable *t, const ChameleonIndex *ix, const char *sql
 
 static void
 create_index(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
-			 const ChameleonIndex *ix)
+			 const ChameleonIndex *ix, List **deferred)
 {
 	char	   *qname = qualified_name(opts->pg_schema, t->name);
 	const char *pgname = quote_identifier(chameleon_pg_index_name(t->name, ix->name));
@@ -969,6 +969,9 @@ create_index(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
 	if (ix->primary)
 		chameleon_run_sql(psprintf("ALTER TABLE %s ADD CONSTRAINT %s PRIMARY KEY (%s)",
 								   qname, pgname, column_list(ix->columns, NULL)));
+	else if (ix->is_unique && deferred != NULL)
+		*deferred = lappend(*deferred, psprintf("CREATE UNIQUE INDEX %s ON %s (%s)",
+												pgname, qname, cols));
 	else
 		run_index_sql(t, ix, psprintf("CREATE %sINDEX %s ON %s (%s)",
 									  ix->is_unique ? "UNIQUE " : "", pgname, qname, cols));
@@ -1007,12 +1010,13 @@ restart_auto_increment(const ChameleonSchemaOptions *opts, const ChameleonTable 
 }
 
 void
-chameleon_schema_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
+chameleon_schema_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t,
+							  List **deferred)
 {
 	ListCell   *lc;
 
 	foreach(lc, t->indexes)
-		create_index(opts, t, lfirst(lc));
+		create_index(opts, t, lfirst(lc), deferred);
 	for (int i = 0; i < t->ncolumns; i++)
 	{
 		if (t->columns[i].auto_increment)

@@ -95,10 +95,13 @@ extern void chameleon_schema_create_table(const ChameleonSchemaOptions *opts,
 
 /*
  * After a table's data is in: primary key, unique and secondary indexes,
- * identity/sequence restarted past the copied maximum.
+ * identity/sequence restarted past the copied maximum.  deferred not NULL:
+ * the unique indexes other than the primary key are not built but their
+ * statements appended to *deferred (slices read at different positions may
+ * hold a unique value twice until the stream has replayed their window).
  */
 extern void chameleon_schema_finish_table(const ChameleonSchemaOptions *opts,
-										  ChameleonTable *table);
+										  ChameleonTable *t, List **deferred);
 
 /*
  * The PostgreSQL name of a MySQL index of a table ("<table>_<index>",
