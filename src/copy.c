@@ -1409,6 +1409,7 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 
 			chameleon_catalog_add_table(source_id, t->name, opts.pg_schema, t->name, "pending",
 										0, NULL, 0);
+			chameleon_schema_index_notices(t);
 			/* the MySQL shape the stream starts from (ddl_apply.h) */
 			chameleon_shape_save(source_id, t->name,
 								 chameleon_shape_from_schema(opts.my_database, t));
@@ -1615,8 +1616,12 @@ void
 chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *t,
 							List **deferred)
 {
+	ChameleonSchemaOptions quiet = *opts;
+
+	/* the plan gave the NOTICEs of the indexes */
+	quiet.quiet_indexes = true;
 	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
-	chameleon_schema_finish_table(opts, t, deferred);
+	chameleon_schema_finish_table(&quiet, t, deferred);
 }
 
 void

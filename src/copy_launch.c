@@ -32,6 +32,7 @@
 #include "config.h"
 #include "copy.h"
 #include "copy_workers.h"
+#include "progress.h"
 
 /* How often the waiting session looks at the leader (ms). */
 #define WAIT_NAP_MS		100
@@ -140,6 +141,7 @@ run_leader(const ChameleonConfig *cfg, int32 source_id, bool force, bool wait)
 	shared->roleid = GetUserId();
 	shared->source_id = source_id;
 	shared->force = force;
+	shared->progress_interval = chameleon_copy_progress_interval;
 	strlcpy(shared->config_path, cfg->path, MAXPGPATH);
 	mq = shm_mq_create(CHAMELEON_INIT_QUEUE(shared), CHAMELEON_INIT_QUEUE_SIZE);
 	shm_mq_set_receiver(mq, MyProc);
@@ -228,6 +230,13 @@ chameleon_init_replica_run(const char *path, bool force, bool wait)
 	src = chameleon_source_by_name(cfg->my_database);
 	if (src == NULL || force || strcmp(src->state, "initialising") != 0)
 		return run_leader(cfg, 0, force, wait);
+	if (strcmp(src->config_path, cfg->path) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the copy of MySQL database \"%s\" is not finished", src->name),
+				 errdetail("It was started with the configuration file \"%s\".", src->config_path),
+				 errhint("Run chameleon.init_replica('%s') to resume it, or chameleon.init_replica(force => true) to start over.",
+						 src->config_path)));
 	/* an unfinished copy: resume it, or wait for the leader that runs */
 	if (!chameleon_copy_lock(src->name, false))
 		return wait_for_other(cfg, src, wait);

@@ -519,6 +519,9 @@ chameleon_copy_leader_main(Datum main_arg)
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+	if (run.init != NULL)
+		SetConfigOption("pg_chameleon.copy_progress_interval",
+						psprintf("%d", run.init->progress_interval), PGC_SUSET, PGC_S_OVERRIDE);
 
 	run.cxt = AllocSetContextCreate(TopMemoryContext, "pg_chameleon copy leader",
 									ALLOCSET_DEFAULT_SIZES);

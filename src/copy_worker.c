@@ -173,6 +173,8 @@ run_worker(CopyRun *run)
 {
 	ChameleonSource *src;
 	MemoryContext range_cxt;
+	ChameleonCopyTotals totals;
+	int			ntables;
 
 	chameleon_xact_begin();
 	MemoryContextSwitchTo(run->cxt);
@@ -185,9 +187,11 @@ run_worker(CopyRun *run)
 	run->conn = chameleon_mysql_connect(run->cfg);
 	chameleon_copy_schema_options(&run->opts, run->cfg, run->conn);
 	run->opts.pg_schema = pstrdup(src->pg_schema);
+	chameleon_copy_progress_totals(run->shared->source_id, &totals);
+	ntables = list_length(chameleon_catalog_table_reports(run->shared->source_id));
 	chameleon_xact_commit();
 	MemoryContextSwitchTo(run->cxt);
-	chameleon_progress_begin(src->name, src->pg_schema, 0, 0);
+	chameleon_progress_begin(src->name, src->pg_schema, ntables, totals.rows_estimated);
 	chameleon_progress_phase(CHAMELEON_PHASE_COPY);
 	range_cxt = AllocSetContextCreate(run->cxt, "pg_chameleon copy range",
 									  ALLOCSET_DEFAULT_SIZES);

@@ -34,6 +34,7 @@ typedef struct ChameleonInitShared
 	Oid			roleid;
 	int32		source_id;		/* 0: plan a new copy; else resume this source */
 	bool		force;
+	int			progress_interval;	/* the caller's pg_chameleon.copy_progress_interval */
 	char		config_path[MAXPGPATH];
 
 	/* progress and result, written by the leader */

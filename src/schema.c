@@ -943,27 +943,47 @@ run_index_sql(const ChameleonTable *t, const ChameleonIndex *ix, const char *sql
 			 errhint("Create a suitable index by hand once the copy is done.")));
 }
 
+/* Has the index a PostgreSQL translation?  notice: say what is not carried over. */
+static bool
+index_translated(const ChameleonTable *t, const ChameleonIndex *ix, bool notice)
+{
+	if (ix->has_expression || pg_strcasecmp(ix->index_type, "FULLTEXT") == 0 ||
+		pg_strcasecmp(ix->index_type, "SPATIAL") == 0)
+	{
+		if (notice)
+			ereport(NOTICE,
+					(errmsg("index \"%s\" of table \"%s\" is not copied", ix->name, t->name),
+					 errdetail("%s indexes have no PostgreSQL translation.",
+							   ix->has_expression ? "Functional" : ix->index_type)));
+		return false;
+	}
+	if (ix->has_prefix && notice)
+		ereport(NOTICE,
+				(errmsg("prefix index \"%s\" of table \"%s\" becomes an index on the whole columns",
+						ix->name, t->name)));
+	return true;
+}
+
+void
+chameleon_schema_index_notices(const ChameleonTable *t)
+{
+	ListCell   *lc;
+
+	foreach(lc, t->indexes)
+		(void) index_translated(t, lfirst(lc), true);
+}
+
 static void
 create_index(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
 			 const ChameleonIndex *ix, List **deferred)
 {
+	bool		quiet = opts->quiet_indexes;
 	char	   *qname = qualified_name(opts->pg_schema, t->name);
 	const char *pgname = quote_identifier(chameleon_pg_index_name(t->name, ix->name));
 	char	   *cols;
 
-	if (ix->has_expression || pg_strcasecmp(ix->index_type, "FULLTEXT") == 0 ||
-		pg_strcasecmp(ix->index_type, "SPATIAL") == 0)
-	{
-		ereport(NOTICE,
-				(errmsg("index \"%s\" of table \"%s\" is not copied", ix->name, t->name),
-				 errdetail("%s indexes have no PostgreSQL translation.",
-						   ix->has_expression ? "Functional" : ix->index_type)));
+	if (!index_translated(t, ix, !quiet))
 		return;
-	}
-	if (ix->has_prefix)
-		ereport(NOTICE,
-				(errmsg("prefix index \"%s\" of table \"%s\" becomes an index on the whole columns",
-						ix->name, t->name)));
 
 	cols = column_list(ix->columns, ix->descending);
 	if (ix->primary)

@@ -75,6 +75,7 @@ typedef struct ChameleonSchemaOptions
 	List	   *tables_limit;	/* char *, NIL = every table */
 	bool		is_mariadb;
 	bool		zero_dates_to_null;
+	bool		quiet_indexes;	/* the NOTICEs of untranslated indexes were given */
 	ChameleonTypeOptions type_options;
 } ChameleonSchemaOptions;
 
@@ -92,6 +93,9 @@ extern void chameleon_schema_create_tables(const ChameleonSchemaOptions *opts, L
 /* CREATE TABLE of one table in the existing schema (sync_tables, add_tables). */
 extern void chameleon_schema_create_table(const ChameleonSchemaOptions *opts,
 										  ChameleonTable *t);
+
+/* The NOTICEs of the indexes of t that are not carried over as they are. */
+extern void chameleon_schema_index_notices(const ChameleonTable *t);
 
 /*
  * After a table's data is in: primary key, unique and secondary indexes,
