@@ -45,7 +45,8 @@ typedef struct CopyRun
 {
 	ChameleonCopyShared *shared;
 	ChameleonCopyWorkerResult *me;
-	MemoryContext cxt;			/* the run: config, connection, range */
+	MemoryContext cxt;			/* the run: config, connection */
+	MemoryContext range_cxt;	/* the range being copied */
 	ChameleonConfig *cfg;
 	ChameleonSchemaOptions opts;
 	MYSQL	   *conn;
@@ -99,11 +100,9 @@ copy_one_slice(CopyRun *run, ChameleonTable *t, ChameleonCopyRange *r)
 		chameleon_copy_range_finish(source_id, t->name, r->range_no);
 		finish_table_if_complete(run, t);
 	}
-	chameleon_xact_commit();
-
-	/* the committed state of the range, for its next slice */
+	/* the range's state for its next slice, out of the transaction's memory */
 	{
-		MemoryContext old = MemoryContextSwitchTo(run->cxt);
+		MemoryContext old = MemoryContextSwitchTo(run->range_cxt);
 		ListCell   *lc;
 
 		if (slice.last_key != NIL)
@@ -114,6 +113,7 @@ copy_one_slice(CopyRun *run, ChameleonTable *t, ChameleonCopyRange *r)
 		}
 		MemoryContextSwitchTo(old);
 	}
+	chameleon_xact_commit();
 	r->rows_copied += slice.rows;
 	r->slices++;
 	return slice.range_done;
@@ -172,7 +172,6 @@ static void
 run_worker(CopyRun *run)
 {
 	ChameleonSource *src;
-	MemoryContext range_cxt;
 	ChameleonCopyTotals totals;
 	int			ntables;
 
@@ -193,8 +192,8 @@ run_worker(CopyRun *run)
 	MemoryContextSwitchTo(run->cxt);
 	chameleon_progress_begin(src->name, src->pg_schema, ntables, totals.rows_estimated);
 	chameleon_progress_phase(CHAMELEON_PHASE_COPY);
-	range_cxt = AllocSetContextCreate(run->cxt, "pg_chameleon copy range",
-									  ALLOCSET_DEFAULT_SIZES);
+	run->range_cxt = AllocSetContextCreate(run->cxt, "pg_chameleon copy range",
+										   ALLOCSET_DEFAULT_SIZES);
 
 	for (;;)
 	{
@@ -208,12 +207,12 @@ run_worker(CopyRun *run)
 		MemoryContextSwitchTo(run->cxt);
 		if (r == NULL)
 			break;
-		MemoryContextSwitchTo(range_cxt);
+		MemoryContextSwitchTo(run->range_cxt);
 		pgstat_report_activity(STATE_RUNNING, psprintf("pg_chameleon: copying table %s",
 													   r->mysql_table));
 		copy_range(run, r);
 		MemoryContextSwitchTo(run->cxt);
-		MemoryContextReset(range_cxt);
+		MemoryContextReset(run->range_cxt);
 	}
 	chameleon_progress_end();
 }

@@ -661,7 +661,8 @@ while (Time::HiRes::time() < $deadline && $init->pumpable)
 	$init->pump_nb;
 	Time::HiRes::sleep(0.01);
 }
-is($seen, 'live/big/copying', 'copy_progress shows the running copy from another session');
+is($seen, 'live/big/copying', 'copy_progress shows the running copy from another session')
+  or diag($node->safe_psql('postgres', 'SELECT * FROM chameleon.copy_progress'));
 ok($init->finish, 'init_replica under concurrent writes succeeds') or diag($i_err);
 like($i_err, qr/NOTICE:  copy of "live": \d+ of about \d+ rows \(\d+%\), \d of 4 tables, \d copy workers, \d+ rows\/s, about \d+ s left/,
 	'init_replica reports its progress every pg_chameleon.copy_progress_interval');

@@ -77,7 +77,8 @@ ChameleonReplica::tables_equal($node, $my, 'app', 'bad', 'id',
 	[ [ 'id', 'id' ], [ 'due', 'due' ], [ 'note', 'note' ] ]);
 ChameleonReplica::tables_equal($node, $my, 'app', 'z_after', 'id', [ [ 'id', 'id' ], [ 'v', 'v' ] ]);
 
-# on_error: stop keeps the copy all-or-nothing
+# on_error: stop stops the copy at the bad value; the copy stays unfinished
+# (resumable once the row is fixed), and cannot be started
 my $my2 = ChameleonMariaDB->new(name => 'strict', extra => ['--binlog-row-metadata=FULL']);
 $my2->start;
 $my2->sql("SET SESSION sql_mode = ''; CREATE DATABASE app2;"
@@ -89,7 +90,9 @@ my $conf2 = $my2->write_config(my_database => 'app2', zero_dates_to_null => \'fa
 	"SELECT chameleon.init_replica(" . ChameleonReplica::pg_literal($conf2) . ")");
 isnt($ret, 0, 'with on_error: stop the copy fails');
 like($err, qr/could not copy column "due"/, 'naming the value');
-is($node->safe_psql('postgres', "SELECT count(*) FROM chameleon.tables WHERE source = 'app2'"),
-	'0', 'and leaves nothing behind');
+is($node->safe_psql('postgres', "SELECT state FROM chameleon.tables WHERE source = 'app2'"),
+	'pending', 'and leaves the table uncopied');
+is($node->safe_psql('postgres', "SELECT state FROM sch_chameleon.t_sources WHERE source_name = 'app2'"),
+	'initialising', 'in an unfinished copy');
 
 done_testing();

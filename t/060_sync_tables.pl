@@ -65,7 +65,7 @@ $node->safe_psql('postgres', "SELECT chameleon.init_replica($conf_lit)");
 $node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
 ok($node->poll_query_until('postgres', "SELECT state = 'streaming' FROM chameleon.status"),
 	'replica streaming');
-is($node->safe_psql('postgres', 'SELECT string_agg(mysql_table, \',\' ORDER BY 1) FROM chameleon.tables'),
+is($node->safe_psql('postgres', 'SELECT string_agg(mysql_table, \',\' ORDER BY mysql_table) FROM chameleon.tables'),
 	'a,b,big,nolog,owner', 'tables_limit left extra out');
 
 # --- a writer that runs until told to stop ----------------------------------------
