@@ -285,8 +285,46 @@ COMMENT ON VIEW chameleon.copy_progress IS
     'running init_replica copies: current table and its slices, rows copied and estimated, elapsed time, rows/s, time left';
 
 REVOKE ALL ON FUNCTION chameleon.init_replica(text, boolean, boolean) FROM PUBLIC;
+-- Per table of an init_replica copy, from its committed slices (t_copy_ranges).
+CREATE VIEW chameleon.copy_tables AS
+SELECT s.source_name AS source,
+       r.mysql_table,
+       t.state,
+       pg_catalog.count(*) AS ranges,
+       pg_catalog.count(*) FILTER (WHERE r.state IN ('done', 'failed')) AS ranges_done,
+       pg_catalog.count(*) FILTER (WHERE r.state = 'copying') AS workers,
+       pg_catalog.sum(r.slices) AS slices_done,
+       CASE WHEN pg_catalog.bool_and(r.state IN ('done', 'failed')) THEN pg_catalog.sum(r.slices)
+            WHEN pg_catalog.sum(r.slices) > 0
+            THEN pg_catalog.sum(r.slices) + pg_catalog.ceil(GREATEST(pg_catalog.sum(r.rows_estimated)
+                 - pg_catalog.sum(r.rows_copied), 0) / GREATEST(pg_catalog.sum(r.rows_copied)
+                 / pg_catalog.sum(r.slices), 1))::bigint
+       END AS slices_total,
+       pg_catalog.sum(r.rows_copied) AS rows_copied,
+       GREATEST(pg_catalog.sum(r.rows_estimated), pg_catalog.sum(r.rows_copied)) AS rows_estimated,
+       pg_catalog.round(pg_catalog.sum(r.rows_copied) / GREATEST(extract(epoch FROM
+           CASE WHEN pg_catalog.bool_and(r.state IN ('done', 'failed'))
+                THEN pg_catalog.max(r.finished_at) ELSE pg_catalog.clock_timestamp() END
+           - pg_catalog.min(r.started_at)), 0.001)) AS rows_per_second,
+       CASE WHEN NOT pg_catalog.bool_and(r.state IN ('done', 'failed'))
+             AND pg_catalog.sum(r.rows_copied) > 0
+             AND pg_catalog.sum(r.rows_estimated) > pg_catalog.sum(r.rows_copied)
+            THEN pg_catalog.make_interval(secs => (pg_catalog.sum(r.rows_estimated)
+                 - pg_catalog.sum(r.rows_copied)) * extract(epoch FROM pg_catalog.clock_timestamp()
+                 - pg_catalog.min(r.started_at)) / pg_catalog.sum(r.rows_copied))
+       END AS time_left
+FROM sch_chameleon.t_copy_ranges r
+JOIN sch_chameleon.t_sources s ON s.source_id = r.source_id
+LEFT JOIN sch_chameleon.t_replica_tables t
+       ON t.source_id = r.source_id AND t.mysql_table = r.mysql_table
+GROUP BY s.source_name, r.mysql_table, t.state;
+
+COMMENT ON VIEW chameleon.copy_tables IS
+    'per table of an init_replica copy: ranges and slices done (of about how many), copy workers on it, rows, rows/s, time left';
+
 REVOKE ALL ON FUNCTION chameleon.copy_progress_rows() FROM PUBLIC;
 REVOKE ALL ON chameleon.copy_progress FROM PUBLIC;
+REVOKE ALL ON chameleon.copy_tables FROM PUBLIC;
 
 -- ==================== binlog look-through (binlog section) =============
 -- Events of a local binlog file (server file access: superuser / pg_read_server_files).
@@ -668,4 +706,4 @@ GRANT USAGE ON SCHEMA chameleon TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.copy_progress_rows() TO pg_monitor, chameleon_admin;
 GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors,
-    chameleon.copy_progress TO pg_monitor, chameleon_admin;
+    chameleon.copy_progress, chameleon.copy_tables TO pg_monitor, chameleon_admin;

@@ -65,6 +65,7 @@ typedef struct LeaderRun
 	char	   *last_failure;
 	TimestampTz next_launch;
 	int64		rows_seen;
+	int64		rows_at_start;	/* committed by an earlier run (a resumed copy) */
 	List	   *announced;		/* tables whose end is reported */
 	TimestampTz started;
 	TimestampTz last_report;
@@ -309,7 +310,7 @@ report_progress(LeaderRun *run, const ChameleonCopyTotals *totals)
 	rows = totals->rows_copied + rows_in_flight(run);
 	estimate = Max(totals->rows_estimated, rows);
 	secs = (now - run->started) / 1000000.0;
-	rate = secs > 0 ? (rows - run->rows_seen * 0) / secs : 0;
+	rate = secs > 0 ? (rows - run->rows_at_start) / secs : 0;
 	ereport(NOTICE,
 			(errmsg("copy of \"%s\": " INT64_FORMAT " of about " INT64_FORMAT " rows (%d%%), %d of %d tables, %d copy workers, %.0f rows/s, about %.0f s left",
 					run->source_name, rows, estimate,
@@ -351,6 +352,8 @@ copy_all_ranges(LeaderRun *run)
 	/* this leader holds the source's lock: no other copy worker runs */
 	chameleon_copy_ranges_release(run->source_id, 0);
 	announce_tables(run, true);
+	chameleon_copy_progress_totals(run->source_id, &totals);
+	run->rows_at_start = run->rows_seen = totals.rows_copied;
 	chameleon_xact_commit();
 	MemoryContextSwitchTo(run->cxt);
 	create_worker_segment(run);

@@ -173,6 +173,12 @@ for my $method ('auto', 'watermark')
 	cmp_ok(pg_one("SELECT sum(slices) FROM sch_chameleon.t_copy_ranges r JOIN sch_chameleon.t_sources s
 	                USING (source_id) WHERE source_name = '$db' AND mysql_table = 'big'"),
 		'>=', 30000 / 700, "$db: read in slices of copy_max_size rows");
+	is(pg_one("SELECT ranges > 1 AND ranges_done = ranges AND workers = 0 AND slices_done = slices_total
+	                  AND rows_copied = (SELECT copied_rows FROM chameleon.tables
+	                                      WHERE source = '$db' AND mysql_table = 'big')
+	                  AND rows_per_second > 0 AND time_left IS NULL AND state = 'copied'
+	             FROM chameleon.copy_tables WHERE source = '$db' AND mysql_table = 'big'"),
+		't', "$db: copy_tables shows the big table's ranges, slices and rows");
 	is(pg_one("SELECT count(*) FROM sch_chameleon.t_copy_slices c JOIN sch_chameleon.t_sources s
 	            USING (source_id) WHERE source_name = '$db' AND c.rows_copied > 700
 	            AND mysql_table <> 'nokey'"),
@@ -251,6 +257,10 @@ is(pg_one("SELECT state FROM sch_chameleon.t_sources WHERE source_name = '$db'")
 like(pg_one("SELECT chameleon.init_replica('$conf{$db}', wait => false)"),
 	qr/runs in the background/, 'init_replica(wait => false) returns at once');
 ok(wait_committed($after_cancel + $rows * 0.1), 'the resumed copy goes on');
+is(pg_one("SELECT workers > 0 AND slices_done < slices_total AND rows_copied < rows_estimated
+             AND time_left IS NOT NULL
+           FROM chameleon.copy_tables WHERE source = '$db' AND mysql_table = 'big'"),
+	't', 'copy_tables shows the running copy of the big table');
 cmp_ok(committed(), '>=', $after_cancel, 'nothing committed before the cancel is lost');
 my $victim = pg_one("SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_chameleon copy worker' LIMIT 1");
 ok($victim, 'a copy worker runs');
