@@ -51,7 +51,8 @@ synchronous_commit = off
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_chameleon');
 my $conf = $my->write_config(user => 'bench', passwd => $pass, my_database => 'sbtest',
-	($ENV{COPY_MAX_SIZE} ? (copy_max_size => $ENV{COPY_MAX_SIZE}) : ()));
+	($ENV{COPY_MAX_SIZE} ? (copy_max_size => $ENV{COPY_MAX_SIZE}) : ()),
+	($ENV{COPY_WORKERS} ? (copy_workers => $ENV{COPY_WORKERS}) : ()));
 
 # CSV files for plain COPY, written once by the MariaDB client.
 my $csvdir = "$ENV{TESTDIR}/csv";
