@@ -215,6 +215,7 @@ CREATE TABLE sch_chameleon.t_copy_slices (
     low_position    bigint,
     high_file       text,
     high_position   bigint,
+    worker_pid      integer NOT NULL DEFAULT pg_catalog.pg_backend_pid(),  -- the copy worker
     copied_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source_id, mysql_table, range_no, slice_no)
 );

@@ -42,6 +42,13 @@ extern void chameleon_apply_session_end(void);
 extern void chameleon_apply_xact_begin(void);
 /* Flush pending inserts and write per-table row counters. */
 extern void chameleon_apply_xact_end(void);
+
+/*
+ * A batch ending at (file, pos) is about to commit: tables whose replay
+ * window it passes get their deferred unique indexes, in this transaction
+ * (apply_window.c).
+ */
+extern void chameleon_apply_window_end(int32 source_id, const char *file, uint64 pos);
 /* After the transaction was aborted: drop pending work. */
 extern void chameleon_apply_xact_abort(void);
 

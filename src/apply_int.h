@@ -48,6 +48,7 @@ typedef struct ChameleonApplyTarget
 	uint64		snapshot_pos;
 	char	   *replay_file;	/* NULL: no idempotent replay window */
 	uint64		replay_pos;
+	List	   *deferred_indexes;	/* char *: built once the stream passes replay */
 	bool		in_error;		/* marked error: changes skipped */
 	bool		careful;
 	int64		batch_rows;		/* applied in this transaction */

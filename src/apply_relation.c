@@ -69,6 +69,7 @@ load_targets(void)
 		ChameleonApplyTarget *t;
 		bool		found;
 		MemoryContext old;
+		ListCell   *ld;
 
 		if (strlen(row->mysql_table) >= NAMEDATALEN * 2)
 			continue;
@@ -81,6 +82,9 @@ load_targets(void)
 		t->snapshot_pos = (uint64) row->snapshot_position;
 		t->replay_file = row->replay_file ? pstrdup(row->replay_file) : NULL;
 		t->replay_pos = (uint64) row->replay_position;
+		t->deferred_indexes = NIL;
+		foreach(ld, row->deferred_indexes)
+			t->deferred_indexes = lappend(t->deferred_indexes, pstrdup(lfirst(ld)));
 		MemoryContextSwitchTo(old);
 		t->in_error = strcmp(t->state, "copied") != 0 &&
 			strcmp(t->state, "streaming") != 0;

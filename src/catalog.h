@@ -154,6 +154,7 @@ typedef struct ChameleonTableRow
 	/* end of the idempotent replay window of a sliced copy; NULL: none */
 	char	   *replay_file;
 	int64		replay_position;
+	List	   *deferred_indexes;	/* char *: CREATE UNIQUE INDEX left to the stream */
 } ChameleonTableRow;
 
 extern void chameleon_catalog_add_table(int32 source_id, const char *mysql_table,
@@ -208,6 +209,8 @@ extern void chameleon_catalog_table_copied_window(int32 source_id, const char *m
 												  int64 low_position, const char *high_file,
 												  int64 high_position,
 												  List *deferred_indexes);
+/* The stream passed the table's replay window: no window, no deferred index left. */
+extern void chameleon_catalog_table_window_passed(int32 source_id, const char *mysql_table);
 /* The earliest snapshot position of the source's copied tables; false: none. */
 extern bool chameleon_catalog_tables_earliest_snapshot(int32 source_id, char **file,
 													   int64 *position);

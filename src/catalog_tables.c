@@ -95,7 +95,8 @@ chameleon_catalog_table_rows(int32 source_id)
 	chameleon_spi_connect();
 	/* not read-only: see the DDL of this transaction */
 	n = chameleon_spi_run("SELECT mysql_table, pg_schema, pg_table, state,"
-						  " snapshot_file, snapshot_position, replay_file, replay_position"
+						  " snapshot_file, snapshot_position, replay_file, replay_position,"
+						  " deferred_indexes"
 						  " FROM sch_chameleon.t_replica_tables WHERE source_id = $1",
 						  1, &type, &value, NULL, false, 0, SPI_OK_SELECT, WHAT_READ);
 	for (uint64 i = 0; i < n; i++)
@@ -113,6 +114,7 @@ chameleon_catalog_table_rows(int32 source_id)
 		r->snapshot_position = pos ? (int64) strtoull(pos, NULL, 10) : 0;
 		r->replay_file = replay ? chameleon_spi_text(i, 7, caller) : NULL;
 		r->replay_position = replay ? (int64) strtoull(replay, NULL, 10) : 0;
+		r->deferred_indexes = chameleon_spi_text_list(i, 9, caller);
 		old = MemoryContextSwitchTo(caller);
 		rows = lappend(rows, r);
 		MemoryContextSwitchTo(old);
@@ -205,7 +207,7 @@ chameleon_catalog_table_created(int32 source_id, const char *mysql_table, bool r
 						   " state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
 						   " copied_rows = 0, applied_rows = 0,"
 						   " snapshot_file = NULL, snapshot_position = NULL,"
-						   " replay_file = NULL, replay_position = NULL"
+						   " replay_file = NULL, replay_position = NULL, deferred_indexes = NULL"
 						   " WHERE r.state = 'removed' OR $5",
 						   5, types, values, nulls, 0, WHAT_WRITE);
 }
@@ -275,6 +277,7 @@ chameleon_catalog_table_copied(int32 source_id, const char *mysql_table, int64 r
 	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
 						   " SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
 						   " snapshot_position = $5, replay_file = NULL, replay_position = NULL,"
+						   " deferred_indexes = NULL,"
 						   " last_error = NULL"
 						   " WHERE source_id = $1 AND mysql_table = $2",
 						   5, types, values, NULL, 0, WHAT_WRITE);
@@ -435,4 +438,16 @@ chameleon_catalog_table_reports(int32 source_id)
 	SPI_finish();
 	MemoryContextSwitchTo(caller);
 	return rows;
+}
+
+void
+chameleon_catalog_table_window_passed(int32 source_id, const char *mysql_table)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(mysql_table)};
+
+	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
+						   " SET deferred_indexes = NULL, replay_file = NULL, replay_position = NULL"
+						   " WHERE source_id = $1 AND mysql_table = $2",
+						   2, types, values, NULL, 0, WHAT_WRITE);
 }

@@ -290,6 +290,7 @@ commit_batch(bool caught_up)
 	chameleon_apply_xact_end();
 	if (B.have_end)
 	{
+		chameleon_apply_window_end(Session->source_id, B.end.file, B.end.pos);
 		passed = CarefulUntilFile != NULL &&
 			chameleon_binlog_position_cmp(B.end.file, B.end.pos, CarefulUntilFile, CarefulUntilPos) > 0;
 		Session->ops->commit_position(Session, &B.end, B.xacts, B.rows, caught_up);
