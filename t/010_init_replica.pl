@@ -653,7 +653,7 @@ my $deadline = Time::HiRes::time() + $PostgreSQL::Test::Utils::timeout_default;
 while (Time::HiRes::time() < $deadline && $init->pumpable)
 {
 	my $r = $node->safe_psql('postgres',
-		"SELECT source || '/' || table_name || '/' || phase FROM chameleon.copy_progress
+		"SELECT DISTINCT source || '/' || table_name || '/' || phase FROM chameleon.copy_progress
 		  WHERE table_name = 'big' AND rows_copied > 0 AND rows_estimated IS NOT NULL
 		    AND total_rows_copied >= rows_copied AND rows_per_second >= 0
 		    AND slices_read >= 1 AND time_left IS NOT NULL");
