@@ -45,8 +45,14 @@
 #include "progress.h"
 #include "transaction.h"
 
-/* Worker failures in a row, with no row gained, before the copy gives up. */
-#define MAX_FAILURES	3
+/*
+ * Worker failures in a row, with no row gained, before the copy gives up;
+ * the n-th waits n * 2 s (at most 30 s) before a new worker starts: about
+ * three minutes for MySQL to come back.
+ */
+#define MAX_FAILURES	10
+#define RETRY_STEP_MS	2000
+#define RETRY_MAX_MS	30000
 /* How long the leader sleeps between two looks at its workers (ms). */
 #define LEADER_NAP_MS	200
 
@@ -171,10 +177,16 @@ worker_exited(LeaderRun *run, int i)
 	run->failures++;
 	run->last_failure = pstrdup(w->started ? w->message : "the copy worker did not start");
 	run->next_launch = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-												   1000 * run->failures);
-	ereport(NOTICE,
+												   Min(RETRY_STEP_MS * run->failures,
+													   RETRY_MAX_MS));
+	/* in the server log in any case; to the caller too when one waits */
+	ereport(run->init != NULL ? NOTICE : LOG,
 			(errmsg("a copy worker of \"%s\" stopped (%s); its slice in flight is copied again",
 					run->source_name, run->last_failure)));
+	if (run->init != NULL)
+		ereport(LOG,
+				(errmsg("a copy worker of \"%s\" stopped (%s); its slice in flight is copied again",
+						run->source_name, run->last_failure)));
 }
 
 static void

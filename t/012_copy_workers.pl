@@ -10,8 +10,9 @@
 # and no FLUSH TABLES WITH READ LOCK is run.
 #
 # Then interruptions: the caller cancelled, a copy worker killed -9 (the
-# server restarts, the launcher resumes the copy), PostgreSQL stopped with
-# -m immediate (resumed at start): the copy ends complete and equal, and the
+# server restarts, the launcher resumes the copy), MariaDB restarted (the
+# leader starts new workers), PostgreSQL stopped with -m immediate (resumed
+# at start): the copy ends complete and equal, and the
 # rows inserted after the last interruption are at most what was left plus
 # one slice per worker.
 
@@ -60,6 +61,8 @@ DELIMITER //
 CREATE PROCEDURE writer()
 BEGIN
   DECLARE i int DEFAULT 0;
+  -- a writer started again goes on with new keys
+  SET i = (SELECT COALESCE(MAX(id), 0) FROM later);
   WHILE (SELECT stop FROM ctl) = 0 DO
     START TRANSACTION;
     INSERT INTO big VALUES ($rows + 1000 + i, i % 97, CONCAT('new', i, '\@x'), 'new');
@@ -217,8 +220,8 @@ for my $db (sort keys %conf)
 # Interruptions: cancel, kill -9 of a copy worker, pg_ctl stop -m immediate
 
 my $db = 'cw_int';
-my $rows = 600000;
-my $slice = 5000;
+my $rows = 800000;
+my $slice = 4000;
 make_database($db, $rows);
 $conf{$db} = $my->write_config(my_database => $db, copy_workers => 2,
 	copy_max_size => $slice, my_server_id => $server_id++);
@@ -265,15 +268,29 @@ is(pg_one("SELECT workers > 0 AND slices_done < slices_total AND rows_copied < r
            FROM chameleon.copy_tables WHERE source = '$db' AND mysql_table = 'big'"),
 	't', 'copy_tables shows the running copy of the big table');
 cmp_ok(committed(), '>=', $after_cancel, 'nothing committed before the cancel is lost');
-my $victim = pg_one("SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_chameleon copy worker' LIMIT 1");
+my $before_kill = pg_one("SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+                           WHERE backend_type LIKE 'pg_chameleon copy%'");
+my ($victim) = split /,/, pg_one("SELECT pid FROM pg_stat_activity
+                                  WHERE backend_type = 'pg_chameleon copy worker' LIMIT 1");
 ok($victim, 'a copy worker runs');
 kill 'KILL', $victim;
+# new copy workers (the server restarted every process), whatever the psql errors meanwhile
 ok($node->poll_query_until('postgres',
-		"SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'pg_chameleon copy worker'"),
+		"SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'pg_chameleon copy worker'
+		    AND pid NOT IN ($before_kill)"),
 	'after the crash restart the launcher resumes the copy');
 ok(wait_committed(committed() + $rows * 0.1), 'the copy goes on after kill -9');
 
-# 3. PostgreSQL stopped with -m immediate, started again
+# 3. MariaDB restarted under the copy: the workers lose it, the leader starts new ones
+stop_writer($db, $writer);
+$my->restart;
+$my->sql('UPDATE ctl SET stop = 0', database => $db);
+$writer = start_writer($db);
+ok(wait_committed(committed() + $rows * 0.05), 'the copy goes on after MariaDB restarted');
+like(slurp_file($node->logfile), qr/a copy worker of "$db" stopped/,
+	'the leader started new copy workers after losing MariaDB');
+
+# 4. PostgreSQL stopped with -m immediate, started again
 my $before_stop = committed();
 is(pg_one("SELECT state FROM sch_chameleon.t_sources WHERE source_name = '$db'"), 'initialising',
 	'the copy is still running at the immediate stop');
