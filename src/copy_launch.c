@@ -51,20 +51,9 @@ refuse_in_transaction_block(void)
 static BackgroundWorkerHandle *
 start_leader(dsm_segment *seg, const char *name)
 {
-	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "chameleon_copy_leader_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy of replica %s", name);
-	strlcpy(bgw.bgw_type, "pg_chameleon copy", BGW_MAXLEN);
-	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
-	bgw.bgw_notify_pid = MyProcPid;
-	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+	if (!chameleon_copy_leader_start(seg, MyDatabaseId, 0, name, MyProcPid, &handle))
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not start the pg_chameleon copy"),

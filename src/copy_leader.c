@@ -529,11 +529,7 @@ chameleon_copy_leader_main(Datum main_arg)
 	}
 
 	BackgroundWorkerInitializeConnectionByOid(dboid, roleid, 0);
-	SetConfigOption("default_transaction_isolation", "read committed",
-					PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+	chameleon_worker_session_settings();
 	if (run.init != NULL)
 		SetConfigOption("pg_chameleon.copy_progress_interval",
 						psprintf("%d", run.init->progress_interval), PGC_SUSET, PGC_S_OVERRIDE);
@@ -578,10 +574,10 @@ chameleon_copy_leader_main(Datum main_arg)
 }
 
 bool
-chameleon_copy_leader_resume(Oid dboid, int32 source_id)
+chameleon_copy_leader_start(dsm_segment *seg, Oid dboid, int32 source_id, const char *name,
+							pid_t notify_pid, BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker bgw;
-	BackgroundWorkerHandle *handle;
 
 	memset(&bgw, 0, sizeof(bgw));
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -589,11 +585,12 @@ chameleon_copy_leader_resume(Oid dboid, int32 source_id)
 	bgw.bgw_restart_time = BGW_NEVER_RESTART;
 	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
 	strlcpy(bgw.bgw_function_name, "chameleon_copy_leader_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy of replica %d (resumed)", source_id);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy of replica %s", name);
 	strlcpy(bgw.bgw_type, "pg_chameleon copy", BGW_MAXLEN);
-	bgw.bgw_main_arg = UInt32GetDatum(0);
+	/* the request: in the segment, else the source to resume in bgw_extra */
+	bgw.bgw_main_arg = UInt32GetDatum(seg ? dsm_segment_handle(seg) : 0);
 	memcpy(bgw.bgw_extra, &dboid, sizeof(Oid));
 	memcpy(bgw.bgw_extra + sizeof(Oid), &source_id, sizeof(int32));
-	bgw.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&bgw, &handle);
+	bgw.bgw_notify_pid = notify_pid;
+	return RegisterDynamicBackgroundWorker(&bgw, handle);
 }

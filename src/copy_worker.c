@@ -240,11 +240,7 @@ chameleon_copy_worker_main(Datum main_arg)
 	run.me->started = true;
 
 	BackgroundWorkerInitializeConnectionByOid(run.shared->dboid, run.shared->roleid, 0);
-	SetConfigOption("default_transaction_isolation", "read committed",
-					PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+	chameleon_worker_session_settings();
 	SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
 	/* the leader reports the copy's progress */
 	SetConfigOption("pg_chameleon.copy_progress_interval", "0", PGC_SUSET, PGC_S_OVERRIDE);

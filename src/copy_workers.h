@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 
 #define CHAMELEON_COPY_TEXT_LEN		1024
@@ -83,11 +84,14 @@ typedef struct ChameleonCopyShared
 extern char *chameleon_init_replica_run(const char *path, bool force, bool wait);
 
 /*
- * Start a leader that resumes the copy of source_id in database dboid, not
- * attached to any session (the launcher, after a restart).  false if none
- * could be registered.
+ * Register a copy leader: with seg, for the request in it (init_replica's
+ * session, notify_pid its pid); without, to resume the copy of source_id in
+ * database dboid attached to nothing (the launcher, after a restart).  false
+ * when no background worker slot is free.
  */
-extern bool chameleon_copy_leader_resume(Oid dboid, int32 source_id);
+extern bool chameleon_copy_leader_start(dsm_segment *seg, Oid dboid, int32 source_id,
+										const char *name, pid_t notify_pid,
+										BackgroundWorkerHandle **handle);
 
 /* The background worker entry points. */
 extern PGDLLEXPORT void chameleon_copy_leader_main(Datum main_arg);

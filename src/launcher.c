@@ -401,7 +401,10 @@ chameleon_resume_main(Datum main_arg)
 
 		if (rs->copying)
 		{
-			if (chameleon_copy_leader_resume(MyDatabaseId, rs->source_id))
+			BackgroundWorkerHandle *handle;
+
+			if (chameleon_copy_leader_start(NULL, MyDatabaseId, rs->source_id, rs->name, 0,
+											&handle))
 				ereport(LOG,
 						(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 						 errmsg("pg_chameleon: resuming the copy of replica \"%s\" in database \"%s\"",

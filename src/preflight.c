@@ -783,30 +783,28 @@ granted_on_database(Source *src, const char *check, const char *privilege,
 }
 
 /*
- * RELOAD allows FLUSH TABLES WITH READ LOCK, which the copy takes on MySQL
- * only: on MariaDB each table has a snapshot (or a table lock) of its own.
+ * RELOAD allows FLUSH TABLES WITH READ LOCK, which no copy takes any more
+ * (each slice has a snapshot or a table lock of its own): reported, never
+ * needed.
  */
 static PreflightCheck *
 check_reload(Source *src)
 {
 	static const char *const names[] = {"RELOAD", NULL};
+	PreflightCheck *c = check_global_privilege(src, "privilege_reload", "RELOAD", names,
+											   PREFLIGHT_OK,
+											   "not needed (the copy takes no global read lock)");
 
-	if (src->flavour == FLAVOUR_MARIADB)
-	{
-		PreflightCheck *c = check_global_privilege(src, "privilege_reload", "RELOAD", names,
-												   PREFLIGHT_OK, "not needed on MariaDB");
-
-		c->hint = NULL;
-		return c;
-	}
-	return check_global_privilege(src, "privilege_reload", "RELOAD", names,
-								  PREFLIGHT_ERROR, "missing");
+	c->hint = NULL;
+	return c;
 }
 
 /*
- * LOCK TABLES: on MariaDB the copy reads a non-InnoDB table (no MVCC
- * snapshot) under LOCK TABLES t READ, which keeps writes to that table
- * only waiting.  Needed on the database when such a table exists.
+ * LOCK TABLES: the copy reads a slice of a non-InnoDB table (no MVCC
+ * snapshot) -- and on MySQL one of an InnoDB table without a primary key
+ * (no watermark replay without a key) -- under LOCK TABLES t READ, which
+ * keeps writes to that table only waiting.  Needed on the database when
+ * such a table exists.
  */
 static PreflightCheck *
 check_lock_tables(Source *src)
@@ -820,12 +818,11 @@ check_lock_tables(Source *src)
 		return query_failed("privilege_lock_tables", src->grants_error);
 	if ((granted = granted_on_database(src, "privilege_lock_tables", "LOCK TABLES", names)) != NULL)
 		return granted;
-	if (src->flavour != FLAVOUR_MARIADB)
-		return make_check("privilege_lock_tables", PREFLIGHT_OK,
-						  "not needed on MySQL (the copy takes the global read lock)", NULL);
 	needed = count_non_innodb(src) > 0 || src->tables_error != NULL || src->tables == NIL;
 	return make_check("privilege_lock_tables", needed ? PREFLIGHT_ERROR : PREFLIGHT_WARNING,
-					  needed ? "missing" : "missing (needed only to copy non-InnoDB tables)",
+					  needed ? "missing" : src->flavour == FLAVOUR_MARIADB ?
+					  "missing (needed only to copy non-InnoDB tables)" :
+					  "missing (needed only to copy non-InnoDB tables and tables without a primary key)",
 					  grant_hint(src, "LOCK TABLES", database_target(src)));
 }
 

@@ -543,12 +543,7 @@ chameleon_sync_main(Datum main_arg)
 	shared = dsm_segment_address(seg);
 
 	BackgroundWorkerInitializeConnectionByOid(shared->dboid, InvalidOid, 0);
-	/* a fresh snapshot must show what the apply worker committed */
-	SetConfigOption("default_transaction_isolation", "read committed",
-					PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+	chameleon_worker_session_settings();
 
 	memset(&run, 0, sizeof(run));
 	run.shared = shared;

@@ -10,4 +10,10 @@ extern void chameleon_xact_begin(void);
 /* Pop the snapshot, commit, report statistics. */
 extern void chameleon_xact_commit(void);
 
+/*
+ * The settings of a background worker's session that commits as it goes:
+ * read committed, no statement or lock timeout, an empty search_path.
+ */
+extern void chameleon_worker_session_settings(void);
+
 #endif							/* CHAMELEON_TRANSACTION_H */

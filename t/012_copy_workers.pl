@@ -221,7 +221,7 @@ for my $db (sort keys %conf)
 
 my $db = 'cw_int';
 my $rows = 800000;
-my $slice = 4000;
+my $slice = 1000;
 make_database($db, $rows);
 $conf{$db} = $my->write_config(my_database => $db, copy_workers => 2,
 	copy_max_size => $slice, my_server_id => $server_id++);
@@ -242,12 +242,30 @@ sub wait_committed
 		   JOIN sch_chameleon.t_sources s USING (source_id) WHERE source_name = '$db'");
 }
 
+# The test pauses the copy when it wants by holding LOCK TABLES big WRITE in
+# MariaDB: a slice of big waits for it (and so does the writer).
+my $pause;
+sub pause_copy
+{
+	my ($o, $e) = ('', '');
+	$pause = IPC::Run::start([ $my->_client_command(database => $db), '-e',
+			'LOCK TABLES big WRITE; DO SLEEP(600)' ], '<', \undef, '>', \$o, '2>', \$e);
+	ok($my->poll_query_until("SELECT count(*) FROM information_schema.PROCESSLIST
+	                           WHERE INFO LIKE 'DO SLEEP(600)%'"), 'the copy is paused');
+}
+sub resume_copy
+{
+	$pause->kill_kill;
+	undef $pause;
+}
+
 # 1. the caller is cancelled: the copy stops, what is committed stays
 my ($out, $err) = ('', '');
 my $init = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'),
 		'-c', "SELECT chameleon.init_replica('$conf{$db}')" ],
 	'<', \undef, '>', \$out, '2>', \$err);
-ok(wait_committed($rows * 0.1), 'the copy commits slices');
+ok(wait_committed($rows * 0.05), 'the copy commits slices');
+pause_copy();
 $node->safe_psql('postgres', "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
                                WHERE query LIKE 'SELECT chameleon.init_replica%' AND pid <> pg_backend_pid()");
 $init->finish;
@@ -258,16 +276,18 @@ ok($node->poll_query_until('postgres',
 my $after_cancel = committed();
 is(pg_one("SELECT state FROM sch_chameleon.t_sources WHERE source_name = '$db'"), 'initialising',
 	'the copy is unfinished');
+resume_copy();
 
 # 2. resumed in the background; a copy worker killed -9
 like(pg_one("SELECT chameleon.init_replica('$conf{$db}', wait => false)"),
 	qr/runs in the background/, 'init_replica(wait => false) returns at once');
-ok(wait_committed($after_cancel + $rows * 0.1), 'the resumed copy goes on');
+ok(wait_committed($after_cancel + $rows * 0.05), 'the resumed copy goes on');
+pause_copy();
+cmp_ok(committed(), '>=', $after_cancel, 'nothing committed before the cancel is lost');
 is(pg_one("SELECT workers > 0 AND slices_done < slices_total AND rows_copied < rows_estimated
              AND time_left IS NOT NULL
            FROM chameleon.copy_tables WHERE source = '$db' AND mysql_table = 'big'"),
 	't', 'copy_tables shows the running copy of the big table');
-cmp_ok(committed(), '>=', $after_cancel, 'nothing committed before the cancel is lost');
 my $before_kill = pg_one("SELECT string_agg(pid::text, ',') FROM pg_stat_activity
                            WHERE backend_type LIKE 'pg_chameleon copy%'");
 my ($victim) = split /,/, pg_one("SELECT pid FROM pg_stat_activity
@@ -279,16 +299,21 @@ ok($node->poll_query_until('postgres',
 		"SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'pg_chameleon copy worker'
 		    AND pid NOT IN ($before_kill)"),
 	'after the crash restart the launcher resumes the copy');
-ok(wait_committed(committed() + $rows * 0.1), 'the copy goes on after kill -9');
 
-# 3. MariaDB restarted under the copy: the workers lose it, the leader starts new ones
-stop_writer($db, $writer);
+# 3. MariaDB restarted under the copy: its workers lose MariaDB (they wait
+# for the paused table), the leader starts new ones
+$writer->kill_kill;
 $my->restart;
+resume_copy();
+pause_copy();
+my $deadline = Time::HiRes::time() + 60;
+Time::HiRes::sleep(0.2)
+  while Time::HiRes::time() < $deadline
+  && slurp_file($node->logfile) !~ /a copy worker of "$db" stopped/;
+like(slurp_file($node->logfile), qr/a copy worker of "$db" stopped/,
+	'the leader starts new copy workers after losing MariaDB');
 $my->sql('UPDATE ctl SET stop = 0', database => $db);
 $writer = start_writer($db);
-ok(wait_committed(committed() + $rows * 0.05), 'the copy goes on after MariaDB restarted');
-like(slurp_file($node->logfile), qr/a copy worker of "$db" stopped/,
-	'the leader started new copy workers after losing MariaDB');
 
 # 4. PostgreSQL stopped with -m immediate, started again
 my $before_stop = committed();
@@ -297,6 +322,7 @@ is(pg_one("SELECT state FROM sch_chameleon.t_sources WHERE source_name = '$db'")
 $node->stop('immediate');
 $node->start;
 cmp_ok(committed(), '>=', $before_stop, 'nothing committed before the stop is lost');
+resume_copy();
 
 # init_replica() waits for the resumed copy (or resumes it) and returns when it is complete
 my ($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT chameleon.init_replica('$conf{$db}')");
