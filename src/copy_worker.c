@@ -23,6 +23,8 @@
  */
 #include "postgres.h"
 
+#include <sys/socket.h>
+
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -51,6 +53,24 @@ typedef struct CopyRun
 	ChameleonSchemaOptions opts;
 	MYSQL	   *conn;
 } CopyRun;
+
+/*
+ * The MySQL socket, for the SIGTERM handler: a read blocked on MySQL (a
+ * slice waiting for a locked table, a slow network) would not see the
+ * interrupt before read_timeout; shutting the socket down ends it at once.
+ */
+static volatile int CopySocket = -1;
+
+static void
+copy_worker_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	if (CopySocket >= 0)
+		(void) shutdown(CopySocket, SHUT_RDWR);
+	die(postgres_signal_arg);
+	errno = save_errno;
+}
 
 /* Errors that say nothing about the data: the copy may be tried again. */
 static bool
@@ -184,6 +204,7 @@ run_worker(CopyRun *run)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("the replica being copied is gone")));
 	run->conn = chameleon_mysql_connect(run->cfg);
+	CopySocket = (int) mysql_get_socket(run->conn);
 	chameleon_copy_schema_options(&run->opts, run->cfg, run->conn);
 	run->opts.pg_schema = pstrdup(src->pg_schema);
 	chameleon_copy_progress_totals(run->shared->source_id, &totals);
@@ -224,7 +245,7 @@ chameleon_copy_worker_main(Datum main_arg)
 	int			index;
 	CopyRun		run;
 
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, copy_worker_sigterm);
 	BackgroundWorkerUnblockSignals();
 	memcpy(&index, MyBgworkerEntry->bgw_extra, sizeof(int));
 

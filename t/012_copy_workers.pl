@@ -255,6 +255,9 @@ sub pause_copy
 }
 sub resume_copy
 {
+	# the lock goes with the connection: end it now (a killed client is noticed late)
+	my $id = $my->sql("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(600)%'");
+	$my->sql("KILL CONNECTION $id") if $id;
 	$pause->kill_kill;
 	undef $pause;
 }
