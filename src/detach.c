@@ -2,8 +2,9 @@
  * detach.c -- chameleon.detach_replica(): the cut-over.
  *
  * Owns ending a replica for good and leaving plain PostgreSQL tables: stop
- * the apply worker at a transaction boundary (as stop_replica does), create
- * the MySQL foreign keys init_replica recorded in t_foreign_keys
+ * the apply worker at a transaction boundary (as stop_replica does), build
+ * the unique indexes a sliced copy left to the stream if it has not built
+ * them yet, create the MySQL foreign keys init_replica recorded in t_foreign_keys
  * (NOT VALID, then VALIDATE, each in its own subtransaction so that one bad
  * key is reported and the others go on), move every sequence and identity of
  * the replicated tables past the current maximum, drop the replication
@@ -133,6 +134,36 @@ try_sql(const char *sql)
 	ErrorData  *edata = chameleon_run_in_subxact(chameleon_run_sql_cb, (void *) sql);
 
 	return edata ? edata->message : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Unique indexes left to the stream by a copy read in slices
+ * ---------------------------------------------------------------------
+ */
+
+static void
+create_deferred_indexes(DetachReport *rep, const ChameleonSource *src,
+						const ChameleonTableRow *t)
+{
+	ListCell   *lc;
+
+	if (t->deferred_indexes == NIL)
+		return;
+	foreach(lc, t->deferred_indexes)
+	{
+		const char *sql = lfirst(lc);
+		char	   *error = try_sql(sql);
+
+		if (error != NULL)
+			ereport(WARNING,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("a unique index of table \"%s\".\"%s\" was not created",
+							t->pg_schema, t->pg_table),
+					 errdetail("%s: %s", sql, error),
+					 errhint("Create a suitable index by hand.")));
+		report(rep, "unique_index", sql, error ? psprintf("not created: %s", error) : "created");
+	}
+	chameleon_catalog_table_window_passed(src->source_id, t->mysql_table);
 }
 
 /* ---------------------------------------------------------------------
@@ -397,7 +428,11 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 		report(&rep, "stop_worker", src->name, "was not running");
 	lock_source(src);
 
-	/* 2. foreign keys */
+	/* 2. unique indexes a copy left to the stream, which it has not passed yet */
+	foreach(lc, chameleon_catalog_table_rows(src->source_id))
+		create_deferred_indexes(&rep, src, lfirst(lc));
+
+	/* 3. foreign keys (after the unique indexes they may reference) */
 	foreach(lc, chameleon_catalog_foreign_keys(src->source_id))
 	{
 		ChameleonStoredForeignKey *fk = lfirst(lc);
@@ -405,7 +440,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 		create_foreign_key(&rep, src, fk);
 	}
 
-	/* 3. sequences and identities */
+	/* 4. sequences and identities */
 	foreach(lc, chameleon_catalog_owned_sequences(src->source_id))
 	{
 		ChameleonOwnedSequence *s = lfirst(lc);
@@ -413,7 +448,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 		report(&rep, "sequence", s->sequence, advance_sequence(s));
 	}
 
-	/* 4. the replication origin */
+	/* 5. the replication origin */
 	chameleon_origin_name(MyDatabaseId, src->source_id, origin, sizeof(origin));
 	if (replorigin_by_name(origin, true) != InvalidRepOriginId)
 	{
@@ -423,7 +458,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	else
 		report(&rep, "replication_origin", origin, "did not exist");
 
-	/* 5. state */
+	/* 6. state */
 	chameleon_source_set_state(src->source_id, "detached", NULL, true);
 	report(&rep, "state", src->name, "detached");
 

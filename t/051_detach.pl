@@ -108,11 +108,24 @@ ok($worker_pid =~ /^\d+$/, "worker running (pid $worker_pid)");
 # a row PostgreSQL-side that breaks one key
 $node->safe_psql('postgres', 'INSERT INTO shop.review (id, product_id, stars) VALUES (1000, 99, 1)');
 
+# a unique index a sliced copy left to the stream, which has not built it
+# yet (its window not passed): detach builds it, before the foreign keys
+my ($sku_index, $sku_def) = split /\|/, $node->safe_psql('postgres',
+	"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'product'
+	    AND indexdef LIKE 'CREATE UNIQUE INDEX % (sku)'");
+$node->safe_psql('postgres', qq{DROP INDEX shop."$sku_index";
+	UPDATE sch_chameleon.t_replica_tables SET deferred_indexes = ARRAY['$sku_def']
+	 WHERE mysql_table = 'product'});
+
 my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT step || ' ' || coalesce(object, '-') || ' ' || result FROM chameleon.detach_replica()");
 is($ret, 0, 'detach_replica ran') or diag($err);
 note($out);
 like($out, qr/^stop_worker shop stopped$/m, 'reports the worker stopped');
+like($out, qr/^unique_index \Q$sku_def\E created$/m, 'the deferred unique index is built');
+is($node->safe_psql('postgres', "SELECT indexdef FROM pg_indexes WHERE schemaname = 'shop'
+                                   AND indexname = '$sku_index'"),
+	$sku_def, 'and exists');
 like($err, qr/WARNING:  foreign key "review_product_fk" of table shop\.review is NOT VALID/,
 	'a WARNING for the key that does not validate');
 like($out, qr/^foreign_key shop\.review\.review_product_fk not valid: .*violates foreign key constraint/m,
