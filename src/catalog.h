@@ -227,10 +227,6 @@ typedef struct ChameleonTableReport
 /* Every table of the source (ChameleonTableReport *), by name. */
 extern List *chameleon_catalog_table_reports(int32 source_id);
 
-/* A copied table joins the stream at the snapshot position (no replay window). */
-extern void chameleon_catalog_table_copied(int32 source_id, const char *mysql_table,
-										   int64 rows, const char *snapshot_file,
-										   int64 snapshot_position);
 /*
  * The stream goes back to an earlier position: tables streamed already
  * (but those in except) skip what they have, up to (file, pos).

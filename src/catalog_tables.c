@@ -266,24 +266,6 @@ chameleon_catalog_table_sync_failed(int32 source_id, const char *mysql_table,
 }
 
 void
-chameleon_catalog_table_copied(int32 source_id, const char *mysql_table, int64 rows,
-							   const char *snapshot_file, int64 snapshot_position)
-{
-	Oid			types[5] = {INT4OID, TEXTOID, INT8OID, TEXTOID, INT8OID};
-	Datum		values[5] = {Int32GetDatum(source_id), CStringGetTextDatum(mysql_table),
-		Int64GetDatum(rows), CStringGetTextDatum(snapshot_file),
-	Int64GetDatum(snapshot_position)};
-
-	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables"
-						   " SET state = 'copied', copied_rows = $3, snapshot_file = $4,"
-						   " snapshot_position = $5, replay_file = NULL, replay_position = NULL,"
-						   " deferred_indexes = NULL,"
-						   " last_error = NULL"
-						   " WHERE source_id = $1 AND mysql_table = $2",
-						   5, types, values, NULL, 0, WHAT_WRITE);
-}
-
-void
 chameleon_catalog_tables_skip_to(int32 source_id, const char *file, int64 pos, List *except)
 {
 	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTARRAYOID};

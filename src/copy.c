@@ -1,26 +1,26 @@
 /*
- * copy.c -- init_replica: a consistent snapshot of MySQL and the data copy.
+ * copy.c -- reading MySQL tables into PostgreSQL, and their positions.
  *
- * Owns the initial copy of a MySQL database into PostgreSQL:
- *   - the snapshot: on MariaDB with InnoDB tables only, START TRANSACTION
- *     WITH CONSISTENT SNAPSHOT and the binlog_snapshot_file/position status
- *     of that transaction (no global lock).  Otherwise (MySQL, or a table
- *     that is not InnoDB) FLUSH TABLES WITH READ LOCK while the snapshot is
- *     opened and SHOW MASTER STATUS is read; the lock is held only while the
- *     non-transactional tables are copied (they have no snapshot), and
- *     released before the first InnoDB table;
- *   - streaming each table: one SELECT read with mysql_use_result, values
- *     converted by copy_values.c into COPY text format and handed to
- *     PostgreSQL's COPY FROM through a data callback (BeginCopyFrom, as
- *     core's logical replication tablesync.c does).  With copy_mode: file the
- *     rows go to a CSV file in out_dir first, then COPY reads that file.
- *     Memory stays flat: one buffer of about 64 kB (1 MB for the file);
- *   - the whole init_replica sequence in the caller's transaction: target
- *     schema checks (force), tables, copy, indexes after the data, catalog
- *     rows with the snapshot coordinates.  An error anywhere rolls all of it
- *     back, so no half-copied table is ever marked copied;
- *   - the same for some tables of an initialised replica (sync_tables,
- *     add_tables: chameleon_copy_tables), the tables recreated in place.
+ * Owns:
+ *   - one slice (chameleon_copy_slice): up to copy_max_size rows in
+ *     primary-key order after the last copied key (keyset reads; a table
+ *     without a primary key in one pass), read in a MySQL transaction of its
+ *     own -- START TRANSACTION WITH CONSISTENT SNAPSHOT and its exact
+ *     binlog_snapshot position on MariaDB; SHOW MASTER STATUS before the
+ *     snapshot and after the read on MySQL (watermarks); LOCK TABLES t READ
+ *     for a table that is not InnoDB -- and never a global lock;
+ *   - streaming its rows: mysql_use_result, values converted by
+ *     copy_values.c into COPY text format and handed to PostgreSQL's COPY
+ *     FROM through a data callback (BeginCopyFrom, as core's logical
+ *     replication tablesync.c does).  With copy_mode: file the rows go to a
+ *     CSV file in out_dir first, then COPY reads that file.  Memory stays
+ *     flat: one buffer of about 64 kB (1 MB for the file);
+ *   - init_replica's plan (tables, catalog rows, key ranges) and finish (the
+ *     stream's start position, from the tables' positions); the slices in
+ *     between are the copy workers' (copy_worker.c);
+ *   - sync_tables / add_tables (chameleon_copy_tables): the tables recreated
+ *     in place and read slice by slice the same way, in the sync worker's
+ *     transaction; each table records the window of its slices.
  */
 #include "postgres.h"
 
@@ -780,16 +780,6 @@ copy_stream_rows(CopyStream *st, const ChameleonConfig *cfg, bool keep_connectio
 	return st->rows;
 }
 
-static int64
-copy_table_data(MYSQL *conn, const ChameleonConfig *cfg,
-				const ChameleonSchemaOptions *opts, const ChameleonTable *t,
-				bool keep_connection)
-{
-	CopyStream	st;
-
-	stream_init(&st, conn, opts, t, cfg->copy_mode == CHAMELEON_COPY_FILE, cfg->copy_max_size);
-	return copy_stream_rows(&st, cfg, keep_connection);
-}
 
 /* ---------------------------------------------------------------------
  * Snapshot
@@ -887,21 +877,6 @@ read_snapshot_gtid(MYSQL *conn, ChameleonSnapshot *snap)
 	snap->gtid = (gtid && gtid[0]) ? gtid : NULL;
 }
 
-static void
-open_snapshot(MYSQL *conn, bool is_mariadb, bool use_lock, ChameleonSnapshot *snap)
-{
-	memset(snap, 0, sizeof(*snap));
-	snap->global_lock = use_lock;
-	if (use_lock)
-		chameleon_mysql_exec(conn, "FLUSH TABLES WITH READ LOCK");
-	chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
-	if (use_lock)
-		read_master_status(conn, is_mariadb, snap);
-	else
-		read_snapshot_status(conn, snap);
-	if (is_mariadb)
-		read_snapshot_gtid(conn, snap);
-}
 
 /* The engine of a MySQL table now (NULL if it is gone). */
 static char *
@@ -913,80 +888,9 @@ table_engine_now(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *ta
 			chameleon_mysql_quote_literal(conn, table)));
 }
 
-/*
- * MariaDB: one table's own snapshot, with its own binlog position, held
- * only while that table is copied.  InnoDB: START TRANSACTION WITH
- * CONSISTENT SNAPSHOT and its binlog_snapshot_file/position, no lock.
- * Another engine (no MVCC): LOCK TABLES t READ -- writes to that table
- * wait, every other table goes on -- and the position of SHOW MASTER
- * STATUS, which every committed write to it precedes.
- */
-static void
-open_table_snapshot(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t,
-					ChameleonSnapshot *snap)
-{
-	char	   *engine;
 
-	memset(snap, 0, sizeof(*snap));
-	if (is_transactional(t))
-	{
-		chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
-		read_snapshot_status(conn, snap);
-	}
-	else
-	{
-		chameleon_mysql_exec(conn, psprintf("LOCK TABLES %s.%s READ", mysql_ident(opts->my_database),
-											mysql_ident(t->name)));
-		snap->table_lock = true;
-		read_master_status(conn, true, snap);
-	}
-	read_snapshot_gtid(conn, snap);
-	engine = table_engine_now(conn, opts, t->name);
-	if (engine == NULL || (pg_strcasecmp(engine, "InnoDB") == 0) != is_transactional(t))
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("MySQL table \"%s\" changed storage engine while the snapshot was opened",
-						t->name),
-				 errhint("Run init_replica again.")));
-}
 
-static void
-close_table_snapshot(MYSQL *conn, ChameleonSnapshot *snap)
-{
-	chameleon_mysql_exec(conn, snap->table_lock ? "UNLOCK TABLES" : "COMMIT");
-	snap->table_lock = false;
-}
 
-static void
-release_global_lock(MYSQL *conn, ChameleonSnapshot *snap)
-{
-	if (!snap->global_lock)
-		return;
-	chameleon_mysql_exec(conn, "UNLOCK TABLES");
-	snap->global_lock = false;
-}
-
-/*
- * The snapshot table t is read in: on MariaDB its own (own; the first
- * table's, the earliest, also becomes *snap, where the stream starts), on
- * MySQL the copy's one, whose global read lock goes before the first InnoDB
- * table (non-transactional tables come first).
- */
-static ChameleonSnapshot *
-begin_table_snapshot(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t,
-					 bool first, ChameleonSnapshot *snap, ChameleonSnapshot *own)
-{
-	if (!opts->is_mariadb)
-	{
-		if (is_transactional(t))
-			release_global_lock(conn, snap);
-		return snap;
-	}
-	open_table_snapshot(conn, opts, t, own);
-	if (first)
-		*snap = *own;
-	return own;
-}
 
 /* ---------------------------------------------------------------------
  * init_replica
@@ -1081,33 +985,94 @@ compare_copy_order(const ListCell *a, const ListCell *b)
 	return strcmp(ta->name, tb->name);
 }
 
-/*
- * Without the global lock every table must be InnoDB: one that changed
- * engine between our check and the snapshot would be copied inconsistently.
- */
-static void
-check_engines(List *tables, const ChameleonSnapshot *snap)
+
+/* One table of sync_tables, copied in a subtransaction of its own. */
+typedef struct TableCopy
 {
-	ListCell   *lc;
+	MYSQL	   *conn;
+	const ChameleonConfig *cfg;
+	const ChameleonSchemaOptions *opts;
+	ChameleonTable *table;
+	int64		rows;
+	ChameleonCopyWindow window; /* the positions its slices were read at */
+	char	   *low_gtid;		/* MySQL: the executed set at window.low */
+	List	   *deferred;		/* unique indexes left to the stream */
+} TableCopy;
 
-	if (snap->global_lock)
-		return;
-	foreach(lc, tables)
+/* Keep in (*file, *pos) the earlier (later: the later) of it and (f, p); true if changed. */
+static bool
+keep_position(char **file, int64 *pos, const char *f, int64 p, bool later)
+{
+	int			cmp;
+
+	if (f == NULL)
+		return false;
+	if (*file != NULL)
 	{
-		ChameleonTable *t = lfirst(lc);
-
-		if (!is_transactional(t))
-			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("MySQL table \"%s\" changed storage engine while the snapshot was opened",
-							t->name),
-					 errhint("Run init_replica again.")));
+		cmp = chameleon_binlog_position_cmp(f, (uint64) p, *file, (uint64) *pos);
+		if (later ? cmp <= 0 : cmp >= 0)
+			return false;
 	}
+	*file = pstrdup(f);
+	*pos = p;
+	return true;
+}
+
+/*
+ * Read a table in slices of copy_max_size rows, each in a MySQL transaction
+ * (or table lock) of its own, as the copy workers do, into the caller's
+ * transaction; c->window gets the positions they were read at.
+ */
+static int64
+copy_table_sliced(TableCopy *c)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext slice_cxt = AllocSetContextCreate(outer, "pg_chameleon slice",
+													ALLOCSET_DEFAULT_SIZES);
+	ChameleonCopyRange r;
+	ChameleonCopySlice s;
+	int64		rows = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.mysql_table = c->table->name;
+	r.range_no = 1;
+	memset(&c->window, 0, sizeof(c->window));
+	do
+	{
+		ListCell   *lc;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextSwitchTo(slice_cxt);
+		chameleon_copy_slice(c->conn, c->cfg, c->opts, c->table, &r, &s);
+		MemoryContextSwitchTo(outer);
+		if (keep_position(&c->window.low_file, &c->window.low_position,
+						  s.low_file, s.low_position, false))
+			c->low_gtid = s.low_gtid ? pstrdup(s.low_gtid) : NULL;
+		keep_position(&c->window.high_file, &c->window.high_position,
+					  s.high_file, s.high_position, true);
+		if (s.last_key != NIL)
+		{
+			r.last_key = NIL;
+			foreach(lc, s.last_key)
+				r.last_key = lappend(r.last_key, pstrdup(lfirst(lc)));
+		}
+		rows += s.rows;
+		chameleon_progress_table_base(rows);
+		MemoryContextReset(slice_cxt);
+	} while (!s.range_done);
+	MemoryContextDelete(slice_cxt);
+	return rows;
+}
+
+static bool
+window_is_open(const ChameleonCopyWindow *w)
+{
+	return w->low_file != NULL && w->high_file != NULL &&
+		(strcmp(w->low_file, w->high_file) != 0 || w->low_position != w->high_position);
 }
 
 static int64
-copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
-			   const ChameleonSchemaOptions *opts, ChameleonTable *t, bool keep_connection)
+copy_one_table(TableCopy *c)
 {
 	TimestampTz start = GetCurrentTimestamp();
 	int64		rows;
@@ -1115,17 +1080,19 @@ copy_one_table(MYSQL *conn, const ChameleonConfig *cfg,
 	int			usecs;
 	double		elapsed;
 
-	chameleon_progress_table_start(t->name, t->rows_estimate);
-	rows = copy_table_data(conn, cfg, opts, t, keep_connection);
+	chameleon_progress_table_start(c->table->name, c->table->rows_estimate);
+	rows = copy_table_sliced(c);
+	c->deferred = NIL;
 	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
-	chameleon_schema_finish_table(opts, t, NULL);
+	chameleon_schema_finish_table(c->opts, c->table,
+								  window_is_open(&c->window) ? &c->deferred : NULL);
 	chameleon_progress_table_done(rows);
 
 	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
 	elapsed = secs + usecs / 1000000.0;
 	ereport(NOTICE,
 			(errmsg("copied table \"%s\": " INT64_FORMAT " rows in %.1f s (%.0f rows/s)",
-					t->name, rows, elapsed, elapsed > 0 ? rows / elapsed : (double) rows)));
+					c->table->name, rows, elapsed, elapsed > 0 ? rows / elapsed : (double) rows)));
 	return rows;
 }
 
@@ -1169,15 +1136,6 @@ total_estimate(List *tables)
 	return total;
 }
 
-/* One table of init_replica or sync_tables, copied in a subtransaction of its own. */
-typedef struct TableCopy
-{
-	MYSQL	   *conn;
-	const ChameleonConfig *cfg;
-	const ChameleonSchemaOptions *opts;
-	ChameleonTable *table;
-	int64		rows;
-} TableCopy;
 
 static void
 copy_in_subxact(void *arg)
@@ -1187,7 +1145,7 @@ copy_in_subxact(void *arg)
 	/* truncated in this subtransaction: COPY FREEZE still applies */
 	chameleon_run_sql(psprintf("TRUNCATE %s.%s", quote_identifier(c->opts->pg_schema),
 							   quote_identifier(c->table->name)));
-	c->rows = copy_one_table(c->conn, c->cfg, c->opts, c->table, true);
+	c->rows = copy_one_table(c);
 }
 
 /*
@@ -1238,7 +1196,7 @@ copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c, b
 
 	if (c->cfg->on_error == CHAMELEON_ON_ERROR_STOP)
 	{
-		c->rows = copy_one_table(c->conn, c->cfg, c->opts, c->table, false);
+		c->rows = copy_one_table(c);
 		return true;
 	}
 	forget_bad_row();
@@ -1250,6 +1208,8 @@ copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c, b
 		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
 		mysql_errno(c->conn) != 0)
 		ReThrowError(edata);
+	/* the slice it failed in: its MySQL transaction or table lock ends */
+	chameleon_copy_slice_abandon(c->conn);
 	table_copy_failed(source_id, snap, c, edata, has_row);
 	return false;
 }
@@ -1846,6 +1806,39 @@ recreate_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 	chameleon_run_sql(psprintf("ALTER TABLE %s OWNER TO %s", qname, owner));
 }
 
+/*
+ * The stream's rejoin position P of the copied tables (the earliest slice
+ * position), with its GTID position; the position read before the copy
+ * when no table was copied.
+ */
+static void
+rejoin_position(MYSQL *conn, const ChameleonSchemaOptions *opts, List *result,
+				ChameleonSnapshot *snap)
+{
+	ListCell   *lc;
+	char	   *file = NULL;
+	int64		pos = 0;
+	char	   *gtid = NULL;
+
+	foreach(lc, result)
+	{
+		ChameleonCopiedTable *c = lfirst(lc);
+
+		if (!c->failed && keep_position(&file, &pos, c->binlog_file, c->binlog_position, false))
+			gtid = c->low_gtid;
+	}
+	if (file == NULL)
+		return;
+	snap->binlog_file = file;
+	snap->binlog_position = pos;
+	snap->gtid = gtid;
+	if (opts->is_mariadb)
+	{
+		snap->gtid = NULL;
+		read_snapshot_gtid(conn, snap);
+	}
+}
+
 static List *
 run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 				ChameleonSchemaOptions *opts, ChameleonSnapshot *snap)
@@ -1859,23 +1852,18 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
 	check_source_tables(conn, opts);
 
-	/* MariaDB: a snapshot per table (below); MySQL: one, under the global read lock */
-	if (opts->is_mariadb)
-	{
-		memset(snap, 0, sizeof(*snap));
-		read_master_status(conn, true, snap);
-	}
-	else
-		open_snapshot(conn, false, true, snap);
+	/* each slice has a snapshot (or a table lock) of its own: no global lock */
+	memset(snap, 0, sizeof(*snap));
+	read_master_status(conn, opts->is_mariadb, snap);
 	if (snap->binlog_file == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the MySQL binary log is off"),
 				 errdetail("A copied table cannot join the stream without a binlog position."),
 				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server.")));
+	if (opts->is_mariadb)
+		read_snapshot_gtid(conn, snap);
 	tables = chameleon_schema_read(conn, opts);
-	if (!opts->is_mariadb)
-		check_engines(tables, snap);
 	list_sort(tables, compare_copy_order);
 	chameleon_progress_totals(list_length(tables), total_estimate(tables));
 
@@ -1883,21 +1871,28 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	{
 		ChameleonTable *t = lfirst(lc);
 		ChameleonCopiedTable *copied = palloc0(sizeof(ChameleonCopiedTable));
-		TableCopy	c = {conn, cfg, opts, t, 0};
-		ChameleonSnapshot own;
-		ChameleonSnapshot *ts = begin_table_snapshot(conn, opts, t, foreach_current_index(lc) == 0,
-													 snap, &own);
+		TableCopy	c;
 
+		memset(&c, 0, sizeof(c));
+		c.conn = conn;
+		c.cfg = cfg;
+		c.opts = opts;
+		c.table = t;
 		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
 		recreate_table(opts, t);
 		copied->name = t->name;
-		copied->failed = !copy_table_or_fail(source_id, ts, &c, true);
+		copied->failed = !copy_table_or_fail(source_id, snap, &c, true);
 		copied->rows = c.rows;
-		copied->binlog_file = ts->binlog_file;
-		copied->binlog_position = ts->binlog_position;
+		copied->binlog_file = c.window.low_file ? c.window.low_file : snap->binlog_file;
+		copied->binlog_position = c.window.low_file ? c.window.low_position : snap->binlog_position;
+		copied->low_gtid = c.low_gtid;
+		if (window_is_open(&c.window))
+		{
+			copied->replay_file = c.window.high_file;
+			copied->replay_position = c.window.high_position;
+		}
+		copied->deferred_indexes = c.deferred;
 		result = lappend(result, copied);
-		if (opts->is_mariadb)
-			close_table_snapshot(conn, &own);
 		if (copied->failed)
 			continue;			/* empty, in error; its recorded keys stay */
 		chameleon_catalog_delete_foreign_keys(source_id, t->name);
@@ -1905,8 +1900,7 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 		chameleon_shape_save(source_id, t->name,
 							 chameleon_shape_from_schema(opts->my_database, t));
 	}
-	release_global_lock(conn, snap);
-	chameleon_mysql_exec(conn, "COMMIT");
+	rejoin_position(conn, opts, result, snap);
 
 	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
 	store_foreign_keys(source_id, tables);

@@ -23,8 +23,6 @@ typedef struct ChameleonSnapshot
 	char	   *binlog_file;	/* NULL when the binary log is off */
 	int64		binlog_position;
 	char	   *gtid;			/* MariaDB gtid position / MySQL executed set; NULL if none */
-	bool		global_lock;	/* FLUSH TABLES WITH READ LOCK was needed */
-	bool		table_lock;		/* LOCK TABLES t READ (one non-transactional table) */
 } ChameleonSnapshot;
 
 /*
@@ -89,8 +87,12 @@ typedef struct ChameleonCopiedTable
 	char	   *name;
 	int64		rows;
 	bool		failed;			/* not copied: in state error, the row in t_errors */
-	char	   *binlog_file;	/* the table's snapshot: it rejoins the stream there */
+	char	   *binlog_file;	/* the earliest position of its slices: it rejoins there */
 	int64		binlog_position;
+	char	   *low_gtid;		/* MySQL: the executed set at that position */
+	char	   *replay_file;	/* the latest, when later (a replay window); else NULL */
+	int64		replay_position;
+	List	   *deferred_indexes;	/* unique indexes left to the stream (char *) */
 } ChameleonCopiedTable;
 
 /*

@@ -23,9 +23,12 @@
  *      t_replica_tables when its session starts, so from now on it skips
  *      the tables and takes no lock on them (it would otherwise block on
  *      the copy's lock, or apply rows to a table being replaced);
- *   3. copy: a consistent snapshot of the tables at binlog position P,
- *      each table dropped and created again from the MySQL definition
- *      (same type map as init_replica), filled, indexed.  Then, in the
+ *   3. copy: each table dropped and created again from the MySQL
+ *      definition (same type map as init_replica), read in slices, each in
+ *      a short MySQL transaction of its own (copy.c), indexed; its rows are
+ *      consistent from the earliest slice position (its skip-until) and
+ *      replayed idempotently up to the latest (its replay window, see
+ *      apply_relation.c); P is the earliest of all.  Then, in the
  *      same transaction: lock the t_sources row (a start_replica meanwhile
  *      waits for us), stop the apply worker at a transaction boundary and
  *      read the position W it committed.
@@ -362,9 +365,10 @@ mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
 
 		if (c->failed)
 			continue;			/* in error already */
-		chameleon_catalog_table_copied(run->source->source_id, c->name, c->rows,
-									   c->binlog_file ? c->binlog_file : snap->binlog_file,
-									   c->binlog_file ? c->binlog_position : snap->binlog_position);
+		chameleon_catalog_table_copied_window(run->source->source_id, c->name, c->rows,
+											  c->binlog_file, c->binlog_position,
+											  c->replay_file, c->replay_position,
+											  c->deferred_indexes);
 	}
 }
 

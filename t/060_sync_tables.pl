@@ -136,8 +136,9 @@ writer_progress('after syncing big and nolog');
 			"SELECT chameleon.sync_tables('{big}')" ],
 		'>', \$sync_out, '2>', \$sync_err);
 	ok($node->poll_query_until('postgres',
-			"SELECT count(*) > 0 FROM chameleon.copy_progress WHERE table_name = 'big' AND rows_copied > 0"),
-		'the copy of big is under way');
+			"SELECT count(*) > 0 FROM chameleon.copy_progress WHERE table_name = 'big' AND rows_copied > 0
+			   AND slices_read > 1"),
+		'the copy of big is under way, in slices (each its own MySQL transaction)');
 	$my->sql('ALTER TABLE shop.a ADD COLUMN w int NOT NULL DEFAULT 7 AFTER id');
 	$my->sql('UPDATE shop.a SET w = 8 WHERE id <= 10');
 	# InnoDB deletes owner 7's rows of big, and logs only the owner row
