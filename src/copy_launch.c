@@ -28,6 +28,10 @@
 #include "storage/shm_mq.h"
 #include "utils/builtins.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_authid.h"
+#include "utils/syscache.h"
+
 #include "catalog.h"
 #include "config.h"
 #include "copy.h"
@@ -60,6 +64,24 @@ start_leader(dsm_segment *seg, const char *name)
 				 errdetail("Every background worker slot is taken."),
 				 errhint("Raise max_worker_processes (a server restart is needed; the copy needs copy_workers + 1 of them).")));
 	return handle;
+}
+
+/*
+ * The role the copy runs as: the current one, unless it cannot log in (a
+ * background worker's connection needs LOGIN), then the session's.
+ */
+static Oid
+copy_role(void)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
+	bool		can_login = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		can_login = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+		ReleaseSysCache(tup);
+	}
+	return can_login ? GetUserId() : GetSessionUserId();
 }
 
 /* Raise one message of the leader as this session's own. */
@@ -127,7 +149,7 @@ run_leader(const ChameleonConfig *cfg, int32 source_id, bool force, bool wait)
 
 	memset(shared, 0, sizeof(*shared));
 	shared->dboid = MyDatabaseId;
-	shared->roleid = GetUserId();
+	shared->roleid = copy_role();
 	shared->source_id = source_id;
 	shared->force = force;
 	shared->progress_interval = chameleon_copy_progress_interval;
