@@ -419,7 +419,8 @@ plan_or_load(LeaderRun *run)
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("init_replica is already running for MySQL database \"%s\"",
-							run->source_name)));
+							run->source_name),
+					 errhint("chameleon.init_replica() waits for it. To start over, stop it first: pg_terminate_backend() of its \"pg_chameleon copy\" process (pg_stat_activity.backend_type), then init_replica(force => true).")));
 		run->locked = true;
 		pgstat_report_activity(STATE_RUNNING, "pg_chameleon: creating the tables");
 		run->source_id = chameleon_copy_plan(run->cfg, init->force);

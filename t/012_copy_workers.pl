@@ -269,6 +269,10 @@ my $init = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'),
 	'<', \undef, '>', \$out, '2>', \$err);
 ok(wait_committed($rows * 0.05), 'the copy commits slices');
 pause_copy();
+my (undef, undef, $force_err) = $node->psql('postgres',
+	"SELECT chameleon.init_replica('$conf{$db}', force => true)");
+like($force_err, qr/init_replica is already running for MySQL database "$db".*pg_terminate_backend/s,
+	'force => true does not start a second copy while one runs, and says how to stop it');
 $node->safe_psql('postgres', "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
                                WHERE query LIKE 'SELECT chameleon.init_replica%' AND pid <> pg_backend_pid()");
 $init->finish;
