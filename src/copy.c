@@ -1907,7 +1907,7 @@ run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	return result;
 }
 
-/* Close the connection (ending the snapshot and any global read lock at
+/* Close the connection (ending any slice's snapshot or table lock at
  * once) and give the progress slot back. */
 static void
 copy_tables_cleanup(MYSQL *conn)

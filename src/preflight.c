@@ -1087,7 +1087,7 @@ check_non_innodb(Source *src)
 		return make_check("non_innodb_tables", PREFLIGHT_OK, "none", NULL);
 	if (n > MAX_LISTED_TABLES)
 		appendStringInfo(&value, ", and %d more", n - MAX_LISTED_TABLES);
-	appendStringInfoString(&hint, "(otherwise the copy needs a brief FLUSH TABLES WITH READ LOCK)");
+	appendStringInfoString(&hint, "(otherwise the copy reads each of their slices under LOCK TABLES t READ: writes to that table wait meanwhile)");
 	return make_check("non_innodb_tables", PREFLIGHT_WARNING, value.data, hint.data);
 }
 
