@@ -115,8 +115,16 @@ typedef struct ChameleonCopyTotals
 extern void chameleon_copy_range_add(int32 source_id, const char *mysql_table, int range_no,
 									 const char *lower_key, const char *upper_key,
 									 int64 rows_estimated);
-/* Take the next pending range for worker_pid (it becomes copying); NULL: none left. */
-extern ChameleonCopyRange *chameleon_copy_range_claim(int32 source_id, int worker_pid);
+/*
+ * Take the next pending range (of tables, NIL: of any table) for worker_pid
+ * (it becomes copying); NULL: none left.
+ */
+extern ChameleonCopyRange *chameleon_copy_range_claim(int32 source_id, int worker_pid,
+													  List *tables);
+/* Forget a table's plan and slices (it is copied anew). */
+extern void chameleon_copy_ranges_forget(int32 source_id, const char *mysql_table);
+/* Has the table an unfinished plan to resume (ranges left, none failed)? */
+extern bool chameleon_copy_table_resumable(int32 source_id, const char *mysql_table);
 /* Record a committed slice of r (r itself is not changed). */
 extern void chameleon_copy_slice_record(int32 source_id, const ChameleonCopyRange *r,
 										const ChameleonCopySlice *s);
@@ -209,6 +217,9 @@ extern void chameleon_catalog_table_copied_window(int32 source_id, const char *m
 												  int64 low_position, const char *high_file,
 												  int64 high_position,
 												  List *deferred_indexes);
+/* A table being synced keeps the unique indexes its copy left to the stream. */
+extern void chameleon_catalog_table_set_deferred(int32 source_id, const char *mysql_table,
+												 List *deferred_indexes);
 /* The stream passed the table's replay window: no window, no deferred index left. */
 extern void chameleon_catalog_table_window_passed(int32 source_id, const char *mysql_table);
 /* The earliest snapshot position of the source's copied tables; false: none. */

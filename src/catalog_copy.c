@@ -66,11 +66,13 @@ range_from_row(uint64 i, MemoryContext cxt)
 }
 
 ChameleonCopyRange *
-chameleon_copy_range_claim(int32 source_id, int worker_pid)
+chameleon_copy_range_claim(int32 source_id, int worker_pid, List *tables)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[2] = {INT4OID, INT4OID};
-	Datum		values[2] = {Int32GetDatum(source_id), Int32GetDatum(worker_pid)};
+	Oid			types[3] = {INT4OID, INT4OID, TEXTARRAYOID};
+	Datum		values[3] = {Int32GetDatum(source_id), Int32GetDatum(worker_pid),
+	chameleon_spi_text_array(tables)};
+	char		nulls[3] = {' ', ' ', tables == NIL ? 'n' : ' '};
 	ChameleonCopyRange *r = NULL;
 
 	chameleon_spi_connect();
@@ -82,10 +84,11 @@ chameleon_copy_range_claim(int32 source_id, int worker_pid)
 						  " WHERE (source_id, mysql_table, range_no) ="
 						  " (SELECT source_id, mysql_table, range_no FROM sch_chameleon.t_copy_ranges"
 						  "  WHERE source_id = $1 AND state = 'pending'"
+						  "  AND ($3::pg_catalog.text[] IS NULL OR mysql_table = ANY ($3))"
 						  "  ORDER BY rows_estimated - rows_copied DESC, mysql_table, range_no"
 						  "  LIMIT 1 FOR UPDATE SKIP LOCKED)"
 						  " RETURNING " RANGE_COLUMNS,
-						  2, types, values, NULL, false, 0, SPI_OK_UPDATE_RETURNING,
+						  3, types, values, nulls, false, 0, SPI_OK_UPDATE_RETURNING,
 						  WHAT_WRITE) > 0)
 		r = range_from_row(0, caller);
 	SPI_finish();
@@ -346,4 +349,39 @@ chameleon_copy_table_seconds(int32 source_id, const char *mysql_table)
 	}
 	SPI_finish();
 	return secs;
+}
+
+void
+chameleon_copy_ranges_forget(int32 source_id, const char *mysql_table)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(mysql_table)};
+
+	chameleon_spi_run_once("DELETE FROM sch_chameleon.t_copy_slices"
+						   " WHERE source_id = $1 AND mysql_table = $2",
+						   2, types, values, NULL, SPI_OK_DELETE, WHAT_WRITE);
+	chameleon_spi_run_once("DELETE FROM sch_chameleon.t_copy_ranges"
+						   " WHERE source_id = $1 AND mysql_table = $2",
+						   2, types, values, NULL, SPI_OK_DELETE, WHAT_WRITE);
+}
+
+bool
+chameleon_copy_table_resumable(int32 source_id, const char *mysql_table)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(source_id), CStringGetTextDatum(mysql_table)};
+	bool		resumable = false;
+
+	chameleon_spi_connect();
+	if (chameleon_spi_run("SELECT pg_catalog.bool_or(state IN ('pending', 'copying'))"
+						  " AND NOT pg_catalog.bool_or(state = 'failed')"
+						  " FROM sch_chameleon.t_copy_ranges WHERE source_id = $1 AND mysql_table = $2",
+						  2, types, values, NULL, true, 0, SPI_OK_SELECT, WHAT_READ) > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		resumable = v != NULL && strcmp(v, "t") == 0;
+	}
+	SPI_finish();
+	return resumable;
 }

@@ -433,3 +433,17 @@ chameleon_catalog_table_window_passed(int32 source_id, const char *mysql_table)
 						   " WHERE source_id = $1 AND mysql_table = $2",
 						   2, types, values, NULL, 0, WHAT_WRITE);
 }
+
+void
+chameleon_catalog_table_set_deferred(int32 source_id, const char *mysql_table,
+									 List *deferred_indexes)
+{
+	Oid			types[3] = {INT4OID, TEXTOID, TEXTARRAYOID};
+	Datum		values[3] = {Int32GetDatum(source_id), CStringGetTextDatum(mysql_table),
+	chameleon_spi_text_array(deferred_indexes)};
+	char		nulls[3] = {' ', ' ', deferred_indexes == NIL ? 'n' : ' '};
+
+	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables SET deferred_indexes = $3"
+						   " WHERE source_id = $1 AND mysql_table = $2",
+						   3, types, values, nulls, 0, WHAT_WRITE);
+}

@@ -56,6 +56,7 @@
 #include "copy.h"
 #include "ddl_apply.h"
 #include "copy_values.h"
+#include "list_util.h"
 #include "mysql_client.h"
 #include "position.h"
 #include "progress.h"
@@ -972,32 +973,8 @@ prepare_target(const ChameleonSchemaOptions *opts, bool force)
 	drop_schema(opts->pg_schema);
 }
 
-static int
-compare_copy_order(const ListCell *a, const ListCell *b)
-{
-	const ChameleonTable *ta = lfirst(a);
-	const ChameleonTable *tb = lfirst(b);
-	int			ka = is_transactional(ta) ? 1 : 0;
-	int			kb = is_transactional(tb) ? 1 : 0;
-
-	if (ka != kb)
-		return ka - kb;
-	return strcmp(ta->name, tb->name);
-}
 
 
-/* One table of sync_tables, copied in a subtransaction of its own. */
-typedef struct TableCopy
-{
-	MYSQL	   *conn;
-	const ChameleonConfig *cfg;
-	const ChameleonSchemaOptions *opts;
-	ChameleonTable *table;
-	int64		rows;
-	ChameleonCopyWindow window; /* the positions its slices were read at */
-	char	   *low_gtid;		/* MySQL: the executed set at window.low */
-	List	   *deferred;		/* unique indexes left to the stream */
-} TableCopy;
 
 /* Keep in (*file, *pos) the earlier (later: the later) of it and (f, p); true if changed. */
 static bool
@@ -1018,51 +995,6 @@ keep_position(char **file, int64 *pos, const char *f, int64 p, bool later)
 	return true;
 }
 
-/*
- * Read a table in slices of copy_max_size rows, each in a MySQL transaction
- * (or table lock) of its own, as the copy workers do, into the caller's
- * transaction; c->window gets the positions they were read at.
- */
-static int64
-copy_table_sliced(TableCopy *c)
-{
-	MemoryContext outer = CurrentMemoryContext;
-	MemoryContext slice_cxt = AllocSetContextCreate(outer, "pg_chameleon slice",
-													ALLOCSET_DEFAULT_SIZES);
-	ChameleonCopyRange r;
-	ChameleonCopySlice s;
-	int64		rows = 0;
-
-	memset(&r, 0, sizeof(r));
-	r.mysql_table = c->table->name;
-	r.range_no = 1;
-	memset(&c->window, 0, sizeof(c->window));
-	do
-	{
-		ListCell   *lc;
-
-		CHECK_FOR_INTERRUPTS();
-		MemoryContextSwitchTo(slice_cxt);
-		chameleon_copy_slice(c->conn, c->cfg, c->opts, c->table, &r, &s);
-		MemoryContextSwitchTo(outer);
-		if (keep_position(&c->window.low_file, &c->window.low_position,
-						  s.low_file, s.low_position, false))
-			c->low_gtid = s.low_gtid ? pstrdup(s.low_gtid) : NULL;
-		keep_position(&c->window.high_file, &c->window.high_position,
-					  s.high_file, s.high_position, true);
-		if (s.last_key != NIL)
-		{
-			r.last_key = NIL;
-			foreach(lc, s.last_key)
-				r.last_key = lappend(r.last_key, pstrdup(lfirst(lc)));
-		}
-		rows += s.rows;
-		chameleon_progress_table_base(rows);
-		MemoryContextReset(slice_cxt);
-	} while (!s.range_done);
-	MemoryContextDelete(slice_cxt);
-	return rows;
-}
 
 static bool
 window_is_open(const ChameleonCopyWindow *w)
@@ -1071,30 +1003,6 @@ window_is_open(const ChameleonCopyWindow *w)
 		(strcmp(w->low_file, w->high_file) != 0 || w->low_position != w->high_position);
 }
 
-static int64
-copy_one_table(TableCopy *c)
-{
-	TimestampTz start = GetCurrentTimestamp();
-	int64		rows;
-	long		secs;
-	int			usecs;
-	double		elapsed;
-
-	chameleon_progress_table_start(c->table->name, c->table->rows_estimate);
-	rows = copy_table_sliced(c);
-	c->deferred = NIL;
-	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
-	chameleon_schema_finish_table(c->opts, c->table,
-								  window_is_open(&c->window) ? &c->deferred : NULL);
-	chameleon_progress_table_done(rows);
-
-	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
-	elapsed = secs + usecs / 1000000.0;
-	ereport(NOTICE,
-			(errmsg("copied table \"%s\": " INT64_FORMAT " rows in %.1f s (%.0f rows/s)",
-					c->table->name, rows, elapsed, elapsed > 0 ? rows / elapsed : (double) rows)));
-	return rows;
-}
 
 static void
 store_foreign_keys(int source_id, List *tables)
@@ -1125,28 +1033,8 @@ store_foreign_keys(int source_id, List *tables)
 	}
 }
 
-static int64
-total_estimate(List *tables)
-{
-	ListCell   *lc;
-	int64		total = 0;
-
-	foreach(lc, tables)
-		total += ((ChameleonTable *) lfirst(lc))->rows_estimate;
-	return total;
-}
 
 
-static void
-copy_in_subxact(void *arg)
-{
-	TableCopy  *c = (TableCopy *) arg;
-
-	/* truncated in this subtransaction: COPY FREEZE still applies */
-	chameleon_run_sql(psprintf("TRUNCATE %s.%s", quote_identifier(c->opts->pg_schema),
-							   quote_identifier(c->table->name)));
-	c->rows = copy_one_table(c);
-}
 
 /*
  * A table that could not be copied (a value PostgreSQL cannot hold, one it
@@ -1175,44 +1063,7 @@ record_copy_failure(int source_id, const char *name, const char *file, int64 pos
 			 errhint("The row is in chameleon.errors; fix it in MySQL, then copy the table with chameleon.sync_tables().")));
 }
 
-static void
-table_copy_failed(int source_id, const ChameleonSnapshot *snap, const TableCopy *c,
-				  ErrorData *edata, bool has_row)
-{
-	record_copy_failure(source_id, c->table->name, snap->binlog_file, snap->binlog_position,
-						edata, has_row, c->opts->pg_schema);
-}
 
-/*
- * Fill one created table of init_replica or sync_tables (has_row: its
- * t_replica_tables row exists); false when it failed and was left in
- * error, empty.  With on_error: stop any failure ends the copy, as does
- * one of the MySQL connection or a cancel.
- */
-static bool
-copy_table_or_fail(int source_id, const ChameleonSnapshot *snap, TableCopy *c, bool has_row)
-{
-	ErrorData  *edata;
-
-	if (c->cfg->on_error == CHAMELEON_ON_ERROR_STOP)
-	{
-		c->rows = copy_one_table(c);
-		return true;
-	}
-	forget_bad_row();
-	edata = chameleon_run_in_subxact(copy_in_subxact, c);
-	if (edata == NULL)
-		return true;
-	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
-		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		mysql_errno(c->conn) != 0)
-		ReThrowError(edata);
-	/* the slice it failed in: its MySQL transaction or table lock ends */
-	chameleon_copy_slice_abandon(c->conn);
-	table_copy_failed(source_id, snap, c, edata, has_row);
-	return false;
-}
 
 /* The summary's note of tables left in error, or "". */
 static char *
@@ -1839,107 +1690,157 @@ rejoin_position(MYSQL *conn, const ChameleonSchemaOptions *opts, List *result,
 	}
 }
 
-static List *
-run_copy_tables(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
-				ChameleonSchemaOptions *opts, ChameleonSnapshot *snap)
+/*
+ * sync_tables' plan, in the caller's transaction: each table dropped and
+ * created again, its ranges planned -- unless a sync of it was interrupted
+ * with ranges left and none failed, then it resumes from its committed
+ * slices (*resumed gets its name).  ERROR when the binary log is off.
+ */
+static void
+run_sync_plan(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
+			  ChameleonSchemaOptions *opts, List **resumed)
 {
+	ChameleonSnapshot snap;
 	List	   *tables;
-	List	   *result = NIL;
 	ListCell   *lc;
 
 	opts->is_mariadb = server_is_mariadb(conn);
 	setup_session(conn, opts->is_mariadb);
-	chameleon_progress_begin(opts->my_database, opts->pg_schema, 0, 0);
 	check_source_tables(conn, opts);
-
-	/* each slice has a snapshot (or a table lock) of its own: no global lock */
-	memset(snap, 0, sizeof(*snap));
-	read_master_status(conn, opts->is_mariadb, snap);
-	if (snap->binlog_file == NULL)
+	memset(&snap, 0, sizeof(snap));
+	read_master_status(conn, opts->is_mariadb, &snap);
+	if (snap.binlog_file == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the MySQL binary log is off"),
 				 errdetail("A copied table cannot join the stream without a binlog position."),
 				 errhint("Enable log_bin (with binlog_format=ROW) on the MySQL server.")));
-	if (opts->is_mariadb)
-		read_snapshot_gtid(conn, snap);
 	tables = chameleon_schema_read(conn, opts);
-	list_sort(tables, compare_copy_order);
-	chameleon_progress_totals(list_length(tables), total_estimate(tables));
-
+	/* the ranges a dead sync worker was copying (one sync per source at a time) */
+	chameleon_copy_ranges_release(source_id, 0);
 	foreach(lc, tables)
 	{
 		ChameleonTable *t = lfirst(lc);
-		ChameleonCopiedTable *copied = palloc0(sizeof(ChameleonCopiedTable));
-		TableCopy	c;
 
-		memset(&c, 0, sizeof(c));
-		c.conn = conn;
-		c.cfg = cfg;
-		c.opts = opts;
-		c.table = t;
-		chameleon_progress_phase(CHAMELEON_PHASE_SCHEMA);
-		recreate_table(opts, t);
-		copied->name = t->name;
-		copied->failed = !copy_table_or_fail(source_id, snap, &c, true);
-		copied->rows = c.rows;
-		copied->binlog_file = c.window.low_file ? c.window.low_file : snap->binlog_file;
-		copied->binlog_position = c.window.low_file ? c.window.low_position : snap->binlog_position;
-		copied->low_gtid = c.low_gtid;
-		if (window_is_open(&c.window))
+		if (chameleon_copy_table_resumable(source_id, t->name))
 		{
-			copied->replay_file = c.window.high_file;
-			copied->replay_position = c.window.high_position;
+			*resumed = lappend(*resumed, t->name);
+			continue;
 		}
-		copied->deferred_indexes = c.deferred;
-		result = lappend(result, copied);
-		if (copied->failed)
-			continue;			/* empty, in error; its recorded keys stay */
+		recreate_table(opts, t);
+		chameleon_copy_ranges_forget(source_id, t->name);
+		plan_ranges(conn, cfg, opts, source_id, t);
 		chameleon_catalog_delete_foreign_keys(source_id, t->name);
 		/* the MySQL shape the table rejoins the stream with (ddl_apply.h) */
 		chameleon_shape_save(source_id, t->name,
 							 chameleon_shape_from_schema(opts->my_database, t));
+		store_foreign_keys(source_id, list_make1(t));
 	}
-	rejoin_position(conn, opts, result, snap);
-
-	chameleon_progress_phase(CHAMELEON_PHASE_FINISHING);
-	store_foreign_keys(source_id, tables);
-	return result;
-}
-
-/* Close the connection (ending any slice's snapshot or table lock at
- * once) and give the progress slot back. */
-static void
-copy_tables_cleanup(MYSQL *conn)
-{
-	chameleon_mysql_close(conn);
-	chameleon_progress_end();
 }
 
 List *
-chameleon_copy_tables(const ChameleonConfig *cfg, int source_id, const char *pg_schema,
-					  List *names, ChameleonSnapshot *snap)
+chameleon_copy_sync_plan(const ChameleonConfig *cfg, int source_id, const char *pg_schema,
+						 List *names)
 {
 	ChameleonSchemaOptions opts;
-	MYSQL	   *conn;
-	List	   *result;
+	MYSQL	   *volatile conn = NULL;
+	List	   *volatile resumed = NIL;
 
 	fill_schema_options(&opts, cfg);
 	opts.pg_schema = pg_schema;
 	opts.tables_limit = names;
-	memset(snap, 0, sizeof(*snap));
-
-	conn = chameleon_mysql_connect(cfg);
 	PG_TRY();
 	{
-		result = run_copy_tables(conn, cfg, source_id, &opts, snap);
+		List	   *found = NIL;
+
+		conn = chameleon_mysql_connect(cfg);
+		run_sync_plan(conn, cfg, source_id, &opts, &found);
+		resumed = found;
 	}
 	PG_CATCH();
 	{
-		copy_tables_cleanup(conn);
+		if (conn != NULL)
+			chameleon_mysql_close(conn);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	copy_tables_cleanup(conn);
+	chameleon_mysql_close(conn);
+	return resumed;
+}
+
+/* The rejoin position of the copied tables (rejoin_position), with a connection of its own. */
+static void
+rejoin(const ChameleonConfig *cfg, List *copied, ChameleonSnapshot *snap)
+{
+	ChameleonSchemaOptions opts;
+	MYSQL	   *volatile conn = NULL;
+
+	fill_schema_options(&opts, cfg);
+	PG_TRY();
+	{
+		conn = chameleon_mysql_connect(cfg);
+		opts.is_mariadb = server_is_mariadb(conn);
+		read_master_status(conn, opts.is_mariadb, snap);
+		if (opts.is_mariadb)
+			read_snapshot_gtid(conn, snap);
+		rejoin_position(conn, &opts, copied, snap);
+	}
+	PG_CATCH();
+	{
+		if (conn != NULL)
+			chameleon_mysql_close(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	chameleon_mysql_close(conn);
+}
+
+/*
+ * The synced tables once their ranges are copied: rows, failed, window and
+ * deferred indexes of each, and in *snap the rejoin position P (the
+ * earliest slice position) with its GTID position.
+ */
+List *
+chameleon_copy_sync_result(const ChameleonConfig *cfg, int source_id, List *names,
+						   ChameleonSnapshot *snap)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, chameleon_catalog_table_rows(source_id))
+	{
+		ChameleonTableRow *row = lfirst(lc);
+		ChameleonCopiedTable *c;
+		ChameleonCopyWindow w;
+
+		if (!chameleon_name_in_list(names, row->mysql_table))
+			continue;
+		c = palloc0(sizeof(ChameleonCopiedTable));
+		c->name = row->mysql_table;
+		c->failed = strcmp(row->state, "error") == 0;
+		if (!c->failed && !chameleon_copy_table_window(source_id, row->mysql_table, &w))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("the copy of table \"%s\" did not finish", row->mysql_table),
+					 errhint("Run chameleon.sync_tables() again: it resumes the copy.")));
+		if (!c->failed)
+		{
+			c->rows = w.rows;
+			c->binlog_file = w.low_file;
+			c->binlog_position = w.low_position;
+			if (window_is_open(&w))
+			{
+				c->replay_file = w.high_file;
+				c->replay_position = w.high_position;
+			}
+			c->low_gtid = w.low_file ?
+				chameleon_copy_min_low_gtid(source_id, w.low_file, w.low_position) : NULL;
+			c->deferred_indexes = row->deferred_indexes;
+		}
+		result = lappend(result, c);
+	}
+	memset(snap, 0, sizeof(*snap));
+	rejoin(cfg, result, snap);
 	return result;
 }
+

@@ -96,21 +96,26 @@ typedef struct ChameleonCopiedTable
 } ChameleonCopiedTable;
 
 /*
- * sync_tables / add_tables: copy the named tables (names: char *) of cfg's
- * MySQL database from one consistent snapshot into new tables of pg_schema,
- * in the caller's transaction.  A PostgreSQL table of the same name is
- * dropped first and its owner kept (a table new to PostgreSQL gets the
- * schema's owner); the tables' foreign keys replace their rows in
- * t_foreign_keys of source_id.  A name MySQL does not have is an ERROR.
- * *snap gets the earliest snapshot's binlog coordinates (ERROR when the
- * binary log is off); on MariaDB each table has a snapshot of its own, held
- * while it is copied, and its copied entry has its position.  Returns a list of ChameleonCopiedTable.  A table that cannot be
- * filled (a value PostgreSQL rejects) is left empty in state error, the
- * others are copied, unless on_error is stop (then the whole copy fails,
- * as it does when a table cannot be made again).
+ * sync_tables / add_tables, step 1, in the caller's transaction: each named
+ * table (names: char *) of cfg's MySQL database dropped and created again in
+ * pg_schema (its owner kept; a table new to PostgreSQL gets the schema's
+ * owner), its key ranges planned, its foreign keys and shape recorded.  A
+ * table whose earlier sync was interrupted with ranges left (and none
+ * failed) is kept as it is: its copy resumes from its committed slices.
+ * Returns the names of those.  A name MySQL does not have is an ERROR, as
+ * is a binary log that is off.  The copy itself is
+ * chameleon_copy_tables_here() (copy_workers.h).
  */
-extern List *chameleon_copy_tables(const ChameleonConfig *cfg, int source_id,
-								   const char *pg_schema, List *names,
-								   ChameleonSnapshot *snap);
+extern List *chameleon_copy_sync_plan(const ChameleonConfig *cfg, int source_id,
+									  const char *pg_schema, List *names);
+
+/*
+ * sync_tables / add_tables, once copied: a ChameleonCopiedTable per named
+ * table (from the committed slices: rows, window, deferred indexes; failed
+ * when in error), and in *snap the position they rejoin the stream at (the
+ * earliest of their slices) with its GTID position.
+ */
+extern List *chameleon_copy_sync_result(const ChameleonConfig *cfg, int source_id, List *names,
+										ChameleonSnapshot *snap);
 
 #endif							/* CHAMELEON_COPY_H */

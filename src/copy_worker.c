@@ -42,11 +42,14 @@
 #include "progress.h"
 #include "transaction.h"
 
-/* One worker's run. */
+/* One worker's run (or the sync worker's copy). */
 typedef struct CopyRun
 {
-	ChameleonCopyShared *shared;
-	ChameleonCopyWorkerResult *me;
+	int32		source_id;
+	const char *config_path;
+	List	   *tables;			/* char *: claim ranges of these only (NIL: any) */
+	bool		for_sync;		/* a finished table stays syncing: sync.c joins it */
+	ChameleonCopyWorkerResult *me;	/* NULL in the sync worker */
 	MemoryContext cxt;			/* the run: config, connection */
 	MemoryContext range_cxt;	/* the range being copied */
 	ChameleonConfig *cfg;
@@ -92,14 +95,17 @@ finish_table_if_complete(CopyRun *run, ChameleonTable *t)
 	List	   *deferred = NIL;
 	bool		window;
 
-	if (!chameleon_copy_table_window(run->shared->source_id, t->name, &w))
+	if (!chameleon_copy_table_window(run->source_id, t->name, &w))
 		return;
 	window = w.low_file != NULL && w.high_file != NULL &&
 		(strcmp(w.low_file, w.high_file) != 0 || w.low_position != w.high_position);
 	chameleon_copy_finish_table(&run->opts, t, window ? &deferred : NULL);
-	chameleon_catalog_table_copied_window(run->shared->source_id, t->name, w.rows,
-										  w.low_file, w.low_position,
-										  w.high_file, w.high_position, deferred);
+	if (run->for_sync)
+		chameleon_catalog_table_set_deferred(run->source_id, t->name, deferred);
+	else
+		chameleon_catalog_table_copied_window(run->source_id, t->name, w.rows,
+											  w.low_file, w.low_position,
+											  w.high_file, w.high_position, deferred);
 	chameleon_progress_table_done(w.rows);
 }
 
@@ -108,7 +114,7 @@ static bool
 copy_one_slice(CopyRun *run, ChameleonTable *t, ChameleonCopyRange *r)
 {
 	ChameleonCopySlice slice;
-	int32		source_id = run->shared->source_id;
+	int32		source_id = run->source_id;
 
 	chameleon_xact_begin();
 	chameleon_copy_slice(run->conn, run->cfg, &run->opts, t, r, &slice);
@@ -145,8 +151,8 @@ table_failed(CopyRun *run, const char *table, ErrorData *edata)
 {
 	chameleon_copy_slice_abandon(run->conn);
 	chameleon_xact_begin();
-	chameleon_copy_ranges_lock(run->shared->source_id, table);
-	chameleon_copy_table_error(run->shared->source_id, &run->opts, table, edata);
+	chameleon_copy_ranges_lock(run->source_id, table);
+	chameleon_copy_table_error(run->source_id, &run->opts, table, edata);
 	chameleon_xact_commit();
 }
 
@@ -197,8 +203,8 @@ run_worker(CopyRun *run)
 
 	chameleon_xact_begin();
 	MemoryContextSwitchTo(run->cxt);
-	run->cfg = chameleon_config_load(run->shared->config_path);
-	src = chameleon_source_by_id(run->shared->source_id, false);
+	run->cfg = chameleon_config_load(run->config_path);
+	src = chameleon_source_by_id(run->source_id, false);
 	if (src == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -207,8 +213,8 @@ run_worker(CopyRun *run)
 	CopySocket = (int) mysql_get_socket(run->conn);
 	chameleon_copy_schema_options(&run->opts, run->cfg, run->conn);
 	run->opts.pg_schema = pstrdup(src->pg_schema);
-	chameleon_copy_progress_totals(run->shared->source_id, &totals);
-	ntables = list_length(chameleon_catalog_table_reports(run->shared->source_id));
+	chameleon_copy_progress_totals(run->source_id, &totals);
+	ntables = list_length(chameleon_catalog_table_reports(run->source_id));
 	chameleon_xact_commit();
 	MemoryContextSwitchTo(run->cxt);
 	chameleon_progress_begin(src->name, src->pg_schema, ntables, totals.rows_estimated);
@@ -223,7 +229,7 @@ run_worker(CopyRun *run)
 		CHECK_FOR_INTERRUPTS();
 		chameleon_xact_begin();
 		MemoryContextSwitchTo(run->cxt);
-		r = chameleon_copy_range_claim(run->shared->source_id, MyProcPid);
+		r = chameleon_copy_range_claim(run->source_id, MyProcPid, run->tables);
 		chameleon_xact_commit();
 		MemoryContextSwitchTo(run->cxt);
 		if (r == NULL)
@@ -242,6 +248,7 @@ void
 chameleon_copy_worker_main(Datum main_arg)
 {
 	dsm_segment *seg;
+	ChameleonCopyShared *shared;
 	int			index;
 	CopyRun		run;
 
@@ -255,12 +262,14 @@ chameleon_copy_worker_main(Datum main_arg)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pg_chameleon copy worker: its leader is gone")));
 	memset(&run, 0, sizeof(run));
-	run.shared = dsm_segment_address(seg);
-	run.me = &run.shared->workers[index];
+	shared = dsm_segment_address(seg);
+	run.source_id = shared->source_id;
+	run.config_path = shared->config_path;
+	run.me = &shared->workers[index];
 	run.me->pid = MyProcPid;
 	run.me->started = true;
 
-	BackgroundWorkerInitializeConnectionByOid(run.shared->dboid, run.shared->roleid, 0);
+	BackgroundWorkerInitializeConnectionByOid(shared->dboid, shared->roleid, 0);
 	chameleon_worker_session_settings();
 	SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
 	/* the leader reports the copy's progress */
@@ -296,4 +305,30 @@ chameleon_copy_worker_main(Datum main_arg)
 	pg_write_barrier();
 	dsm_detach(seg);
 	proc_exit(0);
+}
+
+void
+chameleon_copy_tables_here(const char *config_path, int32 source_id, List *tables)
+{
+	CopyRun		run;
+	MemoryContext caller = CurrentMemoryContext;
+
+	memset(&run, 0, sizeof(run));
+	run.source_id = source_id;
+	run.config_path = config_path;
+	run.tables = tables;
+	run.for_sync = true;
+	run.cxt = AllocSetContextCreate(TopMemoryContext, "pg_chameleon sync copy",
+									ALLOCSET_DEFAULT_SIZES);
+	PG_TRY();
+	{
+		run_worker(&run);
+	}
+	PG_FINALLY();
+	{
+		/* the connection goes with the context */
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(run.cxt);
+	}
+	PG_END_TRY();
 }

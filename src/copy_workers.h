@@ -93,6 +93,14 @@ extern bool chameleon_copy_leader_start(dsm_segment *seg, Oid dboid, int32 sourc
 										const char *name, pid_t notify_pid,
 										BackgroundWorkerHandle **handle);
 
+/*
+ * sync_tables' copy, in the calling (sync) worker, between its transactions:
+ * the pending ranges of tables copied slice by slice as a copy worker does,
+ * each slice its own commit; a finished table stays "syncing" with its
+ * deferred unique indexes, for sync.c to join.
+ */
+extern void chameleon_copy_tables_here(const char *config_path, int32 source_id, List *tables);
+
 /* The background worker entry points. */
 extern PGDLLEXPORT void chameleon_copy_leader_main(Datum main_arg);
 extern PGDLLEXPORT void chameleon_copy_worker_main(Datum main_arg);

@@ -24,8 +24,11 @@
  *      the tables and takes no lock on them (it would otherwise block on
  *      the copy's lock, or apply rows to a table being replaced);
  *   3. copy: each table dropped and created again from the MySQL
- *      definition (same type map as init_replica), read in slices, each in
- *      a short MySQL transaction of its own (copy.c), indexed; its rows are
+ *      definition (same type map as init_replica) and its ranges planned,
+ *      committed; then read in slices as a copy worker does
+ *      (chameleon_copy_tables_here), each slice in a short MySQL transaction
+ *      and a commit of its own, the table still syncing -- a table of an
+ *      interrupted sync keeps its committed slices and resumes; its rows are
  *      consistent from the earliest slice position (its skip-until) and
  *      replayed idempotently up to the latest (its replay window, see
  *      apply_relation.c); P is the earliest of all.  Then, in the
@@ -46,9 +49,10 @@
  * resumes at or before P and applies its rows from P on.  No duplicate:
  * its rows before P are skipped; another table's rows before W (which it
  * has) are skipped, and the worker applies nothing past W before the
- * rewind commits (it is stopped).  A failure rolls the copy back and marks
- * the tables of sync_tables "error" (their changes were skipped meanwhile;
- * a new sync_tables repairs them), and drops the new rows of add_tables.
+ * rewind commits (it is stopped).  A failure marks the tables "error" (their
+ * changes were skipped meanwhile; a new sync_tables resumes or repairs
+ * them); add_tables' new rows are dropped only if it failed before its
+ * tables were made (after that they stay, in error, for sync_tables).
  *
  * One sync per source at a time (an advisory lock, chameleon_sync_lock,
  * also taken by remove_tables).
@@ -76,6 +80,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "copy.h"
+#include "copy_workers.h"
 #include "position.h"
 #include "subxact.h"
 #include "sync.h"
@@ -106,6 +111,8 @@ typedef struct SyncRun
 	List	   *names;			/* char *, the same order */
 	bool		worker_stopped; /* we stopped the apply worker: start it */
 	char	   *restart_warning;	/* why the apply worker was not restarted */
+	bool		planned;		/* the tables were made again (committed) */
+	List	   *resumed;		/* char *: tables resuming an interrupted sync */
 } SyncRun;
 
 /* ---------------------------------------------------------------------
@@ -238,7 +245,8 @@ mark_failed(SyncRun *run, const char *message)
 		SyncTable  *t = lfirst(lc);
 		int32		source_id = run->source->source_id;
 
-		if (run->shared->mode == CHAMELEON_SYNC_TABLES)
+		/* once made again (committed), an added table stays, in error, for sync_tables */
+		if (run->shared->mode == CHAMELEON_SYNC_TABLES || run->planned)
 			chameleon_catalog_table_sync_failed(source_id, t->name, "error",
 												psprintf("%s failed: %s", mode_verb(run), message));
 		else
@@ -372,7 +380,28 @@ mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
 	}
 }
 
-/* Step 3: copy, stop the stream at W, join; returns the summary. */
+/*
+ * Step 3, the plan and the copy, each slice its own commit (the tables stay
+ * syncing: the apply worker skips them); tables of an interrupted sync
+ * resume from their committed slices.
+ */
+static void
+plan_and_copy(SyncRun *run)
+{
+	MemoryContext old;
+
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon sync: copying");
+	chameleon_xact_begin();
+	old = MemoryContextSwitchTo(run->cxt);
+	run->resumed = chameleon_copy_sync_plan(run->cfg, run->source->source_id,
+											 run->source->pg_schema, run->names);
+	MemoryContextSwitchTo(old);
+	chameleon_xact_commit();
+	run->planned = true;
+	chameleon_copy_tables_here(run->cfg->path, run->source->source_id, run->names);
+}
+
+/* Step 3, then: stop the stream at W, join; returns the summary. */
 static char *
 copy_and_join(SyncRun *run)
 {
@@ -385,9 +414,7 @@ copy_and_join(SyncRun *run)
 	bool		rewound;
 	StringInfoData s;
 
-	pgstat_report_activity(STATE_RUNNING, "pg_chameleon sync: copying");
-	copied = chameleon_copy_tables(run->cfg, run->source->source_id, run->source->pg_schema,
-								   run->names, &snap);
+	copied = chameleon_copy_sync_result(run->cfg, run->source->source_id, run->names, &snap);
 
 	pgstat_report_activity(STATE_RUNNING, "pg_chameleon sync: joining the stream");
 	stop_apply_worker(run);
@@ -429,6 +456,9 @@ copy_and_join(SyncRun *run)
 	if (failed > 0)
 		appendStringInfo(&s, "; %d table%s in error (see chameleon.errors)", failed,
 						 failed == 1 ? "" : "s");
+	if (run->resumed != NIL)
+		appendStringInfo(&s, "; %d resumed from the slices of an interrupted sync",
+						 list_length(run->resumed));
 	return MemoryContextStrdup(run->cxt, s.data);
 }
 
@@ -476,6 +506,7 @@ join_or_clean_up(SyncRun *run)
 
 	PG_TRY();
 	{
+		plan_and_copy(run);
 		chameleon_xact_begin();
 		summary = copy_and_join(run);
 		chameleon_xact_commit();

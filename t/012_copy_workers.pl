@@ -348,4 +348,40 @@ stop_writer($db, $writer);
 ok(caught_up($db), "$db: caught up");
 all_equal($db);
 
+# 5. sync_tables interrupted (its worker killed -9 while big is paused), then
+# called again: it resumes from the committed slices
+my ($sync_out, $sync_err) = ('', '');
+my $sync = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'),
+		'-c', "SELECT chameleon.sync_tables('{big}', '$db')" ],
+	'<', \undef, '>', \$sync_out, '2>', \$sync_err);
+ok($node->poll_query_until('postgres',
+		"SELECT coalesce(sum(rows_copied), 0) >= $rows * 0.05 FROM sch_chameleon.t_copy_ranges r
+		   JOIN sch_chameleon.t_sources s USING (source_id)
+		  WHERE source_name = '$db' AND mysql_table = 'big' AND r.started_at > now() - interval '1 min'
+		    AND r.finished_at IS NULL"),
+	'sync_tables commits slices of big');
+pause_copy();
+my $sync_pid = pg_one("SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_chameleon sync'");
+ok($sync_pid, 'the sync worker runs');
+kill 'KILL', $sync_pid;
+$sync->finish;
+ok($node->poll_query_until('postgres',
+		"SELECT state = 'streaming' FROM chameleon.status WHERE source = '$db'"),
+	'after the crash restart the replica streams again');
+is(pg_one("SELECT state FROM chameleon.tables WHERE source = '$db' AND mysql_table = 'big'"),
+	'syncing', 'the interrupted sync left big syncing');
+my $before_sync = committed();
+resume_copy();
+($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT chameleon.sync_tables('{big}', '$db')");
+is($ret, 0, 'sync_tables again') or diag($stderr);
+like($stdout, qr/1 resumed from the slices of an interrupted sync/, 'it resumes the interrupted copy');
+($total, $inserted) = split /\|/, pg_one(
+	"SELECT (SELECT sum(rows_copied) FROM sch_chameleon.t_copy_ranges r JOIN sch_chameleon.t_sources s
+	          USING (source_id) WHERE source_name = '$db' AND mysql_table = 'big'),
+	        (SELECT n_tup_ins FROM pg_stat_user_tables WHERE schemaname = '$db' AND relname = 'big')");
+cmp_ok($inserted, '<=', $total - $before_sync + $slice,
+	'the resumed sync inserted at most what was left plus the slice in flight');
+ok(caught_up($db), "$db: caught up after the resumed sync");
+all_equal($db);
+
 done_testing();
