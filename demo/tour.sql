@@ -9,6 +9,8 @@ SELECT * FROM chameleon.tables;
 SELECT * FROM chameleon.errors;
 SELECT * FROM chameleon.copy_progress;
 SELECT * FROM chameleon.copy_tables;
+SELECT * FROM chameleon.health;
+SELECT * FROM chameleon.error_log;
 \echo ==== type mapping
 SELECT chameleon.map_type('int(10) unsigned');
 SELECT * FROM chameleon.map_type_details('tinyint(1)', tinyint1_as_boolean => true);

@@ -101,6 +101,19 @@ CREATE TABLE sch_chameleon.t_ddl (
     seen_at         timestamptz NOT NULL DEFAULT now()
 );
 
+-- Every error the apply worker met (lost connections, refusals of the
+-- source, failures that stopped it), with its time: chameleon.status shows
+-- the current condition, this the history.  The last 1000 per source.
+CREATE TABLE sch_chameleon.t_worker_errors (
+    error_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_id       integer NOT NULL REFERENCES sch_chameleon.t_sources ON DELETE CASCADE,
+    occurred_at     timestamptz NOT NULL DEFAULT now(),
+    state           text NOT NULL,                 -- what the replica did: reconnecting, error
+    message         text NOT NULL
+);
+CREATE INDEX ON sch_chameleon.t_worker_errors (source_id, error_id);
+SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_worker_errors', '');
+
 SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_sources', '');
 SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_replica_batch', '');
 SELECT pg_catalog.pg_extension_config_dump('sch_chameleon.t_replica_tables', '');
@@ -503,14 +516,17 @@ SELECT s.source_name AS source,
        b.binlog_position AS applied_position,
        b.gtid AS applied_gtid,
        b.event_time AS last_source_commit,
-       CASE WHEN w.pid IS NOT NULL THEN
+       -- a number whenever the replica streams or should: it grows while
+       -- nothing is applied (from the last applied source commit, or the last
+       -- moment the worker had applied everything the source had sent)
+       CASE WHEN s.state NOT IN ('initialising', 'detached') AND b.source_id IS NOT NULL THEN
            greatest(0, extract(epoch FROM now() -
-                    greatest(b.event_time, w.caught_up_at)))::double precision
+                    coalesce(greatest(b.event_time, w.caught_up_at), s.state_changed)))::double precision
        END AS lag_seconds,
        w.transactions_applied,
        w.rows_applied,
        w.rows_per_second,
-       COALESCE(w.last_error, s.last_error) AS last_error,
+       COALESCE(s.last_error, w.last_error) AS last_error,
        w.last_heartbeat,
        w.worker_started,
        w.restarts,
@@ -552,12 +568,60 @@ JOIN sch_chameleon.t_sources s ON s.source_id = e.source_id;
 
 COMMENT ON VIEW chameleon.errors IS 'rows and statements PostgreSQL rejected, stored whole';
 
+CREATE VIEW chameleon.error_log AS
+SELECT e.error_id,
+       s.source_name AS source,
+       e.occurred_at,
+       e.state,
+       e.message
+FROM sch_chameleon.t_worker_errors e
+JOIN sch_chameleon.t_sources s ON s.source_id = e.source_id;
+
+COMMENT ON VIEW chameleon.error_log IS
+    'every error the apply worker met, with its time (the last 1000 per replica)';
+
+-- One query for "is it fine?": one word per replica, and why.
+CREATE VIEW chameleon.health AS
+SELECT st.source,
+       CASE WHEN st.state = 'error' THEN 'error'
+            WHEN st.state = 'initialising' AND st.last_error IS NOT NULL THEN 'error'
+            WHEN st.state = 'initialising' THEN 'ok'
+            WHEN st.state <> 'streaming' OR coalesce(t.in_error, 0) > 0 THEN 'degraded'
+            WHEN st.lag_seconds > coalesce(pg_catalog.current_setting('pg_chameleon.lag_alert_seconds', true), '60')::integer
+                THEN 'lagging'
+            ELSE 'ok' END AS health,
+       CASE WHEN st.state = 'error' OR (st.state = 'initialising' AND st.last_error IS NOT NULL)
+                THEN st.last_error
+            WHEN st.state = 'initialising' THEN 'the copy is running'
+            WHEN st.state <> 'streaming' THEN 'the replica is ' || st.state ||
+                 coalesce(': ' || st.last_error, '')
+            WHEN coalesce(t.in_error, 0) > 0 THEN t.in_error || ' table(s) in error (chameleon.tables)'
+            WHEN st.lag_seconds > coalesce(pg_catalog.current_setting('pg_chameleon.lag_alert_seconds', true), '60')::integer
+                THEN 'lag of ' || round(st.lag_seconds) || ' s'
+       END AS reason,
+       st.state,
+       st.lag_seconds,
+       coalesce(t.in_error, 0) AS tables_in_error,
+       coalesce(t.syncing, 0) AS tables_syncing,
+       coalesce(t.total, 0) AS tables
+FROM chameleon.status st
+LEFT JOIN (SELECT source,
+                  count(*) FILTER (WHERE state = 'error') AS in_error,
+                  count(*) FILTER (WHERE state = 'syncing') AS syncing,
+                  count(*) FILTER (WHERE state <> 'removed') AS total
+           FROM chameleon.tables GROUP BY source) t ON t.source = st.source
+WHERE st.state <> 'detached';
+
+COMMENT ON VIEW chameleon.health IS
+    'one row per replica: ok, lagging, degraded or error, with the reason and the tables in error or syncing';
+
 REVOKE ALL ON FUNCTION chameleon.start_replica(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.stop_replica(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION chameleon.worker_status() FROM PUBLIC;
 GRANT USAGE ON SCHEMA chameleon TO pg_monitor;
 GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO pg_monitor;
-GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors TO pg_monitor;
+GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors, chameleon.error_log,
+    chameleon.health TO pg_monitor;
 
 -- DDL replication while streaming (ddl_shape.c, ddl_apply.c): the MySQL shape of each
 -- replicated table as the binlog has it -- columns in MySQL's order, types, keys.
@@ -572,6 +636,7 @@ CREATE TABLE sch_chameleon.t_table_columns (
     charset_name    text,
     collation_name  text,
     auto_increment  boolean NOT NULL DEFAULT false,
+    on_update_now   boolean NOT NULL DEFAULT false, -- ON UPDATE CURRENT_TIMESTAMP: a trigger at detach
     PRIMARY KEY (source_id, mysql_table, ordinal)
 );
 
@@ -659,6 +724,91 @@ COMMENT ON FUNCTION chameleon.remove_tables(text[], text) IS
 REVOKE ALL ON FUNCTION chameleon.remove_tables(text[], text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chameleon.remove_tables(text[], text) TO chameleon_admin;
 
+-- Compare replicated tables with MySQL, each chunk at one binlog position
+-- on both sides, while the replica streams (verify.c).
+CREATE FUNCTION chameleon.verify_tables(tables text[] DEFAULT NULL, source text DEFAULT NULL)
+RETURNS TABLE (mysql_table text, status text, mysql_rows bigint, pg_rows bigint,
+               mysql_checksum text, pg_checksum text, differing_rows bigint,
+               first_difference text, detail text)
+AS 'MODULE_PATHNAME', 'chameleon_verify_tables'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.verify_tables(text[], text) IS
+    'compare replicated tables with their MySQL tables: counts, checksums, the first differing key';
+
+REVOKE ALL ON FUNCTION chameleon.verify_tables(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.verify_tables(text[], text) TO chameleon_admin;
+
+-- A MySQL spatial value (SRID + WKB) as EWKB, as the copy and the stream
+-- convert it (geometry.c); PostGIS reads EWKB directly (value::geometry).
+CREATE FUNCTION chameleon.mysql_geometry_to_ewkb(value bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'chameleon_mysql_geometry_to_ewkb'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION chameleon.mysql_geometry_to_ewkb(bytea) IS
+    'a MySQL spatial value (SRID + WKB) as EWKB, as pg_chameleon copies and streams it';
+
+-- Read-your-writes (api_wait.c): wait until the replica has applied a
+-- source position (SHOW MASTER STATUS) or GTID; true, or false on timeout.
+CREATE FUNCTION chameleon.wait_for_source_position(file text, pos bigint,
+                                                   timeout double precision DEFAULT 10,
+                                                   source text DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'chameleon_wait_for_source_position'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION chameleon.wait_for_source_gtid(gtid text, timeout double precision DEFAULT 10,
+                                               source text DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'chameleon_wait_for_source_gtid'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.wait_for_source_position(text, bigint, double precision, text) IS
+    'wait until the replica has applied the source up to a binlog position (read-your-writes)';
+COMMENT ON FUNCTION chameleon.wait_for_source_gtid(text, double precision, text) IS
+    'wait until the replica has applied a source GTID (read-your-writes)';
+
+-- Forget a replica (api_drop.c): its state and replication origin; the
+-- PostgreSQL tables stay.
+CREATE FUNCTION chameleon.drop_replica(source text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_drop_replica'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.drop_replica(text) IS
+    'forget a stopped or detached replica: its state and replication origin (the tables stay)';
+
+REVOKE ALL ON FUNCTION chameleon.drop_replica(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chameleon.drop_replica(text) TO chameleon_admin;
+
+-- The guard of replicated tables (guard.c): local writes are refused.  The
+-- replica's workers run with session_replication_role = replica, so the
+-- trigger does not fire for them.
+CREATE FUNCTION chameleon.reject_local_write()
+RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$
+BEGIN
+    RAISE EXCEPTION 'cannot % table %.%: it is replicated from MySQL by replica "%"',
+        lower(TG_OP), quote_ident(TG_TABLE_SCHEMA), quote_ident(TG_TABLE_NAME), TG_ARGV[0]
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'A local change would make the table differ from MySQL, and a later change from the binlog could fail on it.',
+              HINT = 'Change the row in MySQL. To write here on purpose: SET session_replication_role = replica (superuser), set protect_tables: false before the tables are made, or end the replica with chameleon.detach_replica().';
+END
+$fn$;
+
+COMMENT ON FUNCTION chameleon.reject_local_write() IS
+    'trigger of replicated tables: refuses local INSERT, UPDATE, DELETE and TRUNCATE';
+
+-- A replicated table dropped by hand goes to state error (guard.c).
+CREATE FUNCTION chameleon.on_sql_drop()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'chameleon_on_sql_drop'
+LANGUAGE C;
+
+CREATE EVENT TRIGGER chameleon_sql_drop ON sql_drop
+    EXECUTE FUNCTION chameleon.on_sql_drop();
+
 -- ---------------------------------------------------------------------------
 -- Roles and security: the grants (keep this section last)
 -- ---------------------------------------------------------------------------
@@ -687,6 +837,19 @@ ALTER FUNCTION chameleon.add_tables(text[], text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.remove_tables(text[], text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.verify_tables(text[], text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.drop_replica(text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- marks tables in sch_chameleon, whoever drops them
+ALTER FUNCTION chameleon.on_sql_drop()
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- Any role may wait for a position (an application reading its own writes):
+-- it reveals the replica's applied position only.
+ALTER FUNCTION chameleon.wait_for_source_position(text, bigint, double precision, text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.wait_for_source_gtid(text, double precision, text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 GRANT EXECUTE ON FUNCTION chameleon.check_config(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.check_source(text) TO chameleon_admin;
@@ -707,4 +870,5 @@ GRANT USAGE ON SCHEMA chameleon TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.worker_status() TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.copy_progress_rows() TO pg_monitor, chameleon_admin;
 GRANT SELECT ON chameleon.status, chameleon.tables, chameleon.errors,
-    chameleon.copy_progress, chameleon.copy_tables TO pg_monitor, chameleon_admin;
+    chameleon.copy_progress, chameleon.copy_tables, chameleon.error_log, chameleon.health
+    TO pg_monitor, chameleon_admin;

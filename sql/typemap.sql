@@ -248,4 +248,27 @@ WHERE (d1.pg_type, d1.value_kind, d1.check_expr, d1.mysql_type)
       IS DISTINCT FROM (d2.pg_type, d2.value_kind, d2.check_expr, d2.mysql_type);
 SELECT count(*) AS inputs_checked FROM seen;
 
+-- Spatial types: PostGIS geometry with the column's type and SRID, else bytea (EWKB).
+SELECT t, (chameleon.map_type_details(t, postgis => true)).pg_type AS with_postgis,
+       (chameleon.map_type_details(t)).pg_type AS without
+FROM unnest(ARRAY['point', 'point srid 4326', 'geometry', 'geometry srid 3857',
+                  'linestring', 'polygon ref_system_id=4326', 'multipoint', 'multilinestring',
+                  'multipolygon srid 4326', 'geometrycollection', 'geomcollection srid 4326']) AS t;
+
+-- MySQL's internal spatial format (SRID, little-endian, then WKB) to EWKB: byte vectors.
+-- POINT(1 2), SRID 0: plain WKB
+SELECT chameleon.mysql_geometry_to_ewkb('\x00000000010100000000000000000000F03F0000000000000040'::bytea);
+-- POINT(-71.06 42.36) SRID 4326 (MySQL 8 stores longitude first): the SRID flag and the SRID
+SELECT chameleon.mysql_geometry_to_ewkb('\xE6100000010100000085EB51B81ECA51C0AE47E17A142E4540'::bytea);
+-- the same point as big-endian WKB: type and SRID in big-endian
+SELECT chameleon.mysql_geometry_to_ewkb('\xE61000000000000001C051CA1EB851EB85402E147AE147AE'::bytea);
+-- POLYGON((0 0,1 0,1 1,0 0)) SRID 3857: only the outer type gets the SRID
+SELECT chameleon.mysql_geometry_to_ewkb('\x110F000001030000000100000004000000000000000000000000000000000000000000000000000000F03F0000000000000000000000000000F03F000000000000F03F00000000000000000000000000000000'::bytea);
+-- GEOMETRYCOLLECTION(POINT(1 2)) SRID 4326: the inner point stays plain WKB
+SELECT chameleon.mysql_geometry_to_ewkb('\xE6100000010700000001000000010100000000000000000000F03F0000000000000040'::bytea);
+-- not spatial values
+SELECT chameleon.mysql_geometry_to_ewkb('\x0000000001'::bytea);
+SELECT chameleon.mysql_geometry_to_ewkb('\x00000000050100000000000000000000F03F0000000000000040'::bytea);
+
 DROP EXTENSION pg_chameleon;
+

@@ -22,6 +22,7 @@
 #include "utils/tuplestore.h"
 
 #include "api.h"
+#include "geometry.h"
 #include "config.h"
 #include "copy.h"
 #include "copy_workers.h"
@@ -151,6 +152,7 @@ chameleon_check_source(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(chameleon_map_type);
 PG_FUNCTION_INFO_V1(chameleon_map_type_details);
+PG_FUNCTION_INFO_V1(chameleon_mysql_geometry_to_ewkb);
 
 /* The hexify option from a text[] argument: canonical base names. */
 static List *
@@ -592,17 +594,9 @@ chameleon_start_replica(PG_FUNCTION_ARGS)
 	char	   *path = optional_path_arg(fcinfo);
 	ChameleonConfig *cfg = chameleon_config_load(path);
 	ChameleonSource *src;
-	char	   *dbname = get_database_name(MyDatabaseId);
 	pid_t		pid;
 
-	if (cfg->pg_database != NULL && strcmp(cfg->pg_database, dbname) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("configuration \"%s\" is for database \"%s\"",
-						cfg->path, cfg->pg_database),
-				 errdetail("This is database \"%s\".", dbname),
-				 errhint("Connect to database \"%s\" to start this replica.",
-						 cfg->pg_database)));
+	chameleon_config_require_this_database(cfg, "start this replica");
 
 	src = source_ready_to_start(cfg);
 	if (chameleon_worker_is_running(MyDatabaseId, src->source_id, &pid))
@@ -708,4 +702,31 @@ chameleon_worker_status(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	PG_RETURN_NULL();
+}
+
+/*
+ * chameleon.mysql_geometry_to_ewkb(value bytea) RETURNS bytea
+ *
+ * A MySQL spatial value in its internal format (SRID + WKB, as a SELECT of
+ * the column or the binlog gives it) as EWKB, the way the copy and the
+ * stream convert it (geometry.c).
+ */
+Datum
+chameleon_mysql_geometry_to_ewkb(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	StringInfoData out;
+	bytea	   *result;
+
+	initStringInfo(&out);
+	if (!chameleon_geometry_to_ewkb((const uint8 *) VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), &out))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("not a MySQL spatial value"),
+				 errdetail("A MySQL spatial value is a 4-byte little-endian SRID, then WKB: a byte order (0 or 1), a 4-byte type and the coordinates; this one has %d bytes.",
+						   (int) VARSIZE_ANY_EXHDR(in))));
+	result = (bytea *) palloc(VARHDRSZ + out.len);
+	SET_VARSIZE(result, VARHDRSZ + out.len);
+	memcpy(VARDATA(result), out.data, out.len);
+	PG_RETURN_BYTEA_P(result);
 }

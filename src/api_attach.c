@@ -20,6 +20,7 @@
 #include "utils/lsyscache.h"
 
 #include "catalog.h"
+#include "guard.h"
 #include "config.h"
 #include "list_util.h"
 #include "position.h"
@@ -111,6 +112,7 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 	check_start_position(file, pos);
 	cfg = chameleon_config_load(PG_NARGS() > 2 && !PG_ARGISNULL(2) ?
 								text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL);
+	chameleon_config_require_this_database(cfg, "attach this replica");
 	pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
 
 	existing = chameleon_source_by_name(cfg->my_database);
@@ -137,8 +139,12 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 											 cfg->my_server_id, "stopped");
 	chameleon_position_set(source_id, file, pos, NULL);
 	foreach(lc, tables)
+	{
 		chameleon_catalog_add_table(source_id, lfirst(lc), pg_schema, lfirst(lc), "copied",
 									0, file, pos);
+		if (cfg->protect_tables)
+			chameleon_guard_table(pg_schema, lfirst(lc), cfg->my_database);
+	}
 
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("attached %d tables of schema \"%s\" to MySQL database \"%s\" at binlog position %s:" INT64_FORMAT,
 											  list_length(tables), pg_schema,

@@ -23,9 +23,12 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "api.h"
+#include "guard.h"
 #include "position.h"
 #include "sync.h"
 #include "worker.h"
+#include "transaction.h"
 
 PG_FUNCTION_INFO_V1(chameleon_sync_tables);
 PG_FUNCTION_INFO_V1(chameleon_add_tables);
@@ -37,8 +40,8 @@ PG_FUNCTION_INFO_V1(chameleon_remove_tables);
  */
 
 /* The replica named by argument argno, or the only one of this database. */
-static ChameleonSource *
-source_arg(FunctionCallInfo fcinfo, int argno, const char *func)
+ChameleonSource *
+chameleon_api_source_arg(FunctionCallInfo fcinfo, int argno, const char *func)
 {
 	ChameleonSource *src;
 	ChameleonPosition pos;
@@ -74,9 +77,9 @@ source_arg(FunctionCallInfo fcinfo, int argno, const char *func)
 	return src;
 }
 
-/* The MySQL table names of the first argument, without duplicates. */
-static List *
-tables_arg(FunctionCallInfo fcinfo)
+/* The MySQL table names of the first argument (String nodes), without duplicates. */
+List *
+chameleon_api_tables_arg(FunctionCallInfo fcinfo)
 {
 	ArrayType  *arr;
 	Datum	   *elems;
@@ -182,16 +185,9 @@ run_sync_worker(dsm_segment *seg, const ChameleonSource *src)
 	BackgroundWorkerHandle *handle;
 	BgwHandleStatus status;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "chameleon_sync_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon sync of replica %s", src->name);
-	strlcpy(bgw.bgw_type, "pg_chameleon sync", BGW_MAXLEN);
+	chameleon_bgw_init(&bgw, "chameleon_sync_main", "pg_chameleon sync",
+					   psprintf("pg_chameleon sync of replica %s", src->name));
 	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
-	bgw.bgw_notify_pid = MyProcPid;
 
 	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
 		ereport(ERROR,
@@ -214,7 +210,8 @@ sync_result(ChameleonSyncShared *shared)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("the pg_chameleon sync worker exited without a result"),
-				 errhint("The server log says why; chameleon.tables shows the state of the tables.")));
+				 errdetail("Its tables stay in state syncing, with the slices it committed; their changes wait until they are copied."),
+				 errhint("The server log says why. Call this function again to resume the copy (a server restart resumes it by itself).")));
 	if (shared->failed)
 		ereport(ERROR,
 				(errcode(shared->sqlerrcode),
@@ -241,8 +238,8 @@ sync_or_add(FunctionCallInfo fcinfo, ChameleonSyncMode mode)
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("chameleon.%s() cannot run inside a transaction block", func),
 				 errhint("It commits its steps itself; call it on its own.")));
-	names = tables_arg(fcinfo);
-	src = source_arg(fcinfo, 1, func);
+	names = chameleon_api_tables_arg(fcinfo);
+	src = chameleon_api_source_arg(fcinfo, 1, func);
 	if (mode == CHAMELEON_ADD_TABLES)
 		check_add_request(src, names);
 	else
@@ -316,8 +313,8 @@ stop_apply_worker(int32 source_id)
 Datum
 chameleon_remove_tables(PG_FUNCTION_ARGS)
 {
-	List	   *names = tables_arg(fcinfo);
-	ChameleonSource *src = source_arg(fcinfo, 1, "remove_tables");
+	List	   *names = chameleon_api_tables_arg(fcinfo);
+	ChameleonSource *src = chameleon_api_source_arg(fcinfo, 1, "remove_tables");
 	List	   *todo = NIL;
 	ListCell   *lc;
 	bool		stopped;
@@ -345,7 +342,15 @@ chameleon_remove_tables(PG_FUNCTION_ARGS)
 	(void) chameleon_source_lock(src->source_id);
 	stopped = stop_apply_worker(src->source_id) || stopped;
 	foreach(lc, todo)
+	{
+		char	   *pg_schema;
+		char	   *pg_table;
+
 		chameleon_catalog_table_set_state(src->source_id, (char *) lfirst(lc), "removed", NULL);
+		/* no longer replicated: writable again */
+		if (chameleon_catalog_get_table(src->source_id, lfirst(lc), &pg_schema, &pg_table))
+			chameleon_unguard_table(pg_schema, pg_table);
+	}
 	if (stopped)
 		(void) chameleon_worker_start(MyDatabaseId, src->source_id);
 

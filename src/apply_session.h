@@ -60,6 +60,10 @@ typedef struct ChameleonWorkerOps
 	void		(*report_read) (ChameleonApplySession *s, const char *file, uint64 pos);
 	/* A heartbeat arrived from the source. */
 	void		(*report_heartbeat) (ChameleonApplySession *s, bool caught_up);
+	/* Between source transactions at (file, pos): is a hold asked here? */
+	bool		(*hold_wanted) (ChameleonApplySession *s, const char *file, uint64 pos);
+	/* Hold at s->position (committed) until released. */
+	void		(*hold) (ChameleonApplySession *s);
 } ChameleonWorkerOps;
 
 struct ChameleonApplySession

@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
@@ -46,7 +48,7 @@ stream_next(ChameleonBinlogReader *reader, const uint8 **buf, size_t *len)
 
 	n = mysql_net_read_packet(src->conn);
 	if (n == packet_error || n == 0)
-		chameleon_mysql_report(src->conn, ERROR, "reading the binlog stream");
+		chameleon_mysql_report_replication(src->conn, ERROR, "reading the binlog stream");
 	pkt = src->conn->net.read_pos;
 
 	if (pkt[0] == 0xfe && n < 9)
@@ -95,7 +97,7 @@ send_command(MYSQL *conn, enum enum_server_command command, const uint8 *data,
 {
 	if (conn->methods->db_command(conn, command, (const char *) data, len,
 								  read_reply ? 0 : 1, NULL) != 0)
-		chameleon_mysql_report(conn, ERROR, what);
+		chameleon_mysql_report_replication(conn, ERROR, what);
 }
 
 static void
@@ -113,19 +115,24 @@ put_u32(uint8 *p, uint32 v)
 }
 
 /*
- * COM_REGISTER_SLAVE: server id, host, user, password (all empty here: we
- * are not a server one can connect back to), port, rank, source id.  Shows
- * the reader in SHOW SLAVE HOSTS.
+ * COM_REGISTER_SLAVE: server id, host (our identity, see
+ * chameleon_replica_identity), user and password (empty: we are not a
+ * server one can connect back to), port, rank, source id.  Shows the reader
+ * in SHOW SLAVE HOSTS.
  */
 static void
-register_replica(MYSQL *conn, uint32 server_id)
+register_replica(MYSQL *conn, uint32 server_id, const char *host)
 {
-	uint8		buf[4 + 3 + 2 + 4 + 4];
+	size_t		hostlen = host ? Min(strlen(host), 60) : 0;
+	uint8		buf[4 + 1 + 60 + 1 + 1 + 2 + 4 + 4];
 	uint8	   *p = buf;
 
 	put_u32(p, server_id);
 	p += 4;
-	*p++ = 0;					/* host */
+	*p++ = (uint8) hostlen;		/* host */
+	if (hostlen > 0)
+		memcpy(p, host, hostlen);
+	p += hostlen;
 	*p++ = 0;					/* user */
 	*p++ = 0;					/* password */
 	put_u16(p, 0);				/* port */
@@ -135,6 +142,56 @@ register_replica(MYSQL *conn, uint32 server_id)
 	put_u32(p, 0);				/* source id */
 	p += 4;
 	send_command(conn, COM_REGISTER_SLAVE, buf, p - buf, true, "registering as a replica");
+}
+
+char *
+chameleon_replica_identity(Oid dboid, int32 source_id)
+{
+	char	   *prefix = psprintf("pg_chameleon-" UINT64_FORMAT "-%u-", GetSystemIdentifier(), dboid);
+
+	return source_id == 0 ? prefix : psprintf("%s%d", prefix, (int) source_id);
+}
+
+char *
+chameleon_server_id_user(MYSQL *conn, uint32 server_id, const char *own_prefix)
+{
+	MYSQL_RES  *res = NULL;
+	MYSQL_ROW	row;
+	char	   *other = NULL;
+
+	if (!chameleon_mysql_try_query(conn, "SHOW SLAVE HOSTS", &res) || res == NULL)
+		return NULL;
+	while ((row = mysql_fetch_row(res)) != NULL)
+	{
+		const char *host = row[1] ? row[1] : "";
+
+		if (row[0] == NULL || strtoul(row[0], NULL, 10) != server_id)
+			continue;
+		/* ours: the identity itself, or any source under a prefix ending in '-' */
+		if (own_prefix != NULL &&
+			(strcmp(host, own_prefix) == 0 ||
+			 (own_prefix[0] && own_prefix[strlen(own_prefix) - 1] == '-' &&
+			  strncmp(host, own_prefix, strlen(own_prefix)) == 0)))
+			continue;
+		other = pstrdup(host[0] ? host : "(no host reported)");
+		break;
+	}
+	chameleon_mysql_free_result(res);
+	return other;
+}
+
+/* Registering as server_id: ERROR when another replica uses it. */
+static void
+check_server_id_free(MYSQL *conn, uint32 server_id, const char *host)
+{
+	char	   *other = chameleon_server_id_user(conn, server_id, host);
+
+	if (other != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("my_server_id %u is used by another replica of the source", server_id),
+				 errdetail("SHOW SLAVE HOSTS lists server id %u for host \"%s\".", server_id, other),
+				 errhint("Give every replica of this MySQL server (pg_chameleon or MySQL) its own my_server_id in its configuration file.")));
 }
 
 /* The current end of the binlog: (file, position) of SHOW MASTER STATUS. */
@@ -348,7 +405,10 @@ chameleon_binlog_open_stream(MYSQL *conn, const ChameleonStreamOptions *opts)
 	if (opts->gtid && mysql_set == NULL)
 		set_mariadb_gtid_start(conn, opts->gtid);
 	if (opts->register_replica)
-		register_replica(conn, opts->server_id);
+	{
+		check_server_id_free(conn, opts->server_id, opts->report_host);
+		register_replica(conn, opts->server_id, opts->report_host);
+	}
 
 	if (mysql_set)
 		send_dump_gtid(conn, mysql_set, opts->server_id, opts->non_blocking);

@@ -21,6 +21,12 @@ typedef struct ChameleonStreamOptions
 								 * file and position are then ignored */
 	uint32		server_id;		/* our id as a replica; 0 for a one-off read */
 	bool		register_replica;	/* send COM_REGISTER_SLAVE first */
+	/*
+	 * With register_replica: the host this replica reports (SHOW SLAVE HOSTS
+	 * shows it; chameleon_replica_identity()), and refuse to register when
+	 * another replica shows with the same server id.
+	 */
+	const char *report_host;
 	bool		non_blocking;	/* end at the current end of the binlog */
 	int			heartbeat_ms;	/* server heartbeat period, 0 = none */
 } ChameleonStreamOptions;
@@ -37,5 +43,20 @@ extern bool chameleon_binlog_current_end(MYSQL *conn, char **file, uint64 *posit
 
 /* The oldest binlog file of SHOW BINARY LOGS; ERROR if there is none. */
 extern char *chameleon_binlog_first_file(MYSQL *conn);
+
+/*
+ * The name a replica of this cluster, database and source reports to the
+ * source as its host (SHOW SLAVE HOSTS): "pg_chameleon-<system id>-<database
+ * oid>-<source id>", source_id 0: the prefix without the source id.
+ */
+extern char *chameleon_replica_identity(Oid dboid, int32 source_id);
+
+/*
+ * The host another replica of the source registered with our server id
+ * (SHOW SLAVE HOSTS), or NULL when none (or when SHOW SLAVE HOSTS is not
+ * allowed).  The host own_prefix is ours, and so are those it prefixes when it
+ * ends in '-' (every source of a database).
+ */
+extern char *chameleon_server_id_user(MYSQL *conn, uint32 server_id, const char *own_prefix);
 
 #endif							/* CHAMELEON_BINLOG_STREAM_H */

@@ -186,6 +186,8 @@ extern void chameleon_catalog_table_set_state(int32 source_id, const char *mysql
 extern void chameleon_catalog_table_set_last_error(int32 source_id, const char *mysql_table,
 												   const char *error);
 extern void chameleon_catalog_table_delete(int32 source_id, const char *mysql_table);
+/* A replicated table (any source) dropped by hand: state error, with why. */
+extern void chameleon_catalog_table_dropped_by_hand(const char *pg_schema, const char *pg_table);
 
 /*
  * DDL: a table created in the replicated database (a row already there is
@@ -325,6 +327,13 @@ extern void chameleon_catalog_add_error(int32 source_id, const ChameleonLogWhere
 										const char *row_json, const char *message,
 										const char *sqlstate);
 /* A DDL statement seen: its translation (NULL: not translated) and status. */
+/*
+ * An error the apply worker met (state: what the replica does about it),
+ * kept in t_worker_errors (the last CHAMELEON_WORKER_ERRORS_KEPT per source).
+ */
+#define CHAMELEON_WORKER_ERRORS_KEPT	1000
+extern void chameleon_catalog_add_worker_error(int32 source_id, const char *state,
+											   const char *message);
 extern void chameleon_catalog_add_ddl(int32 source_id, const ChameleonLogWhere *where,
 									  const char *default_schema, const char *source_sql,
 									  List *translation, bool translated,

@@ -1,7 +1,8 @@
 /*
  * catalog_log.c -- sch_chameleon.t_errors (rows and statements PostgreSQL
- * rejected, stored whole) and sch_chameleon.t_ddl (every DDL statement
- * seen): append-only logs, written only here (see catalog.h).
+ * rejected, stored whole), sch_chameleon.t_ddl (every DDL statement seen)
+ * and sch_chameleon.t_worker_errors (every error the apply worker met, the
+ * last ones kept): logs, written only here (see catalog.h).
  */
 #include "postgres.h"
 
@@ -65,4 +66,27 @@ chameleon_catalog_add_ddl(int32 source_id, const ChameleonLogWhere *where,
 						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 						   8, types, values, nulls, SPI_OK_INSERT,
 						   "insert into sch_chameleon.t_ddl");
+}
+
+void
+chameleon_catalog_add_worker_error(int32 source_id, const char *state, const char *message)
+{
+	Oid			types[4] = {INT4OID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[4];
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = CStringGetTextDatum(message);
+	values[3] = Int32GetDatum(CHAMELEON_WORKER_ERRORS_KEPT);
+	chameleon_spi_run_once("INSERT INTO sch_chameleon.t_worker_errors (source_id, state, message)"
+						   " VALUES ($1, $2, $3)",
+						   3, types, values, NULL, SPI_OK_INSERT,
+						   "insert into sch_chameleon.t_worker_errors");
+	/* the last ones are enough: an outage of days adds one per retry */
+	chameleon_spi_run_once("DELETE FROM sch_chameleon.t_worker_errors"
+						   " WHERE source_id = $1 AND error_id <= ("
+						   "  SELECT error_id FROM sch_chameleon.t_worker_errors"
+						   "   WHERE source_id = $1 ORDER BY error_id DESC OFFSET $4 LIMIT 1)",
+						   4, types, values, NULL, SPI_OK_DELETE,
+						   "trim sch_chameleon.t_worker_errors");
 }

@@ -65,9 +65,10 @@ save_columns(int32 source_id, const char *mysql_table, const ChameleonDdlTable *
 	char	  **charsets = palloc0(sizeof(char *) * Max(n, 1));
 	char	  **collations = palloc0(sizeof(char *) * Max(n, 1));
 	char	  **autoinc = palloc0(sizeof(char *) * Max(n, 1));
-	Oid			argtypes[7] = {INT4OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-	Datum		values[7];
+	char	  **onupdate = palloc0(sizeof(char *) * Max(n, 1));
+	Oid			argtypes[8] = {INT4OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[8];
 	ListCell   *lc;
 
 	foreach(lc, t->columns)
@@ -80,6 +81,7 @@ save_columns(int32 source_id, const char *mysql_table, const ChameleonDdlTable *
 		charsets[i] = c->type ? c->type->charset : NULL;
 		collations[i] = c->type ? c->type->collation : NULL;
 		autoinc[i] = c->auto_increment ? "t" : "f";
+		onupdate[i] = c->on_update_now ? "t" : "f";
 	}
 	values[0] = Int32GetDatum(source_id);
 	values[1] = CStringGetTextDatum(mysql_table);
@@ -88,13 +90,16 @@ save_columns(int32 source_id, const char *mysql_table, const ChameleonDdlTable *
 	values[4] = text_array(charsets, n);
 	values[5] = text_array(collations, n);
 	values[6] = text_array(autoinc, n);
+	values[7] = text_array(onupdate, n);
 	shape_write("INSERT INTO sch_chameleon.t_table_columns (source_id, mysql_table, ordinal,"
-				" column_name, column_type, charset_name, collation_name, auto_increment)"
-				" SELECT $1, $2, u.o, u.n, u.t, u.c, u.co, u.ai::boolean"
+				" column_name, column_type, charset_name, collation_name, auto_increment,"
+				" on_update_now)"
+				" SELECT $1, $2, u.o, u.n, u.t, u.c, u.co, u.ai::boolean, u.ou::boolean"
 				" FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
-				" pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7))"
-				" WITH ORDINALITY AS u(n, t, c, co, ai, o)",
-				7, argtypes, values, NULL);
+				" pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+				" pg_catalog.unnest($8))"
+				" WITH ORDINALITY AS u(n, t, c, co, ai, ou, o)",
+				8, argtypes, values, NULL);
 }
 
 static void
@@ -192,7 +197,7 @@ static void
 load_columns(ChameleonDdlTable *t, Datum *values, Oid *argtypes, MemoryContext cxt)
 {
 	int			rc = SPI_execute_with_args("SELECT column_name, column_type, charset_name, collation_name,"
-										   " auto_increment FROM sch_chameleon.t_table_columns"
+										   " auto_increment, on_update_now FROM sch_chameleon.t_table_columns"
 										   " WHERE source_id = $1 AND mysql_table = $2"
 										   " ORDER BY ordinal",
 										   2, argtypes, values, NULL, false, 0);
@@ -206,6 +211,7 @@ load_columns(ChameleonDdlTable *t, Datum *values, Oid *argtypes, MemoryContext c
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 		char	   *type = get_text(tup, desc, 2);
 		char	   *ai = SPI_getvalue(tup, desc, 5);
+		char	   *ou = SPI_getvalue(tup, desc, 6);
 		ChameleonDdlColumn *c = palloc0(sizeof(ChameleonDdlColumn));
 
 		c->name = get_text(tup, desc, 1);
@@ -221,6 +227,7 @@ load_columns(ChameleonDdlTable *t, Datum *values, Oid *argtypes, MemoryContext c
 				c->type->collation = co;
 		}
 		c->auto_increment = ai != NULL && ai[0] == 't';
+		c->on_update_now = ou != NULL && ou[0] == 't';
 		t->columns = lappend(t->columns, c);
 		MemoryContextSwitchTo(old);
 	}
@@ -280,3 +287,43 @@ chameleon_shape_load(int32 source_id, const char *db, const char *mysql_table)
 	return t->columns != NIL ? t : NULL;
 }
 
+
+/* ---------- reading for the cut-over ---------- */
+
+List *
+chameleon_shape_on_update_columns(int32 source_id)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			type = INT4OID;
+	Datum		value = Int32GetDatum(source_id);
+	List	   *out = NIL;
+	uint64		n;
+
+	chameleon_spi_connect();
+	n = chameleon_spi_run("SELECT t.pg_schema, t.pg_table,"
+						  " pg_catalog.array_agg(c.column_name ORDER BY c.ordinal)"
+						  " FROM sch_chameleon.t_table_columns c"
+						  " JOIN sch_chameleon.t_replica_tables t"
+						  "  ON t.source_id = c.source_id AND t.mysql_table = c.mysql_table"
+						  " WHERE c.source_id = $1 AND c.on_update_now AND t.state <> 'removed'"
+						  " GROUP BY t.pg_schema, t.pg_table ORDER BY 1, 2",
+						  1, &type, &value, NULL, true, 0, SPI_OK_SELECT,
+						  "read sch_chameleon.t_table_columns");
+	for (uint64 i = 0; i < n; i++)
+	{
+		ChameleonOnUpdateTable *t = MemoryContextAllocZero(caller, sizeof(ChameleonOnUpdateTable));
+
+		t->pg_schema = chameleon_spi_text(i, 1, caller);
+		t->pg_table = chameleon_spi_text(i, 2, caller);
+		t->columns = chameleon_spi_text_list(i, 3, caller);
+		{
+			MemoryContext old = MemoryContextSwitchTo(caller);
+
+			out = lappend(out, t);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+	return out;
+}

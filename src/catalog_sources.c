@@ -186,7 +186,8 @@ chameleon_source_set_state(int32 source_id, const char *state,
 	values[2] = chameleon_spi_text_arg(error, &nulls[2]);
 	if (error != NULL || clear_error)
 		sql = "UPDATE sch_chameleon.t_sources"
-			" SET state = $2, last_error = $3, state_changed = now()"
+			" SET state = $2, last_error = $3,"
+			" state_changed = CASE WHEN state IS DISTINCT FROM $2 THEN now() ELSE state_changed END"
 			" WHERE source_id = $1";
 	else
 		sql = "UPDATE sch_chameleon.t_sources"

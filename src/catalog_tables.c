@@ -169,6 +169,19 @@ chameleon_catalog_table_set_state(int32 source_id, const char *mysql_table,
 }
 
 void
+chameleon_catalog_table_dropped_by_hand(const char *pg_schema, const char *pg_table)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(pg_schema), CStringGetTextDatum(pg_table)};
+
+	chameleon_spi_run_once("UPDATE sch_chameleon.t_replica_tables SET state = 'error',"
+						   " last_error = 'the PostgreSQL table was dropped by hand: copy it again with chameleon.sync_tables()'"
+						   " WHERE pg_schema = $1 AND pg_table = $2 AND state <> 'removed'",
+						   2, types, values, NULL, SPI_OK_UPDATE,
+						   "update sch_chameleon.t_replica_tables");
+}
+
+void
 chameleon_catalog_table_set_last_error(int32 source_id, const char *mysql_table,
 									   const char *error)
 {

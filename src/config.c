@@ -111,6 +111,7 @@ static const ConfigKey config_keys[] =
 	{"tables_limit", CK_TABLE_LIST, F(tables_limit), false, NO_RANGE, NULL},
 	{"on_error", CK_ENUM, F(on_error), false, NO_RANGE, on_error_choices},
 	{"zero_dates_to_null", CK_BOOL, F(zero_dates_to_null), false, NO_RANGE, NULL},
+	{"protect_tables", CK_BOOL, F(protect_tables), false, NO_RANGE, NULL},
 	{"tinyint1_as_boolean", CK_BOOL, F(tinyint1_as_boolean), false, NO_RANGE, NULL},
 	{"heartbeat_period", CK_INT, F(heartbeat_period), false, 1, 4294967, NULL},
 	{"log_level", CK_CHOICE, F(log_level), false, NO_RANGE, log_level_choices},
@@ -776,6 +777,7 @@ set_defaults(ChameleonConfig *cfg)
 	cfg->tables_limit = NIL;
 	cfg->on_error = CHAMELEON_ON_ERROR_SKIP_TABLE;
 	cfg->zero_dates_to_null = true;
+	cfg->protect_tables = true;
 	cfg->tinyint1_as_boolean = false;
 	cfg->heartbeat_period = 1;
 	cfg->log_level = pstrdup("info");

@@ -70,6 +70,7 @@ typedef struct ChameleonConfig
 								 * NIL = every table */
 	ChameleonOnError on_error;	/* default skip_table */
 	bool		zero_dates_to_null; /* default true */
+	bool		protect_tables;	/* replicated tables reject local writes (default true) */
 	bool		tinyint1_as_boolean;	/* default false */
 	int			heartbeat_period;	/* seconds, default 1 */
 
@@ -112,5 +113,12 @@ extern ChameleonConfig *chameleon_config_load(const char *path);
  * value of pg_chameleon.config.
  */
 extern void chameleon_config_check_access(const char *path, bool from_guc);
+
+/*
+ * ERROR unless cfg is for the current database (pg_database unset, or
+ * naming it); action says what the caller was doing ("start this replica").
+ */
+extern void chameleon_config_require_this_database(const ChameleonConfig *cfg,
+												   const char *action);
 
 #endif							/* CHAMELEON_CONFIG_H */

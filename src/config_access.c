@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include "commands/dbcommands.h"
+
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
@@ -80,4 +82,18 @@ chameleon_config_check_access(const char *path, bool from_guc)
 			 errdetail("Only superusers and roles with privileges of the \"pg_read_server_files\" role may name a configuration file that is not pg_chameleon.config or the file of an existing replica."),
 			 errhint("Ask a superuser to set pg_chameleon.config, e.g. ALTER ROLE %s SET pg_chameleon.config = '%s'.",
 					 quote_identifier(GetUserNameFromId(role, false)), path)));
+}
+
+void
+chameleon_config_require_this_database(const ChameleonConfig *cfg, const char *action)
+{
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	if (cfg->pg_database != NULL && strcmp(cfg->pg_database, dbname) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("configuration \"%s\" is for database \"%s\"",
+						cfg->path, cfg->pg_database),
+				 errdetail("This is database \"%s\".", dbname),
+				 errhint("Connect to database \"%s\" to %s.", cfg->pg_database, action)));
 }

@@ -53,7 +53,10 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "binlog_stream.h"
 #include "copy.h"
+#include "guard.h"
+#include "source_position.h"
 #include "ddl_apply.h"
 #include "copy_values.h"
 #include "list_util.h"
@@ -815,70 +818,6 @@ is_transactional(const ChameleonTable *t)
 	return t->engine != NULL && pg_strcasecmp(t->engine, "InnoDB") == 0;
 }
 
-/* File and position from SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4). */
-static void
-read_master_status(MYSQL *conn, bool is_mariadb, ChameleonSnapshot *snap)
-{
-	const char *sql = "SHOW MASTER STATUS";
-	MYSQL_RES  *res;
-	MYSQL_ROW	row;
-
-	if (!is_mariadb && mysql_get_server_version(conn) >= 80400)
-		sql = "SHOW BINARY LOG STATUS";
-	res = chameleon_mysql_query(conn, sql);
-	row = res ? mysql_fetch_row(res) : NULL;
-	if (row != NULL && row[0] != NULL && row[0][0] != '\0')
-	{
-		snap->binlog_file = pstrdup(row[0]);
-		snap->binlog_position = strtoi64(row[1], NULL, 10);
-		if (!is_mariadb && mysql_num_fields(res) >= 5 && row[4] && row[4][0])
-			snap->gtid = pstrdup(row[4]);
-	}
-	if (res)
-		chameleon_mysql_free_result(res);
-}
-
-/* MariaDB: the binlog position of this session's consistent snapshot. */
-static void
-read_snapshot_status(MYSQL *conn, ChameleonSnapshot *snap)
-{
-	MYSQL_RES  *res = chameleon_mysql_query(conn, "SHOW STATUS LIKE 'binlog_snapshot_%'");
-	MYSQL_ROW	row;
-	char	   *position = NULL;
-
-	while ((row = mysql_fetch_row(res)) != NULL)
-	{
-		if (pg_strcasecmp(row[0], "Binlog_snapshot_file") == 0 && row[1] && row[1][0])
-			snap->binlog_file = pstrdup(row[1]);
-		else if (pg_strcasecmp(row[0], "Binlog_snapshot_position") == 0 && row[1])
-			position = pstrdup(row[1]);
-	}
-	chameleon_mysql_free_result(res);
-	if (snap->binlog_file != NULL && position == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("MariaDB did not report the binlog position of the snapshot"),
-				 errdetail("SHOW STATUS LIKE 'binlog_snapshot_%%' has no Binlog_snapshot_position.")));
-	if (position != NULL)
-		snap->binlog_position = strtoi64(position, NULL, 10);
-}
-
-/* The GTID position of a MariaDB snapshot's binlog position. */
-static void
-read_snapshot_gtid(MYSQL *conn, ChameleonSnapshot *snap)
-{
-	char	   *gtid;
-
-	if (snap->binlog_file == NULL)
-		return;
-	gtid = chameleon_mysql_query_value(conn, psprintf(
-			"SELECT BINLOG_GTID_POS(%s, " INT64_FORMAT ")",
-			chameleon_mysql_quote_literal(conn, snap->binlog_file),
-			snap->binlog_position));
-	snap->gtid = (gtid && gtid[0]) ? gtid : NULL;
-}
-
-
 /* The engine of a MySQL table now (NULL if it is gone). */
 static char *
 table_engine_now(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *table)
@@ -1083,10 +1022,12 @@ fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 	opts->pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
 	opts->tables_limit = cfg->tables_limit;
 	opts->zero_dates_to_null = cfg->zero_dates_to_null;
+	opts->protect_tables = cfg->protect_tables;
 	opts->type_options.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
 	opts->type_options.hexify = cfg->hexify;
-	/* spatial columns stay bytea (WKB) even with PostGIS: the decoder writes bytea */
-	opts->type_options.postgis = false;
+	/* spatial columns: PostGIS geometry when the database has it, else bytea (EWKB) */
+	opts->type_options.postgis_schema = chameleon_postgis_schema();
+	opts->type_options.postgis = opts->type_options.postgis_schema != NULL;
 }
 
 /* ---------------------------------------------------------------------
@@ -1187,6 +1128,41 @@ plan_ranges(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOption
 	}
 }
 
+/*
+ * Before anything is made: the MySQL database exists, and no other replica
+ * of the source uses my_server_id.
+ */
+static void
+check_source_ready(MYSQL *conn, const ChameleonConfig *cfg)
+{
+	char	   *found = chameleon_mysql_query_value(conn, psprintf(
+			"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+			chameleon_mysql_quote_literal(conn, cfg->my_database)));
+	char	   *other;
+	ChameleonSource *existing;
+
+	if (found == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_CATALOG_NAME),
+				 errmsg("MySQL database \"%s\" does not exist", cfg->my_database),
+				 errdetail("information_schema.SCHEMATA has no such database visible to the account of \"%s\".",
+						   cfg->path),
+				 errhint("Set my_database to an existing database (SHOW DATABASES lists them), or grant the account SELECT on it; chameleon.check_source() checks both.")));
+	/* the replica being copied again may still show, about to go */
+	existing = chameleon_source_by_name(cfg->my_database);
+	other = chameleon_server_id_user(conn, (uint32) cfg->my_server_id,
+									 existing ? chameleon_replica_identity(MyDatabaseId,
+																		   existing->source_id) : NULL);
+	if (other != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("my_server_id %d is used by another replica of the source", cfg->my_server_id),
+				 errdetail("SHOW SLAVE HOSTS lists server id %d for host \"%s\".",
+						   cfg->my_server_id, other),
+				 errhint("Set my_server_id in \"%s\" to a number no other replica of this server uses.",
+						 cfg->path)));
+}
+
 int32
 chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 {
@@ -1210,6 +1186,7 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 
 		conn = chameleon_mysql_connect(cfg);
 		chameleon_copy_schema_options(&opts, cfg, conn);
+		check_source_ready(conn, cfg);
 		tables = chameleon_schema_read(conn, &opts);
 		chameleon_schema_create_tables(&opts, tables);
 		source_id = chameleon_source_add(opts.my_database, opts.pg_schema, cfg->path,
@@ -1220,6 +1197,8 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 
 			chameleon_catalog_add_table(source_id, t->name, opts.pg_schema, t->name, "pending",
 										0, NULL, 0);
+			if (opts.protect_tables)
+				chameleon_guard_table(opts.pg_schema, t->name, opts.my_database);
 			chameleon_schema_index_notices(t);
 			/* the MySQL shape the stream starts from (ddl_apply.h) */
 			chameleon_shape_save(source_id, t->name,
@@ -1326,17 +1305,17 @@ slice_open(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable
 	{
 		case SLICE_SNAPSHOT_EXACT:
 			chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
-			read_snapshot_status(conn, &snap);
+			chameleon_source_snapshot_position(conn, &snap);
 			check_still_innodb(conn, opts, t);
 			break;
 		case SLICE_SNAPSHOT_LOCK:
 			chameleon_mysql_exec(conn, psprintf("LOCK TABLES %s.%s READ",
 												mysql_ident(opts->my_database),
 												mysql_ident(t->name)));
-			read_master_status(conn, opts->is_mariadb, &snap);
+			chameleon_source_binlog_status(conn, opts->is_mariadb, &snap);
 			break;
 		case SLICE_SNAPSHOT_WATERMARK:
-			read_master_status(conn, opts->is_mariadb, &snap);
+			chameleon_source_binlog_status(conn, opts->is_mariadb, &snap);
 			chameleon_mysql_exec(conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
 			check_still_innodb(conn, opts, t);
 			break;
@@ -1356,7 +1335,7 @@ slice_close(MYSQL *conn, const ChameleonSchemaOptions *opts, SliceSnapshot how,
 		ChameleonSnapshot snap;
 
 		memset(&snap, 0, sizeof(snap));
-		read_master_status(conn, opts->is_mariadb, &snap);
+		chameleon_source_binlog_status(conn, opts->is_mariadb, &snap);
 		out->high_file = snap.binlog_file;
 		out->high_position = snap.binlog_position;
 	}
@@ -1456,11 +1435,37 @@ start_gtid(MYSQL *conn, int32 source_id, const char *file, int64 position, bool 
 	memset(&snap, 0, sizeof(snap));
 	snap.binlog_file = (char *) file;
 	snap.binlog_position = position;
-	read_snapshot_gtid(conn, &snap);
+	chameleon_source_snapshot_gtid(conn, &snap);
 	return snap.gtid;
 }
 
 /* Where the stream starts: the earliest table snapshot, else now. */
+/*
+ * The stream starts at the earliest slice's position: a long copy may have
+ * outlived that binlog file (purged, or expired).  Then no stream can follow
+ * the copy: say so now rather than at start_replica.
+ */
+static void
+require_binlog_file(MYSQL *conn, const char *file, int64 pos)
+{
+	MYSQL_RES  *res = NULL;
+	MYSQL_ROW	row;
+	bool		found = false;
+
+	if (!chameleon_mysql_try_query(conn, "SHOW BINARY LOGS", &res) || res == NULL)
+		return;					/* not allowed: start_replica will tell */
+	while ((row = mysql_fetch_row(res)) != NULL)
+		found |= row[0] != NULL && strcmp(row[0], file) == 0;
+	chameleon_mysql_free_result(res);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the binlog the stream must start from, %s:" INT64_FORMAT ", is purged from the source",
+						file, pos),
+				 errdetail("The copy's earliest slice was read at that position; the source no longer has the file."),
+				 errhint("Keep binlogs longer than a copy takes (binlog_expire_logs_seconds, expire_logs_days), then copy again with chameleon.init_replica(force => true).")));
+}
+
 static void
 stream_start_position(const ChameleonConfig *cfg, int32 source_id,
 					  ChameleonSchemaOptions *opts, ChameleonSnapshot *start)
@@ -1479,14 +1484,15 @@ stream_start_position(const ChameleonConfig *cfg, int32 source_id,
 		{
 			start->binlog_file = f;
 			start->binlog_position = p;
+			require_binlog_file(conn, f, p);
 			start->gtid = start_gtid(conn, source_id, f, p, opts->is_mariadb);
 		}
 		else
 		{
 			/* no table copied: the stream starts now */
-			read_master_status(conn, opts->is_mariadb, start);
+			chameleon_source_binlog_status(conn, opts->is_mariadb, start);
 			if (opts->is_mariadb)
-				read_snapshot_gtid(conn, start);
+				chameleon_source_snapshot_gtid(conn, start);
 		}
 	}
 	PG_CATCH();
@@ -1655,6 +1661,8 @@ recreate_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 	drop_old_table(opts, t, qname);
 	chameleon_schema_create_table(opts, t);
 	chameleon_run_sql(psprintf("ALTER TABLE %s OWNER TO %s", qname, owner));
+	if (opts->protect_tables)
+		chameleon_guard_table(opts->pg_schema, t->name, opts->my_database);
 }
 
 /*
@@ -1686,7 +1694,7 @@ rejoin_position(MYSQL *conn, const ChameleonSchemaOptions *opts, List *result,
 	if (opts->is_mariadb)
 	{
 		snap->gtid = NULL;
-		read_snapshot_gtid(conn, snap);
+		chameleon_source_snapshot_gtid(conn, snap);
 	}
 }
 
@@ -1708,7 +1716,7 @@ run_sync_plan(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	setup_session(conn, opts->is_mariadb);
 	check_source_tables(conn, opts);
 	memset(&snap, 0, sizeof(snap));
-	read_master_status(conn, opts->is_mariadb, &snap);
+	chameleon_source_binlog_status(conn, opts->is_mariadb, &snap);
 	if (snap.binlog_file == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1780,9 +1788,9 @@ rejoin(const ChameleonConfig *cfg, List *copied, ChameleonSnapshot *snap)
 	{
 		conn = chameleon_mysql_connect(cfg);
 		opts.is_mariadb = server_is_mariadb(conn);
-		read_master_status(conn, opts.is_mariadb, snap);
+		chameleon_source_binlog_status(conn, opts.is_mariadb, snap);
 		if (opts.is_mariadb)
-			read_snapshot_gtid(conn, snap);
+			chameleon_source_snapshot_gtid(conn, snap);
 		rejoin_position(conn, &opts, copied, snap);
 	}
 	PG_CATCH();

@@ -16,14 +16,7 @@
 #include "config.h"
 #include "mysql_client.h"
 #include "schema.h"
-
-/* The binlog coordinates the copied data is consistent with. */
-typedef struct ChameleonSnapshot
-{
-	char	   *binlog_file;	/* NULL when the binary log is off */
-	int64		binlog_position;
-	char	   *gtid;			/* MariaDB gtid position / MySQL executed set; NULL if none */
-} ChameleonSnapshot;
+#include "source_position.h"
 
 /*
  * One init_replica per source at a time: a session advisory lock on the

@@ -238,6 +238,7 @@ chameleon_init_replica_run(const char *path, bool force, bool wait)
 
 	refuse_in_transaction_block();
 	cfg = chameleon_config_load(path);
+	chameleon_config_require_this_database(cfg, "copy into it");
 	src = chameleon_source_by_name(cfg->my_database);
 	if (src == NULL || force || strcmp(src->state, "initialising") != 0)
 		return run_leader(cfg, 0, force, wait);

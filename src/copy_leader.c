@@ -64,9 +64,7 @@ typedef struct LeaderRun
 	int32		source_id;
 	char	   *source_name;
 	bool		locked;
-	dsm_segment *wseg;
-	ChameleonCopyShared *wshared;
-	BackgroundWorkerHandle **handles;
+	ChameleonCopyPool *pool;
 	int			failures;
 	char	   *last_failure;
 	TimestampTz next_launch;
@@ -84,87 +82,17 @@ static LeaderRun *ActiveLeader = NULL;
  * ---------------------------------------------------------------------
  */
 
-static bool
-launch_worker(LeaderRun *run, int i)
-{
-	BackgroundWorker bgw;
-	ChameleonCopyWorkerResult *w = &run->wshared->workers[i];
-
-	memset(w, 0, sizeof(*w));
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "chameleon_copy_worker_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy worker %d of replica %s", i + 1,
-			 run->source_name);
-	strlcpy(bgw.bgw_type, "pg_chameleon copy worker", BGW_MAXLEN);
-	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(run->wseg));
-	memcpy(bgw.bgw_extra, &i, sizeof(int));
-	bgw.bgw_notify_pid = MyProcPid;
-	return RegisterDynamicBackgroundWorker(&bgw, &run->handles[i]);
-}
-
-static int
-running_workers(LeaderRun *run)
-{
-	int			n = 0;
-
-	for (int i = 0; i < run->wshared->nworkers; i++)
-		n += run->handles[i] != NULL;
-	return n;
-}
-
-/* Stop every worker and wait until they are gone. */
-static void
-stop_workers(LeaderRun *run)
-{
-	if (run->wshared == NULL)
-		return;
-	for (int i = 0; i < run->wshared->nworkers; i++)
-		if (run->handles[i] != NULL)
-			TerminateBackgroundWorker(run->handles[i]);
-	for (int i = 0; i < run->wshared->nworkers; i++)
-	{
-		pid_t		pid;
-
-		if (run->handles[i] == NULL)
-			continue;
-		for (int waited = 0; waited < 60000; waited += 10)
-		{
-			if (GetBackgroundWorkerPid(run->handles[i], &pid) != BGWH_STARTED &&
-				GetBackgroundWorkerPid(run->handles[i], &pid) != BGWH_NOT_YET_STARTED)
-				break;
-			pg_usleep(10000L);
-		}
-		run->handles[i] = NULL;
-	}
-}
-
 static void
 leader_exit_callback(int code, Datum arg)
 {
 	if (ActiveLeader != NULL)
-		stop_workers(ActiveLeader);
+		chameleon_copy_pool_stop(ActiveLeader->pool);
 }
 
-/* A worker has exited: give its ranges back; a failure on the data fails the copy. */
+/* A worker has exited unfinished: a failure on the data fails the copy. */
 static void
-worker_exited(LeaderRun *run, int i)
+worker_failed(LeaderRun *run, const ChameleonCopyWorkerResult *w)
 {
-	ChameleonCopyWorkerResult *w = &run->wshared->workers[i];
-
-	pg_read_barrier();
-	run->handles[i] = NULL;
-	if (w->done)
-		return;
-	if (w->pid != 0)
-	{
-		chameleon_xact_begin();
-		chameleon_copy_ranges_release(run->source_id, w->pid);
-		chameleon_xact_commit();
-	}
 	if (w->failed && !w->retryable)
 		ereport(ERROR,
 				(errcode(w->sqlerrcode),
@@ -192,14 +120,11 @@ worker_exited(LeaderRun *run, int i)
 static void
 check_workers(LeaderRun *run)
 {
-	for (int i = 0; i < run->wshared->nworkers; i++)
-	{
-		pid_t		pid;
+	ChameleonCopyWorkerResult *w;
 
-		if (run->handles[i] != NULL &&
-			GetBackgroundWorkerPid(run->handles[i], &pid) == BGWH_STOPPED)
-			worker_exited(run, i);
-	}
+	while ((w = chameleon_copy_pool_reap(run->pool)) != NULL)
+		worker_failed(run, w);
+	MemoryContextSwitchTo(run->cxt);
 }
 
 /* Keep copy_workers running while ranges wait for one. */
@@ -207,16 +132,16 @@ static void
 launch_workers(LeaderRun *run, const ChameleonCopyTotals *totals)
 {
 	int			pending = totals->ranges - totals->ranges_done - totals->ranges_copying;
-	int			running = running_workers(run);
+	int			running = chameleon_copy_pool_running(run->pool);
 	int			started = 0;
 
 	if (pending <= 0 || GetCurrentTimestamp() < run->next_launch)
 		return;
-	for (int i = 0; i < run->wshared->nworkers && started < pending; i++)
+	for (int i = 0; i < run->pool->shared->nworkers && started < pending; i++)
 	{
-		if (run->handles[i] != NULL)
+		if (run->pool->handles[i] != NULL)
 			continue;
-		if (!launch_worker(run, i))
+		if (!chameleon_copy_pool_launch(run->pool, i))
 		{
 			if (running + started == 0)
 				ereport(ERROR,
@@ -227,7 +152,7 @@ launch_workers(LeaderRun *run, const ChameleonCopyTotals *totals)
 						 errhint("Raise max_worker_processes (a server restart is needed; the copy needs copy_workers + 1 of them), then run chameleon.init_replica() again: it resumes the copy.")));
 			ereport(NOTICE,
 					(errmsg("only %d of %d copy workers could start for \"%s\"",
-							running + started, run->wshared->nworkers, run->source_name),
+							running + started, run->pool->shared->nworkers, run->source_name),
 					 errhint("Raise max_worker_processes for more.")));
 			break;
 		}
@@ -329,7 +254,7 @@ report_progress(LeaderRun *run, const ChameleonCopyTotals *totals)
 					estimate > 0 ? (int) (rows * 100 / estimate) : 100,
 					list_length(run->announced),
 					list_length(chameleon_catalog_table_reports(run->source_id)),
-					running_workers(run), rate,
+					chameleon_copy_pool_running(run->pool), rate,
 					rate > 0 ? (estimate - rows) / rate : 0.0)));
 }
 
@@ -337,23 +262,6 @@ report_progress(LeaderRun *run, const ChameleonCopyTotals *totals)
  * The steps
  * ---------------------------------------------------------------------
  */
-
-static void
-create_worker_segment(LeaderRun *run)
-{
-	int			n = run->cfg->copy_workers;
-
-	run->wseg = dsm_create(CHAMELEON_COPY_SHARED_SIZE(n), 0);
-	dsm_pin_mapping(run->wseg);
-	run->wshared = dsm_segment_address(run->wseg);
-	memset(run->wshared, 0, CHAMELEON_COPY_SHARED_SIZE(n));
-	run->wshared->dboid = MyDatabaseId;
-	run->wshared->roleid = GetUserId();
-	run->wshared->source_id = run->source_id;
-	strlcpy(run->wshared->config_path, run->cfg->path, MAXPGPATH);
-	run->wshared->nworkers = n;
-	run->handles = MemoryContextAllocZero(run->cxt, sizeof(BackgroundWorkerHandle *) * n);
-}
 
 static void
 copy_all_ranges(LeaderRun *run)
@@ -368,7 +276,16 @@ copy_all_ranges(LeaderRun *run)
 	run->rows_at_start = run->rows_seen = totals.rows_copied;
 	chameleon_xact_commit();
 	MemoryContextSwitchTo(run->cxt);
-	create_worker_segment(run);
+	{
+		ChameleonCopyPoolRequest req = {
+			.source_id = run->source_id,
+			.source_name = run->source_name,
+			.config_path = run->cfg->path,
+			.nworkers = run->cfg->copy_workers,
+		};
+
+		run->pool = chameleon_copy_pool_create(run->cxt, &req);
+	}
 	run->started = run->last_report = GetCurrentTimestamp();
 
 	for (;;)
@@ -381,14 +298,14 @@ copy_all_ranges(LeaderRun *run)
 		report_progress(run, &totals);
 		chameleon_xact_commit();
 		MemoryContextSwitchTo(run->cxt);
-		if (totals.ranges_done == totals.ranges && running_workers(run) == 0)
+		if (totals.ranges_done == totals.ranges && chameleon_copy_pool_running(run->pool) == 0)
 			break;
 		if (totals.rows_copied > run->rows_seen)
 		{
 			run->rows_seen = totals.rows_copied;
 			run->failures = 0;
 		}
-		if (run->failures >= MAX_FAILURES && running_workers(run) == 0)
+		if (run->failures >= MAX_FAILURES && chameleon_copy_pool_running(run->pool) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("the copy of MySQL database \"%s\" stopped: %s", run->source_name,
@@ -553,7 +470,7 @@ chameleon_copy_leader_main(Datum main_arg)
 		MemoryContextSwitchTo(run.cxt);
 		edata = CopyErrorData();
 		AbortOutOfAnyTransaction();
-		stop_workers(&run);
+		chameleon_copy_pool_stop(run.pool);
 		remember_failure(&run, edata);
 		if (run.init != NULL)
 		{
@@ -567,7 +484,7 @@ chameleon_copy_leader_main(Datum main_arg)
 		RESUME_INTERRUPTS();
 	}
 	PG_END_TRY();
-	stop_workers(&run);
+	chameleon_copy_pool_stop(run.pool);
 	ActiveLeader = NULL;
 	if (run.locked)
 		chameleon_copy_unlock(run.source_name);
@@ -580,14 +497,8 @@ chameleon_copy_leader_start(dsm_segment *seg, Oid dboid, int32 source_id, const 
 {
 	BackgroundWorker bgw;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "chameleon_copy_leader_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon copy of replica %s", name);
-	strlcpy(bgw.bgw_type, "pg_chameleon copy", BGW_MAXLEN);
+	chameleon_bgw_init(&bgw, "chameleon_copy_leader_main", "pg_chameleon copy",
+					   psprintf("pg_chameleon copy of replica %s", name));
 	/* the request: in the segment, else the source to resume in bgw_extra */
 	bgw.bgw_main_arg = UInt32GetDatum(seg ? dsm_segment_handle(seg) : 0);
 	memcpy(bgw.bgw_extra, &dboid, sizeof(Oid));

@@ -18,7 +18,8 @@
  *                       same day); TIMESTAMP gets "+00" (the session runs
  *                       with time_zone '+00:00')
  *   strings             UTF-8 (the session runs SET NAMES utf8mb4), checked
- *   binary, geometry    raw bytes -> \x hex
+ *   binary              raw bytes -> \x hex
+ *   geometry            MySQL's SRID + WKB -> EWKB: \x hex (bytea), hex (PostGIS)
  *   set                 'a,b' -> {a,b} array literal
  */
 #include "postgres.h"
@@ -31,6 +32,7 @@
 #include "utils/memutils.h"
 
 #include "copy_values.h"
+#include "geometry.h"
 
 static const char hexdigits[] = "0123456789abcdef";
 
@@ -222,6 +224,22 @@ convert_binary(const char *in, size_t len, StringInfo scratch)
 	return CHAMELEON_CONV_OK;
 }
 
+/* A spatial value: EWKB as hex text, for PostGIS geometry or for bytea. */
+static ChameleonConvStatus
+convert_geometry(const char *in, size_t len, bool postgis, StringInfo scratch)
+{
+	char	   *text;
+
+	if (len > (MaxAllocSize - 8) / 2)
+		return CHAMELEON_CONV_BAD_VALUE;
+	text = chameleon_geometry_text((const uint8 *) in, len, postgis);
+	if (text == NULL)
+		return CHAMELEON_CONV_BAD_VALUE;
+	appendStringInfoString(scratch, text);
+	pfree(text);
+	return CHAMELEON_CONV_OK;
+}
+
 /* ---------- sets ---------- */
 
 /* Does an array element need double quotes (as array_out decides)? */
@@ -369,7 +387,8 @@ chameleon_convert_value(const ChameleonValueConv *conv, const char *in, size_t l
 			status = convert_binary(in, len, scratch);
 			break;
 		case CHAMELEON_KIND_GEOMETRY:
-			status = convert_binary(in, len, scratch);
+		case CHAMELEON_KIND_POSTGIS:
+			status = convert_geometry(in, len, conv->kind == CHAMELEON_KIND_POSTGIS, scratch);
 			break;
 	}
 	if (status != CHAMELEON_CONV_OK)

@@ -1,7 +1,9 @@
 /*
  * copy_worker.c -- a copy worker of init_replica ("pg_chameleon copy worker").
  *
- * Started by the copy leader (copy_leader.c), copy_workers of them at once.
+ * Started by the copy leader (copy_leader.c), copy_workers of them at once,
+ * or by the sync worker (sync.c), copy_workers - 1 beside its own copy, in
+ * a pool (copy_pool.c).
  * Each claims a pending range of t_copy_ranges (the biggest first; FOR
  * UPDATE SKIP LOCKED, so two workers never take the same one) and copies it
  * slice by slice: chameleon_copy_slice() reads copy_max_size rows after the
@@ -265,6 +267,9 @@ chameleon_copy_worker_main(Datum main_arg)
 	shared = dsm_segment_address(seg);
 	run.source_id = shared->source_id;
 	run.config_path = shared->config_path;
+	run.for_sync = shared->for_sync;
+	for (int i = 0; i < shared->ntables; i++)
+		run.tables = lappend(run.tables, chameleon_copy_shared_table(shared, i));
 	run.me = &shared->workers[index];
 	run.me->pid = MyProcPid;
 	run.me->started = true;

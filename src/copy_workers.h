@@ -10,6 +10,8 @@
  *                  finish; also started by the launcher to resume a copy
  *   copy_worker.c  "pg_chameleon copy worker": claims ranges and copies
  *                  them slice by slice, each slice its own commit
+ *   copy_pool.c    the copy workers of one leader (or of a sync worker):
+ *                  their segment, start, exit, stop
  *
  * Nothing of the copy lives only in memory: the plan and every slice are
  * committed (t_copy_ranges, t_copy_slices), so any of these processes may
@@ -21,6 +23,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 
@@ -66,19 +69,74 @@ typedef struct ChameleonCopyWorkerResult
 	char		hint[CHAMELEON_COPY_TEXT_LEN];
 } ChameleonCopyWorkerResult;
 
-/* The segment between the leader and its copy workers. */
+/* The longest MySQL table name a pool's segment holds. */
+#define CHAMELEON_COPY_NAME_LEN		(NAMEDATALEN * 2)
+
+/* The segment between the owner of a pool and its copy workers. */
 typedef struct ChameleonCopyShared
 {
 	Oid			dboid;
 	Oid			roleid;
 	int32		source_id;
 	char		config_path[MAXPGPATH];
+	bool		for_sync;		/* a finished table stays syncing (sync.c joins it) */
+	int			ntables;		/* > 0: claim ranges of these tables only */
 	int			nworkers;
 	ChameleonCopyWorkerResult workers[FLEXIBLE_ARRAY_MEMBER];
+	/* then ntables names of CHAMELEON_COPY_NAME_LEN bytes */
 } ChameleonCopyShared;
 
-#define CHAMELEON_COPY_SHARED_SIZE(n) \
-	(offsetof(ChameleonCopyShared, workers) + (Size) (n) * sizeof(ChameleonCopyWorkerResult))
+#define CHAMELEON_COPY_SHARED_SIZE(n, ntables) \
+	(offsetof(ChameleonCopyShared, workers) + (Size) (n) * sizeof(ChameleonCopyWorkerResult) + \
+	 (Size) (ntables) * CHAMELEON_COPY_NAME_LEN)
+
+static inline char *
+chameleon_copy_shared_table(ChameleonCopyShared *shared, int i)
+{
+	return (char *) &shared->workers[shared->nworkers] + (Size) i * CHAMELEON_COPY_NAME_LEN;
+}
+
+/*
+ * A pool of copy workers (copy_pool.c), run by the copy leader or the sync
+ * worker: slot i holds a worker started with chameleon_copy_pool_launch().
+ */
+typedef struct ChameleonCopyPool
+{
+	dsm_segment *seg;
+	ChameleonCopyShared *shared;
+	BackgroundWorkerHandle **handles;	/* NULL: the slot is free */
+	char	   *source_name;
+} ChameleonCopyPool;
+
+typedef struct ChameleonCopyPoolRequest
+{
+	int32		source_id;
+	const char *source_name;
+	const char *config_path;
+	int			nworkers;
+	bool		for_sync;
+	List	   *tables;			/* char *; NIL: any range of the source */
+} ChameleonCopyPoolRequest;
+
+/* The segment and the empty slots, in cxt. */
+extern ChameleonCopyPool *chameleon_copy_pool_create(MemoryContext cxt,
+													 const ChameleonCopyPoolRequest *req);
+
+/* Start a worker in free slot i; false when no background worker slot is free. */
+extern bool chameleon_copy_pool_launch(ChameleonCopyPool *pool, int i);
+
+/* How many workers run (0 for a NULL pool). */
+extern int	chameleon_copy_pool_running(const ChameleonCopyPool *pool);
+
+/*
+ * A worker that exited without finishing its work (outside a transaction):
+ * its slot is freed, its ranges in flight are pending again, and its result
+ * says why; NULL when none.  Workers that finished are freed silently.
+ */
+extern ChameleonCopyWorkerResult *chameleon_copy_pool_reap(ChameleonCopyPool *pool);
+
+/* Stop every worker and wait until they are gone (a NULL pool: nothing). */
+extern void chameleon_copy_pool_stop(ChameleonCopyPool *pool);
 
 /* chameleon.init_replica(path, force, wait): see copy_launch.c. */
 extern char *chameleon_init_replica_run(const char *path, bool force, bool wait);

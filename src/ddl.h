@@ -55,6 +55,7 @@ typedef struct ChameleonDdlColumn
 	char	   *name;			/* MySQL column name, as defined */
 	ChameleonMySQLType *type;	/* NULL if unknown */
 	bool		auto_increment;
+	bool		on_update_now;	/* ON UPDATE CURRENT_TIMESTAMP: a trigger at detach */
 } ChameleonDdlColumn;
 
 typedef struct ChameleonDdlIndex

@@ -33,6 +33,7 @@
 #include "apply.h"
 #include "catalog.h"
 #include "ddl_apply.h"
+#include "guard.h"
 #include "ddl_int.h"
 #include "list_util.h"
 #include "spi_util.h"
@@ -117,6 +118,14 @@ chameleon_ddl_apply_session_start(ChameleonApplySession *session)
 	DdlCtx.catalog_cxt = DdlCatalogContext;
 	DdlCtx.type_options.tinyint1_as_boolean = Session->config->tinyint1_as_boolean;
 	DdlCtx.type_options.hexify = Session->config->hexify;
+	{
+		/* for the session, not this transaction */
+		char	   *postgis = chameleon_postgis_schema();
+
+		DdlCtx.type_options.postgis_schema = postgis ?
+			MemoryContextStrdup(DdlCatalogContext, postgis) : NULL;
+		DdlCtx.type_options.postgis = postgis != NULL;
+	}
 	DdlCtx.zero_dates_to_null = Session->config->zero_dates_to_null;
 	DdlCtxReady = true;
 }
@@ -212,6 +221,8 @@ table_created(const char *name, bool replaced, const char *state, const char *er
 {
 	chameleon_catalog_table_created(Session->source_id, name,
 									replaced || strcmp(state, "error") == 0, state, error);
+	if (Session->config->protect_tables && strcmp(state, "error") != 0)
+		chameleon_guard_table(Session->source->pg_schema, name, Session->source->name);
 }
 
 /* Did a CREATE TABLE replace a table (CREATE OR REPLACE)? */

@@ -34,6 +34,17 @@
 /* ---------- ddl_shape.c ---------- */
 
 /* Store (replace) the shape of a table; t NULL: forget it. */
+/* A replicated table with ON UPDATE CURRENT_TIMESTAMP columns (detach makes triggers). */
+typedef struct ChameleonOnUpdateTable
+{
+	char	   *pg_schema;
+	char	   *pg_table;
+	List	   *columns;		/* char *: the columns, in MySQL's order */
+} ChameleonOnUpdateTable;
+
+/* The source's replicated tables (not removed) that have such columns. */
+extern List *chameleon_shape_on_update_columns(int32 source_id);
+
 extern void chameleon_shape_save(int32 source_id, const char *mysql_table,
 								 const ChameleonDdlTable *t);
 /* The stored shape of db.mysql_table (allocated in the current context), or NULL. */

@@ -66,13 +66,15 @@ chameleon_ddl_copy_type(const ChameleonMySQLType *mt)
 
 /* A catalog column (allocated in the current context). */
 ChameleonDdlColumn *
-chameleon_ddl_new_column(const char *name, const ChameleonMySQLType *mt, bool auto_increment)
+chameleon_ddl_new_column(const char *name, const ChameleonMySQLType *mt, bool auto_increment,
+						 bool on_update_now)
 {
 	ChameleonDdlColumn *c = palloc0(sizeof(ChameleonDdlColumn));
 
 	c->name = pstrdup(name);
 	c->type = chameleon_ddl_copy_type(mt);
 	c->auto_increment = auto_increment;
+	c->on_update_now = on_update_now;
 	return c;
 }
 
@@ -105,7 +107,7 @@ chameleon_ddl_copy_table(const ChameleonDdlTable *t, const char *db, const char 
 	{
 		ChameleonDdlColumn *col = lfirst(lc);
 
-		c->columns = lappend(c->columns, chameleon_ddl_new_column(col->name, col->type, col->auto_increment));
+		c->columns = lappend(c->columns, chameleon_ddl_new_column(col->name, col->type, col->auto_increment, col->on_update_now));
 	}
 	foreach(lc, t->indexes)
 		c->indexes = lappend(c->indexes, chameleon_ddl_copy_index(lfirst(lc)));

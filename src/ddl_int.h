@@ -289,7 +289,8 @@ extern char *chameleon_ddl_using_sql(const char *qcol,
 extern void chameleon_ddl_check_name_length(const char *name, const char *what);
 extern MemoryContext chameleon_ddl_catalog_cxt(ChameleonDdlContext *ctx);
 extern ChameleonMySQLType *chameleon_ddl_copy_type(const ChameleonMySQLType *mt);
-extern ChameleonDdlColumn *chameleon_ddl_new_column(const char *name, const ChameleonMySQLType *mt, bool auto_increment);
+extern ChameleonDdlColumn *chameleon_ddl_new_column(const char *name, const ChameleonMySQLType *mt,
+													bool auto_increment, bool on_update_now);
 extern ChameleonDdlIndex *chameleon_ddl_copy_index(const ChameleonDdlIndex *idx);
 extern ChameleonDdlTable *chameleon_ddl_copy_table(const ChameleonDdlTable *t, const char *db, const char *name);
 extern ChameleonDdlTable *chameleon_ddl_catalog_find(ChameleonDdlContext *ctx, const char *db, const char *name, bool load);

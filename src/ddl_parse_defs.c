@@ -852,11 +852,20 @@ parse_column_attribute(DdlParser *p, DdlColumnDef *col)
 	}
 	else if (accept_word(p, "charset"))
 		chameleon_ddl_skip_option_value(p);
-	else if (accept_word(p, "column_format") || accept_word(p, "storage") ||
-			 accept_word(p, "srid"))
+	else if (accept_word(p, "column_format") || accept_word(p, "storage"))
 		chameleon_ddl_skip_option_value(p);
+	else if (accept_word(p, "srid") || accept_word(p, "ref_system_id"))
+	{
+		/* the spatial column's SRID: MySQL 8 SRID n, MariaDB REF_SYSTEM_ID=n */
+		chameleon_ddl_accept_equals(p);
+		if (cur(p)->kind != TK_NUMBER)
+			chameleon_ddl_syntax_error(p, "an SRID number");
+		if (col->type != NULL)
+			col->type->srid = (int) strtol(chameleon_ddl_token_text(&p->lx, cur(p)), NULL, 10);
+		advance(p);
+	}
 	else if (accept_word(p, "engine_attribute") || accept_word(p, "secondary_engine_attribute") ||
-			 accept_word(p, "ref_system_id") || accept_word(p, "encryption_key_id"))
+			 accept_word(p, "encryption_key_id"))
 	{
 		chameleon_ddl_accept_equals(p);
 		chameleon_ddl_skip_option_value(p);

@@ -30,7 +30,7 @@ chameleon_shape_from_schema(const char *db, const ChameleonTable *st)
 		const ChameleonColumn *c = &st->columns[i];
 
 		t->columns = lappend(t->columns,
-							 chameleon_ddl_new_column(c->name, c->mytype, c->auto_increment));
+							 chameleon_ddl_new_column(c->name, c->mytype, c->auto_increment, c->on_update_now));
 	}
 	foreach(lc, st->indexes)
 	{

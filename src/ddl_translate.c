@@ -233,7 +233,7 @@ column_notes(Tx *tx, const DdlColumnDef *col, const ChameleonPgType *pt)
 		chameleon_ddl_note(notes, "AUTO_INCREMENT of column \"%s\" gives no identity: %s cannot be one (values come from the binlog)",
 				 col->name, pt->pg_type);
 	if (col->on_update)
-		chameleon_ddl_note(notes, "ON UPDATE CURRENT_TIMESTAMP of column \"%s\" is ignored: updated values come from the binlog",
+		chameleon_ddl_note(notes, "ON UPDATE CURRENT_TIMESTAMP of column \"%s\" is recorded: updated values come from the binlog, and detach_replica makes it a trigger",
 				 col->name);
 	if (col->generated)
 		chameleon_ddl_note(notes, "generated column \"%s\" AS (%s) is a plain column: its values come from the binlog",
@@ -617,7 +617,7 @@ shape_of_create(const TableRef *tr, const DdlStatement *st)
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("column \"%s\" specified more than once in MySQL table \"%s\"",
 							col->name, tr->name)));
-		t->columns = lappend(t->columns, chameleon_ddl_new_column(col->name, col->type, col->auto_increment));
+		t->columns = lappend(t->columns, chameleon_ddl_new_column(col->name, col->type, col->auto_increment, col->on_update));
 	}
 	return t;
 }
@@ -972,7 +972,7 @@ add_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd)
 		emit(tx, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", tr->qname, qcol(col->name));
 	comment_on_column(tx, tr, col->name, col->comment);
 	if (tr->known != NULL &&
-		!place_column(tr->known, chameleon_ddl_new_column(col->name, col->type, col->auto_increment), col, -1))
+		!place_column(tr->known, chameleon_ddl_new_column(col->name, col->type, col->auto_increment, col->on_update), col, -1))
 		forget(tx, tr, psprintf("column \"%s\" of AFTER is not known", col->after));
 	if (col->primary_key)
 		add_index(tx, tr, tr->known, inline_key(col, IDX_PRIMARY), NULL, false);
@@ -1131,7 +1131,7 @@ redefine_column(Tx *tx, TableRef *tr, const DdlAlterCmd *cmd, const char *old_na
 		ListCell   *lc;
 
 		tr->known->columns = list_delete_nth_cell(tr->known->columns, pos);
-		if (!place_column(tr->known, chameleon_ddl_new_column(col->name, col->type, col->auto_increment), col, pos))
+		if (!place_column(tr->known, chameleon_ddl_new_column(col->name, col->type, col->auto_increment, col->on_update), col, pos))
 			forget(tx, tr, psprintf("column \"%s\" of AFTER is not known", col->after));
 		else
 		{

@@ -586,6 +586,7 @@ literal_for_kind(const DdlValue *v, const ChameleonMySQLType *mt, const Chameleo
 		case CHAMELEON_KIND_INET:
 			return value_as_bytes(v, &b) ? text_literal(&b) : NULL;
 		case CHAMELEON_KIND_GEOMETRY:
+		case CHAMELEON_KIND_POSTGIS:
 			return NULL;
 	}
 	return NULL;
@@ -763,6 +764,7 @@ chameleon_ddl_implicit_default_sql(const ChameleonMySQLType *mt, const Chameleon
 		case CHAMELEON_KIND_DATETIME:
 		case CHAMELEON_KIND_TIMESTAMP:
 		case CHAMELEON_KIND_GEOMETRY:
+		case CHAMELEON_KIND_POSTGIS:
 			return NULL;
 	}
 	return NULL;

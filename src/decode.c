@@ -29,6 +29,7 @@
 #include "utils/inet.h"
 
 #include "decode_int.h"
+#include "geometry.h"
 
 #define ENC_BINARY		(-1)
 #define ENC_UNKNOWN		(-2)
@@ -319,7 +320,8 @@ kind_fits(const ChameleonMapColumn *m, ChameleonValueKind kind)
 		case MYT_JSON:
 			return kind == CHAMELEON_KIND_JSON || kind == CHAMELEON_KIND_TEXT;
 		case MYT_GEOMETRY:
-			return kind == CHAMELEON_KIND_GEOMETRY || kind == CHAMELEON_KIND_BINARY;
+			return kind == CHAMELEON_KIND_GEOMETRY || kind == CHAMELEON_KIND_POSTGIS ||
+				kind == CHAMELEON_KIND_BINARY;
 		default:
 			break;
 	}
@@ -336,7 +338,7 @@ kind_name(ChameleonValueKind kind)
 	static const char *const names[] = {
 		"int", "uint", "bool", "decimal", "float", "double", "bit", "year",
 		"date", "time", "datetime", "timestamp", "text", "binary", "enum",
-		"set", "json", "geometry", "uuid", "inet"
+		"set", "json", "geometry", "uuid", "inet", "postgis"
 	};
 
 	if ((int) kind >= 0 && (int) kind < (int) lengthof(names))
@@ -557,8 +559,20 @@ format_string(const ChameleonDecodeColumn *col, const uint8 *p, size_t len,
 	switch (col->kind)
 	{
 		case CHAMELEON_KIND_BINARY:
-		case CHAMELEON_KIND_GEOMETRY:
 			return hex_bytea(p, len);
+		case CHAMELEON_KIND_GEOMETRY:
+		case CHAMELEON_KIND_POSTGIS:
+			{
+				char	   *text = chameleon_geometry_text(p, len, col->kind == CHAMELEON_KIND_POSTGIS);
+
+				if (text == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+							 errmsg("spatial value of column %s is not in MySQL's format (SRID and WKB)",
+									col->name),
+							 errdetail("It has %zu bytes.", len)));
+				return text;
+			}
 		case CHAMELEON_KIND_UUID:
 			if (len != 16)
 				ereport(ERROR,

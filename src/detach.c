@@ -17,7 +17,10 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -25,9 +28,13 @@
 #include "miscadmin.h"
 #include "replication/origin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
+#include "ddl_apply.h"
+#include "guard.h"
 #include "position.h"
 #include "schema.h"
 #include "spi_util.h"
@@ -333,6 +340,151 @@ advance_sequence(const ChameleonOwnedSequence *s)
 }
 
 /* ---------------------------------------------------------------------
+ * ON UPDATE CURRENT_TIMESTAMP
+ * ---------------------------------------------------------------------
+ */
+
+/* The trigger function of a schema (not the extension's: DROP EXTENSION keeps it). */
+#define ON_UPDATE_FUNCTION	"chameleon_on_update_current_timestamp"
+#define ON_UPDATE_TRIGGER	"chameleon_on_update_current_timestamp"
+
+/*
+ * MySQL's ON UPDATE CURRENT_TIMESTAMP: when an UPDATE changes the row and
+ * does not change the column itself, the column gets the statement's time.
+ * One function per schema takes the columns as trigger arguments; rows are
+ * compared as jsonb without those columns.  (A column an UPDATE sets to the
+ * value it already has is taken as not set: MySQL would keep it too.)
+ */
+static char *
+on_update_function_sql(const char *pg_schema)
+{
+	return psprintf("CREATE OR REPLACE FUNCTION %s.%s() RETURNS trigger"
+					" LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$\n"
+					"DECLARE\n"
+					"  new_row jsonb := to_jsonb(NEW);\n"
+					"  old_row jsonb := to_jsonb(OLD);\n"
+					"  col text;\n"
+					"BEGIN\n"
+					"  -- made by pg_chameleon's detach_replica: MySQL's ON UPDATE CURRENT_TIMESTAMP\n"
+					"  IF (new_row - TG_ARGV) IS DISTINCT FROM (old_row - TG_ARGV) THEN\n"
+					"    FOREACH col IN ARRAY TG_ARGV LOOP\n"
+					"      IF new_row -> col IS NOT DISTINCT FROM old_row -> col THEN\n"
+					"        NEW := jsonb_populate_record(NEW, jsonb_build_object(col, statement_timestamp()));\n"
+					"      END IF;\n"
+					"    END LOOP;\n"
+					"  END IF;\n"
+					"  RETURN NEW;\n"
+					"END\n"
+					"$fn$",
+					quote_identifier(pg_schema), ON_UPDATE_FUNCTION);
+}
+
+static char *
+on_update_trigger_sql(const ChameleonOnUpdateTable *t)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "CREATE TRIGGER %s BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s.%s(",
+					 ON_UPDATE_TRIGGER, quote_qualified_identifier(t->pg_schema, t->pg_table),
+					 quote_identifier(t->pg_schema), ON_UPDATE_FUNCTION);
+	foreach(lc, t->columns)
+		appendStringInfo(&s, "%s%s", foreach_current_index(lc) ? ", " : "",
+						 quote_literal_cstr(lfirst(lc)));
+	appendStringInfoChar(&s, ')');
+	return s.data;
+}
+
+/* The owner of a table, by name. */
+static Oid
+table_owner(const char *pg_schema, const char *pg_table)
+{
+	Oid			relid = get_relname_relid(pg_table, get_namespace_oid(pg_schema, false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s does not exist", quote_qualified_identifier(pg_schema, pg_table))));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+static char *
+joined_names(List *names)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	foreach(lc, names)
+		appendStringInfo(&s, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+	return s.data;
+}
+
+typedef struct OnUpdateStep
+{
+	const ChameleonOnUpdateTable *t;
+	bool		make_function;
+} OnUpdateStep;
+
+/* One table's trigger (and its schema's function first), in a subtransaction. */
+static void
+create_on_update_trigger(void *arg)
+{
+	OnUpdateStep *step = arg;
+	const ChameleonOnUpdateTable *t = step->t;
+	char	   *qtable = quote_qualified_identifier(t->pg_schema, t->pg_table);
+	Oid			owner = table_owner(t->pg_schema, t->pg_table);
+
+	if (step->make_function)
+	{
+		chameleon_run_sql(on_update_function_sql(t->pg_schema));
+		/* owned like the schema's tables, not by the extension's owner */
+		chameleon_run_sql(psprintf("ALTER FUNCTION %s.%s() OWNER TO %s",
+								   quote_identifier(t->pg_schema), ON_UPDATE_FUNCTION,
+								   quote_identifier(GetUserNameFromId(owner, false))));
+	}
+	chameleon_run_sql(psprintf("DROP TRIGGER IF EXISTS %s ON %s", ON_UPDATE_TRIGGER, qtable));
+	chameleon_run_sql(on_update_trigger_sql(t));
+}
+
+static void
+create_on_update_triggers(DetachReport *rep, const ChameleonSource *src)
+{
+	List	   *made_in = NIL;
+	ListCell   *lc;
+
+	foreach(lc, chameleon_shape_on_update_columns(src->source_id))
+	{
+		ChameleonOnUpdateTable *t = lfirst(lc);
+		OnUpdateStep step = {t, !list_member(made_in, makeString(t->pg_schema))};
+		char	   *object = psprintf("%s(%s)", quote_qualified_identifier(t->pg_schema, t->pg_table),
+									  joined_names(t->columns));
+		ErrorData  *edata = chameleon_run_in_subxact(create_on_update_trigger, &step);
+
+		if (edata == NULL)
+		{
+			if (step.make_function)
+				made_in = lappend(made_in, makeString(t->pg_schema));
+			report(rep, "on_update_trigger", object, "created");
+			continue;
+		}
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("the ON UPDATE CURRENT_TIMESTAMP trigger of %s was not created", object),
+				 errdetail_internal("%s", edata->message)));
+		report(rep, "on_update_trigger", object, psprintf("failed: %s", edata->message));
+	}
+}
+
+/* ---------------------------------------------------------------------
  * What still depends on the extension
  * ---------------------------------------------------------------------
  */
@@ -381,7 +533,7 @@ report_extension_dependencies(DetachReport *rep, const char *pg_schema)
 							  "    JOIN pg_catalog.pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)"
 							  "  END) OPERATOR(pg_catalog.=) (SELECT n.oid FROM pg_catalog.pg_namespace n"
 							  "   WHERE n.nspname OPERATOR(pg_catalog.=) $1)"
-							  " ORDER BY 1", 1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
+							  " ORDER BY 1", 1, &type, &value, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_depend");
 	for (uint64 i = 0; i < SPI_processed; i++)
 		found = lappend(found, chameleon_spi_text(i, 1, cxt));
@@ -448,7 +600,17 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 		report(&rep, "sequence", s->sequence, advance_sequence(s));
 	}
 
-	/* 5. the replication origin */
+	/* 5. the tables take local writes again; ON UPDATE CURRENT_TIMESTAMP keeps its behaviour */
+	foreach(lc, chameleon_catalog_table_rows(src->source_id))
+	{
+		ChameleonTableRow *row = lfirst(lc);
+
+		chameleon_unguard_table(row->pg_schema, row->pg_table);
+	}
+	report(&rep, "guard", src->pg_schema, "removed: the tables take local writes");
+	create_on_update_triggers(&rep, src);
+
+	/* 6. the replication origin */
 	chameleon_origin_name(MyDatabaseId, src->source_id, origin, sizeof(origin));
 	if (replorigin_by_name(origin, true) != InvalidRepOriginId)
 	{
@@ -458,7 +620,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	else
 		report(&rep, "replication_origin", origin, "did not exist");
 
-	/* 6. state */
+	/* 7. state */
 	chameleon_source_set_state(src->source_id, "detached", NULL, true);
 	report(&rep, "state", src->name, "detached");
 

@@ -16,8 +16,9 @@
  *
  * Supervision.  A slot whose worker died (any exit other than a requested
  * stop) carries a restart time set with capped exponential backoff
- * (slots.c); the launcher starts the worker when it is due, and frees slots
- * whose database was dropped.
+ * (slots.c); the launcher starts the worker when it is due, frees slots
+ * whose database was dropped, and drops the replication origins those
+ * databases left (every ORIGIN_CHECK_MS).
  */
 #include "postgres.h"
 
@@ -28,6 +29,8 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_replication_origin.h"
+#include "replication/origin.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
@@ -46,11 +49,15 @@
 
 #include "catalog.h"
 #include "copy_workers.h"
+#include "subxact.h"
+#include "sync.h"
 #include "transaction.h"
 #include "worker.h"
 
 /* How long the launcher sleeps when nothing is due. */
 #define LAUNCHER_NAP_MS		10000
+/* How often the launcher looks for replication origins of dropped databases. */
+#define ORIGIN_CHECK_MS		20000
 /* Retry delay when no background worker slot was free for a resume worker. */
 #define RESUME_RETRY_MS		1000
 
@@ -144,26 +151,110 @@ database_exists(Oid dboid)
 	return exists;
 }
 
+/* One origin to drop, for chameleon_run_in_subxact(). */
+static void
+drop_origin(void *arg)
+{
+	replorigin_drop_by_name((const char *) arg, true, true);
+}
+
+/*
+ * Replication origins of pg_chameleon (pg_chameleon_<database oid>_<source
+ * id>) whose database was dropped: DROP DATABASE leaves them, and each holds
+ * a replication state slot (max_replication_slots) until dropped.
+ */
+static void
+drop_orphan_origins(void)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	List	   *orphans = NIL;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	ListCell   *lc;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(ReplicationOriginRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_replication_origin_roname,
+									 RelationGetDescr(rel), &isnull);
+		char	   *name;
+		unsigned int dboid;
+		int			source_id;
+
+		if (isnull)
+			continue;
+		name = TextDatumGetCString(d);
+		if (sscanf(name, "pg_chameleon_%u_%d", &dboid, &source_id) == 2 &&
+			!SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum((Oid) dboid)))
+		{
+			MemoryContext old = MemoryContextSwitchTo(outer);
+
+			orphans = lappend(orphans, pstrdup(name));
+			MemoryContextSwitchTo(old);
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	foreach(lc, orphans)
+	{
+		ErrorData  *edata = chameleon_run_in_subxact(drop_origin, lfirst(lc));
+
+		if (edata == NULL)
+			ereport(LOG,
+					(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+					 errmsg("pg_chameleon: dropped replication origin \"%s\": its database no longer exists",
+							(char *) lfirst(lc))));
+		else
+			ereport(LOG,
+					(errcode(edata->sqlerrcode),
+					 errmsg("pg_chameleon: could not drop replication origin \"%s\" of a dropped database: %s",
+							(char *) lfirst(lc), edata->message)));
+	}
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(outer);
+}
+
+/*
+ * A resume worker for dboid; origins_only: it only drops the replication
+ * origins of dropped databases (the launcher, connected to no database,
+ * cannot read pg_replication_origin itself).
+ */
 static BackgroundWorkerHandle *
-start_resume_worker(Oid dboid)
+start_resume_worker(Oid dboid, bool origins_only)
 {
 	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "chameleon_resume_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "pg_chameleon resume for database %u", dboid);
-	strlcpy(bgw.bgw_type, "pg_chameleon resume", BGW_MAXLEN);
+	chameleon_bgw_init(&bgw, "chameleon_resume_main", "pg_chameleon resume",
+					   psprintf("pg_chameleon resume for database %u", dboid));
 	bgw.bgw_main_arg = ObjectIdGetDatum(dboid);
-	bgw.bgw_notify_pid = MyProcPid;
+	memcpy(bgw.bgw_extra, &origins_only, sizeof(bool));
 
 	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
 		return NULL;
 	return handle;
+}
+
+/* Every ORIGIN_CHECK_MS, a resume worker that drops orphan origins. */
+static void
+check_origins(TimestampTz *checked, BackgroundWorkerHandle **running)
+{
+	List	   *dbs;
+
+	if (*running != NULL ||
+		!TimestampDifferenceExceeds(*checked, GetCurrentTimestamp(), ORIGIN_CHECK_MS))
+		return;
+	*checked = GetCurrentTimestamp();
+	dbs = list_databases();
+	if (dbs != NIL)
+		*running = start_resume_worker(linitial_oid(dbs), true);
+	list_free(dbs);
 }
 
 /*
@@ -186,7 +277,7 @@ resume_step(List **pending, BackgroundWorkerHandle **running)
 	{
 		Oid			dboid = linitial_oid(*pending);
 
-		*running = start_resume_worker(dboid);
+		*running = start_resume_worker(dboid, false);
 		if (*running == NULL)
 			return RESUME_RETRY_MS; /* no background worker slot: later */
 		*pending = list_delete_first(*pending);
@@ -269,6 +360,7 @@ chameleon_launcher_main(Datum main_arg)
 {
 	List	   *pending;
 	BackgroundWorkerHandle *resume_running = NULL;
+	TimestampTz origins_checked = GetCurrentTimestamp();
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -306,6 +398,8 @@ chameleon_launcher_main(Datum main_arg)
 
 		resume_ms = resume_step(&pending, &resume_running);
 		wait_ms = Min(launch_due_workers(), resume_ms);
+		if (resume_done)
+			check_origins(&origins_checked, &resume_running);
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 Max(wait_ms, 10), PG_WAIT_EXTENSION);
@@ -318,33 +412,42 @@ chameleon_launcher_main(Datum main_arg)
  * ---------------------------------------------------------------------
  */
 
+typedef enum ResumeWhat
+{
+	RESUME_STREAM,				/* the apply worker */
+	RESUME_COPY,				/* an unfinished init_replica copy */
+	RESUME_SYNC					/* tables an interrupted sync left syncing */
+} ResumeWhat;
+
 typedef struct ResumeSource
 {
 	int32		source_id;
 	char	   *name;
-	bool		copying;		/* an unfinished init_replica copy */
+	ResumeWhat	what;
 } ResumeSource;
 
 static char *resume_dbname = NULL;
 
 /* found + src, in cxt. */
 static List *
-add_resume_source(List *found, const ChameleonSource *src, bool copying, MemoryContext cxt)
+add_resume_source(List *found, const ChameleonSource *src, ResumeWhat what, MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	ResumeSource *rs = palloc(sizeof(ResumeSource));
 
 	rs->source_id = src->source_id;
 	rs->name = pstrdup(src->name);
-	rs->copying = copying;
+	rs->what = what;
 	found = lappend(found, rs);
 	MemoryContextSwitchTo(old);
 	return found;
 }
 
 /*
- * Sources of this database that were streaming when the server stopped, and
- * those whose init_replica copy was not finished.
+ * Sources of this database that were streaming when the server stopped,
+ * those whose init_replica copy was not finished, and those with tables an
+ * interrupted sync_tables/add_tables left syncing (their changes are
+ * skipped until a sync copies them: it must run again).
  */
 static List *
 sources_to_resume(void)
@@ -360,13 +463,16 @@ sources_to_resume(void)
 		ListCell   *lc;
 
 		foreach(lc, chameleon_source_list_to_resume())
-			found = add_resume_source(found, lfirst(lc), false, outer);
+			found = add_resume_source(found, lfirst(lc), RESUME_STREAM, outer);
 		foreach(lc, chameleon_source_list())
 		{
 			ChameleonSource *src = lfirst(lc);
 
 			if (strcmp(src->state, "initialising") == 0)
-				found = add_resume_source(found, src, true, outer);
+				found = add_resume_source(found, src, RESUME_COPY, outer);
+			else if (strcmp(src->state, "detached") != 0 &&
+					 chameleon_sync_interrupted_tables(src->source_id) != NIL)
+				found = add_resume_source(found, src, RESUME_SYNC, outer);
 		}
 	}
 	if (found != NIL)
@@ -387,19 +493,39 @@ void
 chameleon_resume_main(Datum main_arg)
 {
 	Oid			dboid = DatumGetObjectId(main_arg);
+	bool		origins_only;
 	ListCell   *lc;
 
+	memcpy(&origins_only, MyBgworkerEntry->bgw_extra, sizeof(bool));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	chameleon_shmem_attach();
 
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	drop_orphan_origins();
+	if (origins_only)
+		proc_exit(0);
 
 	foreach(lc, sources_to_resume())
 	{
 		ResumeSource *rs = (ResumeSource *) lfirst(lc);
 
-		if (rs->copying)
+		if (rs->what == RESUME_SYNC)
+		{
+			if (chameleon_sync_resume_start(MyDatabaseId, rs->source_id, rs->name))
+				ereport(LOG,
+						(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+						 errmsg("pg_chameleon: resuming the interrupted sync of replica \"%s\" in database \"%s\"",
+								rs->name, resume_dbname)));
+			else
+				ereport(WARNING,
+						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						 errmsg("pg_chameleon: could not resume the interrupted sync of replica \"%s\": no background worker slot",
+								rs->name),
+						 errhint("Raise max_worker_processes, or run chameleon.sync_tables() on the tables in state syncing.")));
+			continue;
+		}
+		if (rs->what == RESUME_COPY)
 		{
 			BackgroundWorkerHandle *handle;
 

@@ -290,9 +290,12 @@ mysql_errcode(unsigned int number, bool connecting)
 	}
 }
 
-/* Advice for the errors a user can fix in the configuration, or NULL. */
+/* The number of the last MySQL error reported (0: none since the last reset). */
+static unsigned int LastReportedNumber = 0;
+
+/* Advice for the errors a user can fix, or NULL; message: the server's text. */
 static const char *
-mysql_error_hint(unsigned int number, bool connecting)
+mysql_error_hint(unsigned int number, const char *message, bool connecting)
 {
 	if (connecting && is_connection_lost(number))
 		return "The server closed the connection or did not answer within mysql_conn.connect_timeout: check that mysql_conn.host and mysql_conn.port point to a MySQL server.";
@@ -303,7 +306,17 @@ mysql_error_hint(unsigned int number, bool connecting)
 	{
 		case ER_ACCESS_DENIED_ERROR:
 		case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-			return "Check mysql_conn.user and mysql_conn.passwd in the configuration file.";
+			return "Check mysql_conn.user and mysql_conn.passwd in the configuration file. If they are right: MariaDB's anonymous account ''@'localhost' is matched before 'user'@'%' for connections from localhost (drop it: DROP USER ''@'localhost'), or the account exists only for another host (SELECT user, host FROM mysql.user).";
+		case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+			return "The MySQL account lacks a privilege the replica needs: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO the user (MariaDB 10.5+ also has BINLOG MONITOR and REPLICATION SLAVE ADMIN), and SELECT on the database; chameleon.check_source() lists them.";
+		case ER_MASTER_FATAL_ERROR_READING_BINLOG:
+			if (message && (strstr(message, "same server_uuid") || strstr(message, "same server_id") ||
+							strstr(message, "server_id")))
+				return "Another replica of this MySQL server uses the same my_server_id: give every replica (pg_chameleon or MySQL) its own my_server_id.";
+			if (message && (strstr(message, "first log file") || strstr(message, "purged") ||
+							strstr(message, "Could not find")))
+				return "The binlog the replica must resume from is gone (purged, or expired by binlog_expire_logs_seconds / expire_logs_days): copy the tables again with chameleon.init_replica(force => true), and keep binlogs longer than a replica may stay stopped.";
+			return "The MySQL server cannot send the binlog from the replica's position: see the message; chameleon.check_source() checks the position.";
 		case ER_HOST_NOT_PRIVILEGED:
 			return "The MySQL account does not accept connections from this host: create the user for this host or use a host wildcard.";
 		case ER_HOST_IS_BLOCKED:
@@ -332,11 +345,13 @@ mysql_error_hint(unsigned int number, bool connecting)
  * errcontext shows the statement when there is one.
  */
 static void
-report_error(const MysqlError *err, int elevel, const char *what,
-			 const char *sql, bool connecting)
+report_error_hinted(const MysqlError *err, int elevel, const char *what,
+					const char *sql, bool connecting, const char *hint)
 {
-	const char *hint = mysql_error_hint(err->number, connecting);
+	if (hint == NULL)
+		hint = mysql_error_hint(err->number, err->message, connecting);
 
+	LastReportedNumber = err->number;
 	ereport(elevel,
 			(errcode(mysql_errcode(err->number, connecting)),
 			 errmsg("%s", what),
@@ -346,12 +361,42 @@ report_error(const MysqlError *err, int elevel, const char *what,
 			 sql ? errcontext("MySQL statement: %s", sql) : 0));
 }
 
+static void
+report_error(const MysqlError *err, int elevel, const char *what,
+			 const char *sql, bool connecting)
+{
+	report_error_hinted(err, elevel, what, sql, connecting, NULL);
+}
+
 void
 chameleon_mysql_report(MYSQL *conn, int elevel, const char *what)
 {
 	MysqlError	err = read_error(conn);
 
 	report_error(&err, elevel, what, NULL, false);
+}
+
+void
+chameleon_mysql_report_replication(MYSQL *conn, int elevel, const char *what)
+{
+	MysqlError	err = read_error(conn);
+	const char *hint = NULL;
+
+	/* connected already: an access error here is a missing privilege */
+	if (err.number == ER_ACCESS_DENIED_ERROR || err.number == ER_SPECIFIC_ACCESS_DENIED_ERROR ||
+		err.number == ER_DBACCESS_DENIED_ERROR)
+		hint = "The MySQL account lacks REPLICATION SLAVE: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO the user (MariaDB 10.5+: also BINLOG MONITOR); chameleon.check_source() lists what is missing.";
+	report_error_hinted(&err, elevel, what, NULL, false, hint);
+}
+
+unsigned int
+chameleon_mysql_last_reported(bool reset)
+{
+	unsigned int number = LastReportedNumber;
+
+	if (reset)
+		LastReportedNumber = 0;
+	return number;
 }
 
 char *

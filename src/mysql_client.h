@@ -68,6 +68,15 @@ extern char *chameleon_mysql_quote_identifier(const char *ident);
  */
 extern void chameleon_mysql_report(MYSQL *conn, int elevel, const char *what);
 
+/* The same for a replication command (register, dump): access errors mean a missing grant. */
+extern void chameleon_mysql_report_replication(MYSQL *conn, int elevel, const char *what);
+
+/*
+ * The number of the last MySQL error this process reported as an ereport
+ * (0: none); reset: forget it.
+ */
+extern unsigned int chameleon_mysql_last_reported(bool reset);
+
 /* "MySQL error N (SQLSTATE): text" for the last error on conn, palloc'd. */
 extern char *chameleon_mysql_error_text(MYSQL *conn);
 

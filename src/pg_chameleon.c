@@ -20,6 +20,8 @@ PG_MODULE_MAGIC;
 
 char	   *chameleon_config_path = NULL;
 int			chameleon_max_workers = 8;
+/* pg_chameleon.lag_alert_seconds: chameleon.health reads it (current_setting) */
+static int	chameleon_lag_alert_seconds = 60;
 
 /* Loaded through shared_preload_libraries (launcher, named tranche). */
 bool		chameleon_preloaded = false;
@@ -45,6 +47,15 @@ define_gucs(void)
 							10000, 0, INT_MAX,
 							PGC_USERSET,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_chameleon.lag_alert_seconds",
+							"Lag above which chameleon.health says \"lagging\", in seconds.",
+							NULL,
+							&chameleon_lag_alert_seconds,
+							60, 0, INT_MAX,
+							PGC_SUSET,
+							0,
 							NULL, NULL, NULL);
 
 	/*

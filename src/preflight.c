@@ -19,13 +19,21 @@
 
 #include <mysqld_error.h>
 
+#include "catalog/pg_authid.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "replication/slot.h"
+#include "utils/builtins.h"
 
+#include "binlog_stream.h"
+#include "catalog.h"
 #include "list_util.h"
 #include "mysql_client.h"
+#include "position.h"
 #include "preflight.h"
+#include "spi_util.h"
 
 /* Oldest servers whose binlog pg_chameleon reads (major * 10000 + minor * 100). */
 #define MIN_MYSQL_VERSION	50700
@@ -1233,6 +1241,147 @@ check_gtid_position(Source *src)
 typedef PreflightCheck *(*CheckFunction) (Source *src);
 
 /* Every check, in the order of the result (the names are an interface). */
+/* ---------------------------------------------------------------------
+ * 18-19. the replica's identity and resume position at the source
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The replica of the configuration's database in this database (NULL: none)
+ * and, when pos is given, its resume position.  Read as the bootstrap
+ * superuser: check_source runs as its caller, who may not read sch_chameleon.
+ */
+static ChameleonSource *
+replica_of_config(Source *src, ChameleonPosition *pos, bool *has_pos)
+{
+	Oid			save_userid;
+	int			save_sec;
+	ChameleonSource *volatile replica = NULL;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		replica = chameleon_source_by_name(src->cfg->my_database);
+		if (replica != NULL && pos != NULL)
+			*has_pos = chameleon_position_load(replica->source_id, pos);
+	}
+	PG_CATCH();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return replica;
+}
+
+/* No other replica of the source registered with my_server_id (SHOW SLAVE HOSTS). */
+static PreflightCheck *
+check_server_id_free(Source *src)
+{
+	uint32		id = (uint32) src->cfg->my_server_id;
+	ChameleonSource *replica = replica_of_config(src, NULL, NULL);
+	char	   *other = chameleon_server_id_user(src->conn, id,
+												 replica ? chameleon_replica_identity(MyDatabaseId,
+																					  replica->source_id) : NULL);
+
+	if (other != NULL)
+		return make_check("server_id_free", PREFLIGHT_ERROR,
+						  psprintf("my_server_id %u is used by the replica at host \"%s\" (SHOW SLAVE HOSTS)",
+								   id, other),
+						  psprintf("set my_server_id in \"%s\" to a number no other replica of this server uses",
+								   src->cfg->path ? src->cfg->path : "the configuration file"));
+	return make_check("server_id_free", PREFLIGHT_OK, psprintf("%u", id), NULL);
+}
+
+/* The binlog file a replica of this database resumes from still exists. */
+static PreflightCheck *
+check_resume_position(Source *src)
+{
+	ChameleonPosition pos;
+	bool		has_pos = false;
+	ChameleonSource *replica;
+	MYSQL_RES  *res;
+	MYSQL_ROW	row;
+	bool		found = false;
+
+	memset(&pos, 0, sizeof(pos));
+	replica = replica_of_config(src, &pos, &has_pos);
+	if (replica == NULL || strcmp(replica->state, "detached") == 0 ||
+		strcmp(replica->state, "initialising") == 0 || !has_pos)
+		return make_check("resume_position", PREFLIGHT_OK, "no replica to resume yet", NULL);
+	if (!chameleon_mysql_try_query(src->conn, "SHOW BINARY LOGS", &res) || res == NULL)
+		return query_failed("resume_position", chameleon_mysql_error_text(src->conn));
+	while ((row = mysql_fetch_row(res)) != NULL)
+		found |= row[0] != NULL && strcmp(row[0], pos.file) == 0;
+	chameleon_mysql_free_result(res);
+	if (!found)
+		return make_check("resume_position", PREFLIGHT_ERROR,
+						  psprintf("%s:" UINT64_FORMAT " is purged from the source", pos.file, pos.pos),
+						  "copy the tables again with chameleon.init_replica(force => true), and keep binlogs longer (binlog_expire_logs_seconds, expire_logs_days) than a replica may stay stopped");
+	return make_check("resume_position", PREFLIGHT_OK,
+					  psprintf("%s:" UINT64_FORMAT, pos.file, pos.pos), NULL);
+}
+
+/*
+ * A replication origin state slot (max_replication_slots) free for the
+ * replica's origin, unless it has one already.  Read as the bootstrap
+ * superuser: pg_replication_origin_status is for superusers.
+ */
+static PreflightCheck *
+check_origin_slots(Source *src)
+{
+	Oid			save_userid;
+	int			save_sec;
+	volatile int used = 0;
+	volatile bool have_own = false;
+	ChameleonSource *replica = replica_of_config(src, NULL, NULL);
+	char		own[NAMEDATALEN * 2];
+	int			max = max_replication_slots;
+
+	own[0] = '\0';
+	if (replica != NULL)
+		chameleon_origin_name(MyDatabaseId, replica->source_id, own, sizeof(own));
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		Oid			type = TEXTOID;
+		Datum		value = CStringGetTextDatum(own);
+
+		chameleon_spi_connect();
+		if (chameleon_spi_run("SELECT pg_catalog.count(*)::int4,"
+							  " pg_catalog.bool_or(external_id OPERATOR(pg_catalog.=) $1)"
+							  " FROM pg_catalog.pg_replication_origin_status",
+							  1, &type, &value, NULL, true, 1, SPI_OK_SELECT,
+							  "read pg_replication_origin_status") == 1)
+		{
+			bool		isnull;
+
+			used = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			have_own = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) && !isnull;
+		}
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	SetUserIdAndSecContext(save_userid, save_sec);
+
+	if (!have_own && used >= max)
+		return make_check("replication_origin_slots", PREFLIGHT_ERROR,
+						  psprintf("%d of max_replication_slots %d in use", used, max),
+						  psprintf("raise max_replication_slots above %d in postgresql.conf (a server restart is needed), or drop unused origins (pg_replication_origin_drop, chameleon.drop_replica)", used));
+	return make_check("replication_origin_slots", PREFLIGHT_OK,
+					  psprintf("%d of max_replication_slots %d in use", used, max), NULL);
+}
+
 static const CheckFunction all_checks[] = {
 	check_server_version,
 	check_log_bin,
@@ -1253,6 +1402,9 @@ static const CheckFunction all_checks[] = {
 	check_primary_keys,
 	check_binlog_position,
 	check_gtid_position,
+	check_server_id_free,
+	check_resume_position,
+	check_origin_slots,
 };
 
 List *

@@ -287,6 +287,48 @@ read_json_columns(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *d
 	return found;
 }
 
+/*
+ * The SRIDs of spatial columns, as "table\x1fcolumn\x1fsrid" entries:
+ * MySQL 8 has them in COLUMNS.SRS_ID (NULL: no SRID), MariaDB in
+ * GEOMETRY_COLUMNS.SRID (REF_SYSTEM_ID; 0 when none; the table and column
+ * are in its G_ columns, the F_ ones may be empty).  Servers without
+ * either have none.
+ */
+static List *
+read_spatial_srids(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
+{
+	MYSQL_RES  *res = NULL;
+	MYSQL_ROW	row;
+	List	   *found = NIL;
+	const char *sql = opts->is_mariadb ?
+		psprintf("SELECT G_TABLE_NAME, G_GEOMETRY_COLUMN, SRID FROM information_schema.GEOMETRY_COLUMNS"
+				 " WHERE G_TABLE_SCHEMA = %s", db) :
+		psprintf("SELECT TABLE_NAME, COLUMN_NAME, SRS_ID FROM information_schema.COLUMNS"
+				 " WHERE TABLE_SCHEMA = %s AND SRS_ID IS NOT NULL", db);
+
+	if (!chameleon_mysql_try_query(conn, sql, &res) || res == NULL)
+		return NIL;
+	while ((row = mysql_fetch_row(res)) != NULL)
+		if (row[0] && row[1] && row[2] && strtol(row[2], NULL, 10) > 0)
+			found = lappend(found, psprintf("%s\x1f%s\x1f%s", row[0], row[1], row[2]));
+	chameleon_mysql_free_result(res);
+	return found;
+}
+
+/* The SRID of table.column from read_spatial_srids(), or -1. */
+static int
+spatial_srid(List *srids, const char *table, const char *column)
+{
+	char	   *key = psprintf("%s\x1f%s\x1f", table, column);
+	size_t		n = strlen(key);
+	ListCell   *lc;
+
+	foreach(lc, srids)
+		if (strncmp(lfirst(lc), key, n) == 0)
+			return (int) strtol((char *) lfirst(lc) + n, NULL, 10);
+	return -1;
+}
+
 /* Is "table.column" in the list of json columns? */
 static bool
 is_json_column(List *json_columns, const char *table, const char *column)
@@ -494,9 +536,16 @@ is_identity_type(const ChameleonPgType *pt)
 		strcmp(pt->pg_type, "bigint") == 0;
 }
 
+/* Facts about columns that COLUMNS does not say on every server. */
+typedef struct ColumnFacts
+{
+	List	   *json_columns;	/* MariaDB json columns */
+	List	   *srids;			/* SRIDs of spatial columns */
+} ColumnFacts;
+
 static void
 read_column(const ChameleonSchemaOptions *opts, ChameleonTable *t, ChameleonColumn *c,
-			MYSQL_ROW row, unsigned long *len, List *json_columns)
+			MYSQL_ROW row, unsigned long *len, const ColumnFacts *facts)
 {
 	char	   *extra = field(row, len, 6);
 	char	   *charset = field(row, len, 7);
@@ -505,14 +554,17 @@ read_column(const ChameleonSchemaOptions *opts, ChameleonTable *t, ChameleonColu
 	c->name = field(row, len, 1);
 	check_name_length(t->name, c->name);
 	c->column_type = field(row, len, 4);
-	if (is_json_column(json_columns, t->name, c->name))
+	if (is_json_column(facts->json_columns, t->name, c->name))
 		c->column_type = pstrdup("json");
 	c->mytype = chameleon_parse_mysql_type(c->column_type);
+	if (facts->srids != NIL && c->mytype->srid < 0)
+		c->mytype->srid = spatial_srid(facts->srids, t->name, c->name);
 	if (charset != NULL && c->mytype->charset == NULL)
 		c->mytype->charset = charset;
 	c->pgtype = chameleon_map_mysql_type(c->mytype, &opts->type_options);
 	c->not_null = (strcmp(row[3], "NO") == 0);
 	c->auto_increment = contains_ci(extra, "auto_increment");
+	c->on_update_now = contains_ci(extra, "on update");
 	c->generated = (generation != NULL);
 	c->comment = field_nonempty(row, len, 8);
 
@@ -531,7 +583,7 @@ read_column(const ChameleonSchemaOptions *opts, ChameleonTable *t, ChameleonColu
 
 static void
 read_columns(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db,
-			 List *tables, List *json_columns)
+			 List *tables, const ColumnFacts *facts)
 {
 	MYSQL_RES  *res;
 	MYSQL_ROW	row;
@@ -567,7 +619,7 @@ read_columns(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db,
 		t = find_table(tables, row[0], t);
 		if (t == NULL)
 			continue;
-		read_column(opts, t, &t->columns[t->ncolumns++], row, len, json_columns);
+		read_column(opts, t, &t->columns[t->ncolumns++], row, len, facts);
 	}
 	chameleon_mysql_free_result(res);
 
@@ -778,13 +830,14 @@ chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts)
 {
 	char	   *db = chameleon_mysql_quote_literal(conn, opts->my_database);
 	List	   *tables;
-	List	   *json_columns;
+	ColumnFacts facts;
 
 	tables = read_tables(conn, opts, db);
 	if (tables == NIL)
 		return NIL;
-	json_columns = read_json_columns(conn, opts, db);
-	read_columns(conn, opts, db, tables, json_columns);
+	facts.json_columns = read_json_columns(conn, opts, db);
+	facts.srids = read_spatial_srids(conn, opts, db);
+	read_columns(conn, opts, db, tables, &facts);
 	read_indexes(conn, db, tables);
 	read_foreign_keys(conn, opts, db, tables);
 	return tables;

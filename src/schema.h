@@ -22,6 +22,7 @@ typedef struct ChameleonColumn
 	ChameleonPgType *pgtype;
 	bool		not_null;
 	bool		auto_increment;
+	bool		on_update_now;	/* EXTRA has ON UPDATE CURRENT_TIMESTAMP */
 	bool		generated;		/* VIRTUAL or STORED generated: copied plain */
 	char	   *default_sql;	/* PostgreSQL DEFAULT expression, or NULL */
 	char	   *comment;		/* NULL when empty */
@@ -76,6 +77,7 @@ typedef struct ChameleonSchemaOptions
 	bool		is_mariadb;
 	bool		zero_dates_to_null;
 	bool		quiet_indexes;	/* the NOTICEs of untranslated indexes were given */
+	bool		protect_tables; /* new tables get the guard (guard.c) */
 	ChameleonTypeOptions type_options;
 } ChameleonSchemaOptions;
 

@@ -40,7 +40,9 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "binlog.h"
 #include "worker.h"
+#include "transaction.h"
 
 /* ---------------------------------------------------------------------
  * Shared memory of the slot array
@@ -234,6 +236,9 @@ claim_free_slot(Oid dboid, int32 source_id)
 		memset(slot->rate, 0, sizeof(slot->rate));
 		slot->last_error[0] = '\0';
 		slot->last_error_time = 0;
+		slot->hold_owner = 0;
+		slot->hold_owner_latch = NULL;
+		slot->held_request = 0;
 		SpinLockRelease(&slot->mutex);
 
 		slot->in_use = true;
@@ -313,15 +318,9 @@ chameleon_slot_launch(int index, pid_t notify_pid, BackgroundWorkerHandle **hand
 	*generation = slot->generation;
 	LWLockRelease(ChameleonShmem->lock);
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;	/* the launcher restarts */
-	strlcpy(bgw.bgw_library_name, "pg_chameleon", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "chameleon_apply_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN,
-			 "pg_chameleon apply worker for source %d", (int) args.source_id);
-	strlcpy(bgw.bgw_type, "pg_chameleon apply", BGW_MAXLEN);
+	/* never restarted by the postmaster: the launcher restarts */
+	chameleon_bgw_init(&bgw, "chameleon_apply_main", "pg_chameleon apply",
+					   psprintf("pg_chameleon apply worker for source %d", (int) args.source_id));
 	bgw.bgw_main_arg = Int32GetDatum(index);
 	memcpy(bgw.bgw_extra, &args, sizeof(args));
 	bgw.bgw_notify_pid = notify_pid;
@@ -662,6 +661,7 @@ chameleon_slot_attach(int index, const ChameleonWorkerArgs *args)
 		SpinLockAcquire(&slot->mutex);
 		slot->state = CHAMELEON_SLOT_STARTING;
 		slot->started_at = GetCurrentTimestamp();
+		slot->held_request = 0;
 		SpinLockRelease(&slot->mutex);
 		AttachedSlot = slot;
 		AttachedGeneration = args->generation;
@@ -819,6 +819,200 @@ chameleon_slot_report_commit(const char *file, uint64 pos, const char *gtid,
 }
 
 /* ---------------------------------------------------------------------
+ * Holding a worker at a position (verify_tables)
+ * ---------------------------------------------------------------------
+ */
+
+/* The hold asked of slot is met at file:pos.  Caller holds the mutex. */
+static bool
+hold_met(const ChameleonWorkerSlot *slot, const char *file, uint64 pos)
+{
+	return slot->hold_owner != 0 &&
+		(slot->hold_anywhere ||
+		 chameleon_binlog_position_cmp(file, pos, slot->hold_file, slot->hold_pos) >= 0);
+}
+
+/* The attached worker of (dboid, source_id), or NULL; no lock held after. */
+static ChameleonWorkerSlot *
+running_slot(Oid dboid, int32 source_id, uint32 *generation)
+{
+	ChameleonWorkerSlot *slot;
+
+	LWLockAcquire(slots_lock(), LW_SHARED);
+	slot = find_slot(dboid, source_id);
+	if (slot != NULL && (slot->pid == 0 || slot->latch == NULL))
+		slot = NULL;
+	if (slot != NULL)
+		*generation = slot->generation;
+	LWLockRelease(ChameleonShmem->lock);
+	return slot;
+}
+
+static bool
+slot_still_runs(ChameleonWorkerSlot *slot, uint32 generation)
+{
+	bool		runs;
+
+	LWLockAcquire(ChameleonShmem->lock, LW_SHARED);
+	runs = slot->in_use && slot->generation == generation && slot->pid != 0;
+	LWLockRelease(ChameleonShmem->lock);
+	return runs;
+}
+
+bool
+chameleon_worker_hold(Oid dboid, int32 source_id, const char *file, uint64 pos,
+					  int timeout_ms, char *held_file, uint64 *held_pos)
+{
+	uint32		generation;
+	ChameleonWorkerSlot *slot = running_slot(dboid, source_id, &generation);
+	TimestampTz start = GetCurrentTimestamp();
+	uint32		request = 0;
+	pid_t		other;
+
+	if (slot == NULL)
+		return false;
+	SpinLockAcquire(&slot->mutex);
+	other = slot->hold_owner;
+	if (other == 0 || other == MyProcPid)
+	{
+		slot->hold_owner = MyProcPid;
+		slot->hold_owner_latch = MyLatch;
+		request = ++slot->hold_request;
+		if (request == 0)
+			request = ++slot->hold_request;
+		slot->hold_anywhere = file == NULL;
+		copy_text(slot->hold_file, file, CHAMELEON_FILE_LEN);
+		slot->hold_pos = pos;
+	}
+	SpinLockRelease(&slot->mutex);
+	if (other != 0 && other != MyProcPid)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("another session is verifying this replica"),
+				 errdetail("Process %d holds its apply worker.", (int) other),
+				 errhint("Wait for it to finish, then try again.")));
+	SetLatch(slot->latch);
+
+	for (;;)
+	{
+		bool		held;
+
+		SpinLockAcquire(&slot->mutex);
+		held = slot->held_request == request;
+		if (held)
+		{
+			strlcpy(held_file, slot->held_file, CHAMELEON_FILE_LEN);
+			*held_pos = slot->held_pos;
+		}
+		SpinLockRelease(&slot->mutex);
+		if (held)
+			return true;
+		if (!slot_still_runs(slot, generation) ||
+			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), timeout_ms))
+		{
+			chameleon_worker_release(dboid, source_id);
+			return false;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+void
+chameleon_worker_release(Oid dboid, int32 source_id)
+{
+	ChameleonWorkerSlot *slot;
+	Latch	   *latch = NULL;
+
+	LWLockAcquire(slots_lock(), LW_SHARED);
+	slot = find_slot(dboid, source_id);
+	if (slot != NULL)
+	{
+		SpinLockAcquire(&slot->mutex);
+		if (slot->hold_owner == MyProcPid)
+		{
+			slot->hold_owner = 0;
+			slot->hold_owner_latch = NULL;
+			latch = slot->latch;
+		}
+		SpinLockRelease(&slot->mutex);
+		if (latch != NULL)
+			SetLatch(latch);
+	}
+	LWLockRelease(ChameleonShmem->lock);
+}
+
+bool
+chameleon_slot_hold_wanted(const char *file, uint64 pos)
+{
+	bool		wanted;
+
+	if (AttachedSlot == NULL || file == NULL)
+		return false;
+	SpinLockAcquire(&AttachedSlot->mutex);
+	wanted = hold_met(AttachedSlot, file, pos);
+	SpinLockRelease(&AttachedSlot->mutex);
+	return wanted;
+}
+
+/*
+ * Answer every request met at file:pos while one is; a request for a later
+ * position (or none) ends the wait.  A holder that vanished is let go after
+ * CHAMELEON_HOLD_MAX_MS.
+ */
+void
+chameleon_slot_hold(const char *file, uint64 pos)
+{
+	ChameleonWorkerSlot *slot = AttachedSlot;
+	TimestampTz start = GetCurrentTimestamp();
+
+	if (slot == NULL)
+		return;
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: held for verify_tables");
+	for (;;)
+	{
+		Latch	   *owner_latch = NULL;
+		bool		go_on;
+		bool		expired = TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
+														 CHAMELEON_HOLD_MAX_MS);
+
+		SpinLockAcquire(&slot->mutex);
+		if (expired)
+			slot->hold_owner = 0;
+		go_on = !hold_met(slot, file, pos);
+		if (go_on)
+			slot->held_request = 0;
+		else if (slot->held_request != slot->hold_request)
+		{
+			slot->held_request = slot->hold_request;
+			copy_text(slot->held_file, file, CHAMELEON_FILE_LEN);
+			slot->held_pos = pos;
+			owner_latch = slot->hold_owner_latch;
+		}
+		SpinLockRelease(&slot->mutex);
+		if (owner_latch != NULL)
+			SetLatch(owner_latch);
+		if (expired)
+			ereport(WARNING,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("pg_chameleon: a verify_tables hold lasted more than %d s; the replica goes on",
+							CHAMELEON_HOLD_MAX_MS / 1000)));
+		if (go_on || chameleon_slot_stop_requested())
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SpinLockAcquire(&slot->mutex);
+	slot->held_request = 0;
+	SpinLockRelease(&slot->mutex);
+	pgstat_report_activity(STATE_RUNNING, "pg_chameleon: applying");
+}
+
+/* ---------------------------------------------------------------------
  * Monitoring
  * ---------------------------------------------------------------------
  */
@@ -834,6 +1028,8 @@ chameleon_slot_state_name(ChameleonSlotState state)
 			return "streaming";
 		case CHAMELEON_SLOT_RECONNECTING:
 			return "reconnecting";
+		case CHAMELEON_SLOT_ERROR:
+			return "error";
 		case CHAMELEON_SLOT_STOPPING:
 			return "stopping";
 	}

@@ -79,6 +79,7 @@ static ChameleonBinlogReader *Reader = NULL;
 static MYSQL *Conn = NULL;
 static Batch B;
 static TimestampTz LastData = 0;
+static bool SessionStreams = false;	/* an event arrived in this session */
 
 /* Careful replay lasts until the batch that passes this position commits. */
 static char *CarefulUntilFile = NULL;
@@ -229,6 +230,7 @@ session_open(void)
 	opts.position = Session->position.pos;
 	opts.server_id = Session->config->my_server_id;
 	opts.register_replica = true;	/* shows in the source's SHOW SLAVE HOSTS */
+	opts.report_host = chameleon_replica_identity(MyDatabaseId, Session->source_id);
 	opts.non_blocking = false;
 	opts.heartbeat_ms = Session->config->heartbeat_period * 1000;
 	Reader = chameleon_binlog_open_stream(Conn, &opts);
@@ -529,6 +531,12 @@ read_event(void)
 				 errmsg("the source of replica \"%s\" ended the binlog stream",
 						Session->source->name)));
 	LastData = GetCurrentTimestamp();
+	if (!SessionStreams)
+	{
+		/* the source sends the binlog: the replica streams (errors cleared) */
+		SessionStreams = true;
+		Session->ops->streaming(Session);
+	}
 	Session->where.file = Reader->file;
 	Session->where.pos = ev.position;
 	Session->ops->report_read(Session, Reader->file, Reader->position);
@@ -539,6 +547,24 @@ read_event(void)
  * The session
  * ---------------------------------------------------------------------
  */
+
+/*
+ * Between source transactions: a hold asked here (verify_tables compares
+ * the tables at a source position) commits the batch, so the position and
+ * the rows before it are what others see, and waits until released.
+ */
+static void
+hold_if_asked(void)
+{
+	const char *file = B.have_end ? B.end.file : Session->position.file;
+	uint64		pos = B.have_end ? B.end.pos : Session->position.pos;
+
+	if (!Session->ops->hold_wanted(Session, file, pos))
+		return;
+	if (B.xact_open)
+		commit_batch(false);
+	Session->ops->hold(Session);
+}
 
 static ChameleonBoundary
 stream_loop(void)
@@ -553,6 +579,7 @@ stream_loop(void)
 
 		if (!B.in_source_xact)
 		{
+			hold_if_asked();
 			/* replaying carefully: one source transaction per commit */
 			if (B.xact_open && (B.xacts >= (uint64) Session->config->replica_batch_size ||
 								(CarefulUntilFile != NULL && B.xacts > 0)))
@@ -629,8 +656,8 @@ chameleon_stream_session(ChameleonApplySession *session)
 	volatile ChameleonBoundary result = CHAMELEON_BOUNDARY_RECONNECT;
 
 	Session = session;
+	SessionStreams = false;
 	session_open();
-	Session->ops->streaming(Session);
 	PG_TRY();
 	{
 		result = stream_loop();

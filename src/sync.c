@@ -112,6 +112,7 @@ typedef struct SyncRun
 	bool		worker_stopped; /* we stopped the apply worker: start it */
 	char	   *restart_warning;	/* why the apply worker was not restarted */
 	bool		planned;		/* the tables were made again (committed) */
+	ChameleonCopyPool *pool;	/* copy workers beside our own copy */
 	List	   *resumed;		/* char *: tables resuming an interrupted sync */
 } SyncRun;
 
@@ -380,10 +381,76 @@ mark_copied(const SyncRun *run, List *copied, const ChameleonSnapshot *snap)
 	}
 }
 
+/* Start copy_workers - 1 copy workers for the tables (as many as can start). */
+static void
+start_copy_helpers(SyncRun *run)
+{
+	ChameleonCopyPoolRequest req = {
+		.source_id = run->source->source_id,
+		.source_name = run->source->name,
+		.config_path = run->cfg->path,
+		.nworkers = run->cfg->copy_workers - 1,
+		.for_sync = true,
+		.tables = run->names,
+	};
+
+	if (req.nworkers <= 0)
+		return;
+	run->pool = chameleon_copy_pool_create(run->cxt, &req);
+	for (int i = 0; i < req.nworkers; i++)
+		if (!chameleon_copy_pool_launch(run->pool, i))
+		{
+			ereport(LOG,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("pg_chameleon %s: %d of %d copy workers could start for replica \"%s\"",
+							mode_verb(run), i + 1, run->cfg->copy_workers, run->source->name),
+					 errhint("Raise max_worker_processes for more.")));
+			break;
+		}
+}
+
+/*
+ * Wait until the helpers have exited; true if one left ranges unfinished
+ * (given back: pending again).  A failure on the data fails the sync.
+ */
+static bool
+wait_for_copy_helpers(SyncRun *run)
+{
+	bool		released = false;
+
+	while (chameleon_copy_pool_running(run->pool) > 0)
+	{
+		ChameleonCopyWorkerResult *w;
+
+		while ((w = chameleon_copy_pool_reap(run->pool)) != NULL)
+		{
+			if (w->failed && !w->retryable)
+				ereport(ERROR,
+						(errcode(w->sqlerrcode),
+						 errmsg_internal("%s", w->message),
+						 w->detail[0] ? errdetail_internal("%s", w->detail) : 0,
+						 w->hint[0] ? errhint("%s", w->hint) : 0));
+			released = true;
+			ereport(LOG,
+					(errmsg("pg_chameleon %s: a copy worker of replica \"%s\" stopped (%s); its range is copied again from its last slice",
+							mode_verb(run), run->source->name,
+							w->started ? w->message : "it did not start")));
+		}
+		if (chameleon_copy_pool_running(run->pool) == 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 200, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return released;
+}
+
 /*
  * Step 3, the plan and the copy, each slice its own commit (the tables stay
  * syncing: the apply worker skips them); tables of an interrupted sync
- * resume from their committed slices.
+ * resume from their committed slices.  copy_workers - 1 copy workers claim
+ * ranges beside this process; ranges a failed one leaves are ours.
  */
 static void
 plan_and_copy(SyncRun *run)
@@ -398,7 +465,11 @@ plan_and_copy(SyncRun *run)
 	MemoryContextSwitchTo(old);
 	chameleon_xact_commit();
 	run->planned = true;
-	chameleon_copy_tables_here(run->cfg->path, run->source->source_id, run->names);
+	start_copy_helpers(run);
+	do
+		chameleon_copy_tables_here(run->cfg->path, run->source->source_id, run->names);
+	while (wait_for_copy_helpers(run));
+	MemoryContextSwitchTo(old);
 }
 
 /* Step 3, then: stop the stream at W, join; returns the summary. */
@@ -478,6 +549,8 @@ static SyncRun *ActiveRun = NULL;
 static void
 sync_exit_callback(int code, Datum arg)
 {
+	if (ActiveRun != NULL)
+		chameleon_copy_pool_stop(ActiveRun->pool);
 	if (ActiveRun == NULL || !ActiveRun->worker_stopped || ActiveRun->source == NULL)
 		return;
 	LWLockReleaseAll();
@@ -520,6 +593,7 @@ join_or_clean_up(SyncRun *run)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		chameleon_copy_pool_stop(run->pool);
 		RESUME_INTERRUPTS();
 
 		chameleon_xact_begin();
@@ -560,25 +634,76 @@ run_request(SyncRun *run)
 			 errmsg("pg_chameleon %s: %s", mode_verb(run), summary)));
 }
 
-void
-chameleon_sync_main(Datum main_arg)
+/* The tables of the source left "syncing" by an interrupted sync (char *). */
+List *
+chameleon_sync_interrupted_tables(int32 source_id)
 {
-	dsm_segment *seg;
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, chameleon_catalog_table_reports(source_id))
+	{
+		ChameleonTableReport *r = lfirst(lc);
+
+		if (strcmp(r->state, "syncing") == 0)
+			names = lappend(names, r->mysql_table);
+	}
+	return names;
+}
+
+/*
+ * The request of a sync worker started to resume an interrupted sync
+ * (no caller, no segment): sync_tables of the tables left syncing, in our
+ * own memory.
+ */
+static ChameleonSyncShared *
+resume_request(Oid dboid, int32 source_id)
+{
+	List	   *names;
 	ChameleonSyncShared *shared;
+	ListCell   *lc;
+
+	chameleon_xact_begin();
+	names = chameleon_sync_interrupted_tables(source_id);
+	shared = MemoryContextAllocZero(TopMemoryContext, CHAMELEON_SYNC_SHARED_SIZE(list_length(names)));
+	shared->dboid = dboid;
+	shared->source_id = source_id;
+	shared->mode = CHAMELEON_SYNC_TABLES;
+	shared->ntables = list_length(names);
+	foreach(lc, names)
+		strlcpy(chameleon_sync_table(shared, foreach_current_index(lc)), lfirst(lc),
+				CHAMELEON_SYNC_NAME_LEN);
+	chameleon_xact_commit();
+	if (shared->ntables == 0)
+		proc_exit(0);			/* resumed by someone else meanwhile */
+	ereport(LOG,
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon: resuming an interrupted sync of %d table%s",
+					shared->ntables, shared->ntables == 1 ? "" : "s")));
+	return shared;
+}
+
+bool
+chameleon_sync_resume_start(Oid dboid, int32 source_id, const char *name)
+{
+	BackgroundWorker bgw;
+	BackgroundWorkerHandle *handle;
+
+	chameleon_bgw_init(&bgw, "chameleon_sync_main", "pg_chameleon sync",
+					   psprintf("pg_chameleon sync of replica %s", name));
+	bgw.bgw_notify_pid = 0;
+	/* no segment: the source in bgw_extra */
+	bgw.bgw_main_arg = UInt32GetDatum(0);
+	memcpy(bgw.bgw_extra, &dboid, sizeof(Oid));
+	memcpy(bgw.bgw_extra + sizeof(Oid), &source_id, sizeof(int32));
+	return RegisterDynamicBackgroundWorker(&bgw, &handle);
+}
+
+/* Carry the request out; its result (or error) goes to shared. */
+static void
+run_and_report(ChameleonSyncShared *shared)
+{
 	SyncRun		run;
-
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-
-	seg = dsm_attach(DatumGetUInt32(main_arg));
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("pg_chameleon sync worker: the request is gone")));
-	shared = dsm_segment_address(seg);
-
-	BackgroundWorkerInitializeConnectionByOid(shared->dboid, InvalidOid, 0);
-	chameleon_worker_session_settings();
 
 	memset(&run, 0, sizeof(run));
 	run.shared = shared;
@@ -606,9 +731,51 @@ chameleon_sync_main(Datum main_arg)
 	}
 	PG_END_TRY();
 	ActiveRun = NULL;
+}
+
+/*
+ * A sync worker: for the request in a segment (sync_tables or add_tables
+ * waits for it), or, with no segment, to resume the sync a crash or a
+ * shutdown interrupted (started by the launcher's resume worker).
+ */
+void
+chameleon_sync_main(Datum main_arg)
+{
+	dsm_segment *seg = NULL;
+	ChameleonSyncShared *shared;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (DatumGetUInt32(main_arg) != 0)
+	{
+		seg = dsm_attach(DatumGetUInt32(main_arg));
+		if (seg == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("pg_chameleon sync worker: the request is gone")));
+		shared = dsm_segment_address(seg);
+		BackgroundWorkerInitializeConnectionByOid(shared->dboid, InvalidOid, 0);
+	}
+	else
+	{
+		Oid			dboid;
+		int32		source_id;
+
+		memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+		memcpy(&source_id, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(int32));
+		BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+		shared = resume_request(dboid, source_id);
+	}
+	chameleon_worker_session_settings();
+	/* the copy writes replicated tables: their guard must not fire (guard.c) */
+	SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+
+	run_and_report(shared);
 
 	pg_write_barrier();
 	shared->done = true;
-	dsm_detach(seg);
+	if (seg != NULL)
+		dsm_detach(seg);
 	proc_exit(0);
 }

@@ -13,6 +13,7 @@
 #define CHAMELEON_SYNC_H
 
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 
 #define CHAMELEON_SYNC_NAME_LEN		(NAMEDATALEN * 2)
 #define CHAMELEON_SYNC_TEXT_LEN		1024
@@ -80,5 +81,15 @@ extern void chameleon_sync_check_table(ChameleonSyncMode mode, const char *sourc
 
 /* bgw_main_arg: the dsm_handle of the segment. */
 extern PGDLLEXPORT void chameleon_sync_main(Datum main_arg);
+
+/* The tables of the source left "syncing" by an interrupted sync (char *). */
+extern List *chameleon_sync_interrupted_tables(int32 source_id);
+
+/*
+ * Register a sync worker that resumes the interrupted sync of source_id in
+ * database dboid (the launcher's resume worker, after a restart); false
+ * when no background worker slot is free.
+ */
+extern bool chameleon_sync_resume_start(Oid dboid, int32 source_id, const char *name);
 
 #endif							/* CHAMELEON_SYNC_H */

@@ -5,6 +5,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+
 #include "tabledef.h"
 #include "typemap.h"
 
@@ -21,6 +23,8 @@ chameleon_tabledef_from_source(MYSQL *conn, const ChameleonConfig *cfg,
 
 	opts.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
 	opts.hexify = cfg->hexify;
+	opts.postgis_schema = IsTransactionState() ? chameleon_postgis_schema() : NULL;
+	opts.postgis = opts.postgis_schema != NULL;
 
 	sql = psprintf("SELECT COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME"
 				   " FROM information_schema.COLUMNS"

@@ -19,6 +19,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 
 #include "catalog.h"
@@ -64,6 +65,14 @@ chameleon_tabledef_attribute(TupleDesc desc, const char *name, int position)
 	return name ? attribute_by_name(desc, name) : attribute_by_position(desc, position);
 }
 
+static bool
+type_is_postgis_geometry(Oid type)
+{
+	char	   *name = format_type_be(type);
+
+	return strcmp(name, "geometry") == 0 || strstr(name, ".geometry") != NULL;
+}
+
 int
 chameleon_tabledef_kind_for_type(Oid type, const ChameleonMapColumn *m)
 {
@@ -78,6 +87,9 @@ chameleon_tabledef_kind_for_type(Oid type, const ChameleonMapColumn *m)
 		case INETOID:
 			return CHAMELEON_KIND_INET;
 		default:
+			/* PostGIS geometry (an extension type: no fixed oid) */
+			if (m->real_type == MYT_GEOMETRY && type_is_postgis_geometry(type))
+				return CHAMELEON_KIND_POSTGIS;
 			return -1;
 	}
 }

@@ -809,6 +809,12 @@ read_attribute(TypeLexer *lx, ParseState *ps, ChameleonMySQLType *mt)
 		if (!class_is_character(cls))
 			attribute_mismatch(lx, ps, w, "character string, enum and set types");
 	}
+	else if (cls == TC_SPATIAL && (strcmp(w, "srid") == 0 || strcmp(w, "ref_system_id") == 0))
+	{
+		/* MySQL 8: SRID n; MariaDB: REF_SYSTEM_ID=n */
+		(void) accept_char(lx, '=');
+		mt->srid = (int) read_number(lx, PG_INT32_MAX, "SRID");
+	}
 	else
 	{
 		lx->p = save;
@@ -872,6 +878,7 @@ new_mysql_type(void)
 	mt->precision = -1;
 	mt->scale = -1;
 	mt->fsp = 0;
+	mt->srid = -1;
 	return mt;
 }
 
@@ -953,6 +960,50 @@ map_integer(const ChameleonMySQLType *mt, const ChameleonTypeOptions *opts,
 	}
 	pt->pg_type = pstrdup(mt->is_unsigned ? int_unsigned[rank] : int_signed[rank]);
 	pt->kind = mt->is_unsigned ? CHAMELEON_KIND_UINT : CHAMELEON_KIND_INT;
+}
+
+/* PostGIS type names of MySQL's spatial types (geometry: any). */
+static const char *
+postgis_type_name(const char *base)
+{
+	static const char *const names[][2] = {
+		{"point", "Point"}, {"linestring", "LineString"}, {"polygon", "Polygon"},
+		{"multipoint", "MultiPoint"}, {"multilinestring", "MultiLineString"},
+		{"multipolygon", "MultiPolygon"}, {"geometrycollection", "GeometryCollection"},
+	};
+
+	for (int i = 0; i < (int) lengthof(names); i++)
+		if (strcmp(base, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+/*
+ * With PostGIS: geometry with the column's type and SRID (geometry(Point,
+ * 4326); geometry(Point) takes any SRID, as a MySQL column without one
+ * does).  Without: bytea holding EWKB (col::geometry reads it).
+ */
+static void
+map_spatial(const ChameleonMySQLType *mt, const ChameleonTypeOptions *opts, ChameleonPgType *pt)
+{
+	const char *name = postgis_type_name(mt->base);
+	/* workers run with an empty search_path: the type of PostGIS's schema */
+	const char *geometry = opts->postgis_schema ?
+		psprintf("%s.geometry", quote_identifier(opts->postgis_schema)) : "geometry";
+
+	if (!opts->postgis)
+	{
+		pt->pg_type = "bytea";
+		pt->kind = CHAMELEON_KIND_GEOMETRY;
+		return;
+	}
+	pt->kind = CHAMELEON_KIND_POSTGIS;
+	if (mt->srid > 0)
+		pt->pg_type = psprintf("%s(%s,%d)", geometry, name ? name : "Geometry", mt->srid);
+	else if (name != NULL)
+		pt->pg_type = psprintf("%s(%s)", geometry, name);
+	else
+		pt->pg_type = pstrdup(geometry);
 }
 
 /*
@@ -1107,8 +1158,7 @@ chameleon_map_mysql_type(const ChameleonMySQLType *mt, const ChameleonTypeOption
 			pt->kind = CHAMELEON_KIND_JSON;
 			break;
 		case TC_SPATIAL:
-			pt->pg_type = opts->postgis ? "geometry" : "bytea";
-			pt->kind = CHAMELEON_KIND_GEOMETRY;
+			map_spatial(mt, opts, pt);
 			break;
 		case TC_UUID:
 			pt->pg_type = "uuid";
@@ -1219,6 +1269,8 @@ chameleon_format_mysql_type(const ChameleonMySQLType *mt)
 		appendStringInfo(&buf, " character set %s", mt->charset);
 	if (mt->collation != NULL)
 		appendStringInfo(&buf, " collate %s", mt->collation);
+	if (cls == TC_SPATIAL && mt->srid >= 0)
+		appendStringInfo(&buf, " srid %d", mt->srid);
 	return buf.data;
 }
 
@@ -1267,6 +1319,8 @@ chameleon_value_kind_name(ChameleonValueKind kind)
 			return "uuid";
 		case CHAMELEON_KIND_INET:
 			return "inet";
+		case CHAMELEON_KIND_POSTGIS:
+			return "postgis";
 	}
 	elog(ERROR, "unknown value kind %d", (int) kind);
 	return NULL;				/* keep compiler quiet */

@@ -59,7 +59,9 @@ typedef enum ChameleonValueKind
 	CHAMELEON_KIND_JSON,
 	CHAMELEON_KIND_GEOMETRY,
 	CHAMELEON_KIND_UUID,
-	CHAMELEON_KIND_INET
+	CHAMELEON_KIND_INET,
+	CHAMELEON_KIND_POSTGIS		/* a spatial value into a PostGIS geometry
+								 * column (GEOMETRY: into bytea, as EWKB) */
 } ChameleonValueKind;
 
 /* A parsed MySQL column type, e.g. "int(10) unsigned zerofill". */
@@ -76,6 +78,8 @@ typedef struct ChameleonMySQLType
 	char	   *charset;		/* "binary" for binary strings; NULL if unknown */
 	/* added by typemap.c: */
 	char	   *collation;		/* from a COLLATE clause (DDL); NULL if none */
+	int			srid;			/* spatial: the column's SRID (SRID n,
+								 * REF_SYSTEM_ID=n, information_schema); -1 none */
 	bool		is_serial;		/* SERIAL: also NOT NULL AUTO_INCREMENT UNIQUE */
 } ChameleonMySQLType;
 
@@ -84,6 +88,7 @@ typedef struct ChameleonTypeOptions
 {
 	bool		tinyint1_as_boolean;
 	bool		postgis;		/* PostGIS installed: spatial -> geometry */
+	const char *postgis_schema; /* its schema (NULL: geometry unqualified) */
 	List	   *hexify;			/* lower-case base types copied as bytea */
 } ChameleonTypeOptions;
 
@@ -140,5 +145,11 @@ extern int	chameleon_mysql_unescape(char e);
  * every DDL path (ddl_translate.c).
  */
 extern bool chameleon_type_takes_zero_dates(const ChameleonPgType *pt);
+
+/*
+ * The schema of the PostGIS extension of the current database, or NULL when
+ * it has none (spatial columns are then bytea).  In a transaction.
+ */
+extern char *chameleon_postgis_schema(void);
 
 #endif							/* CHAMELEON_TYPEMAP_H */

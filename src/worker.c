@@ -40,7 +40,9 @@
 #include "utils/timestamp.h"
 
 #include "apply.h"
+#include "catalog.h"
 #include "config.h"
+#include "mysql_client.h"
 #include "position.h"
 #include "subxact.h"
 #include "worker.h"
@@ -55,6 +57,10 @@ static ChameleonApplySession MySession;
 static bool MyReconnectWanted = false;
 static int	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
 static const char *MyDurableState = NULL;	/* last state written to t_sources */
+static bool MyErrorShown = false;	/* t_sources.last_error holds one of ours */
+
+/* A source error that no retry heals: wait this long before trying again. */
+#define CHAMELEON_PERMANENT_RETRY_MS	60000
 
 /* ---------------------------------------------------------------------
  * Commits
@@ -116,19 +122,29 @@ worker_commit_position(ChameleonApplySession *s, const ChameleonPosition *pos,
 static void
 write_durable_state(const char *state, const char *error)
 {
-	if (error == NULL && MyDurableState != NULL && strcmp(MyDurableState, state) == 0)
+	bool		clear = error == NULL && MyErrorShown;
+
+	if (error == NULL && !clear && MyDurableState != NULL && strcmp(MyDurableState, state) == 0)
 		return;
 	chameleon_xact_begin();
-	chameleon_source_set_state(MySession.source_id, state, error, false);
+	chameleon_source_set_state(MySession.source_id, state, error, clear);
+	if (error != NULL)
+		chameleon_catalog_add_worker_error(MySession.source_id, state, error);
 	chameleon_session_commit(&MySession);
 	MyDurableState = state;
+	MyErrorShown = error != NULL;
 }
 
-/* The worker is streaming: shown in the slot and in t_sources. */
+/*
+ * The source sends the binlog: the replica streams.  The error that made it
+ * reconnect is over: status shows the current condition (the error stays in
+ * chameleon.error_log).
+ */
 static void
 worker_streaming(ChameleonApplySession *s)
 {
 	chameleon_slot_set_state(CHAMELEON_SLOT_STREAMING);
+	chameleon_slot_set_error(NULL);
 	write_durable_state("streaming", NULL);
 	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
 }
@@ -231,14 +247,27 @@ worker_boundary(ChameleonApplySession *s)
 	return CHAMELEON_BOUNDARY_CONTINUE;
 }
 
-/* Sleep on the latch for up to ms, waking for interrupts and stop. */
+/*
+ * Sleep for ms, waking for interrupts; ends early only when stop_replica
+ * asks the worker to stop (a latch set for anything else does not cut the
+ * wait short).
+ */
 static void
 worker_nap(long ms)
 {
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 ms, PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
-	CHECK_FOR_INTERRUPTS();
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+
+		if (left <= 0 || chameleon_slot_stop_requested())
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -338,6 +367,7 @@ load_source(void)
 		exit_not_wanted(psprintf("the replica is %s", src->state));
 	MySession.source = src;
 	MyDurableState = src->state;
+	MyErrorShown = src->last_error != NULL;
 
 	memset(&pos, 0, sizeof(pos));
 	if (!chameleon_position_load(MySession.source_id, &pos))
@@ -427,6 +457,57 @@ handle_connection_error(ErrorData *edata)
 }
 
 /*
+ * An error of the source that retrying soon cannot heal: the account lacks
+ * a privilege or its password is refused, the binlog position is purged, the
+ * server id is taken by another replica.  (Not a connection error: those go
+ * through handle_connection_error.)
+ */
+static bool
+is_permanent_source_error(const ErrorData *edata, unsigned int mysql_number)
+{
+	switch (mysql_number)
+	{
+		case 1044:				/* ER_DBACCESS_DENIED_ERROR */
+		case 1045:				/* ER_ACCESS_DENIED_ERROR */
+		case 1130:				/* ER_HOST_NOT_PRIVILEGED */
+		case 1227:				/* ER_SPECIFIC_ACCESS_DENIED_ERROR */
+		case 1236:				/* ER_MASTER_FATAL_ERROR_READING_BINLOG */
+		case 1698:				/* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
+			return true;
+		default:
+			return edata->sqlerrcode == ERRCODE_DUPLICATE_OBJECT &&
+				edata->message != NULL && strncmp(edata->message, "my_server_id", 12) == 0;
+	}
+}
+
+/*
+ * State "error" with the message and what to do; try again slowly (the cause
+ * may be fixed meanwhile: a GRANT, a new my_server_id).
+ */
+static void
+handle_permanent_error(ErrorData *edata)
+{
+	char	   *text = psprintf("%s%s%s%s%s", edata->message,
+								edata->detail ? ": " : "", edata->detail ? edata->detail : "",
+								edata->hint ? ". Hint: " : "", edata->hint ? edata->hint : "");
+
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("pg_chameleon: replica \"%s\" cannot stream: %s", MySession.source->name,
+					edata->message),
+			 edata->detail ? errdetail("%s", edata->detail) : 0,
+			 edata->hint ? errhint("%s Trying again in %d s.", edata->hint,
+								   CHAMELEON_PERMANENT_RETRY_MS / 1000) : 0));
+	chameleon_slot_set_state(CHAMELEON_SLOT_ERROR);
+	chameleon_slot_set_error(text);
+	/* durably "reconnecting": a server restart resumes the replica */
+	write_durable_state("reconnecting", text);
+	MyReconnectBackoffMs = CHAMELEON_RECONNECT_MIN_MS;
+	worker_nap(CHAMELEON_PERMANENT_RETRY_MS);
+	FreeErrorData(edata);
+}
+
+/*
  * Any other error: log it, record it in t_sources and the slot, and exit.
  * The exit callback frees the slot or schedules the restart.
  */
@@ -454,6 +535,8 @@ fail_and_exit(void)
 			chameleon_apply_write_stop_error();
 			chameleon_source_set_state(MySession.source_id, final ? "error" : "reconnecting",
 									   edata->message, false);
+			chameleon_catalog_add_worker_error(MySession.source_id,
+											   final ? "error" : "reconnecting", edata->message);
 			chameleon_session_commit(&MySession);
 		}
 		PG_CATCH();
@@ -487,12 +570,26 @@ worker_report_heartbeat(ChameleonApplySession *s, bool caught_up)
 	chameleon_slot_report_heartbeat(caught_up);
 }
 
+static bool
+worker_hold_wanted(ChameleonApplySession *s, const char *file, uint64 pos)
+{
+	return chameleon_slot_hold_wanted(file, pos);
+}
+
+static void
+worker_hold(ChameleonApplySession *s)
+{
+	chameleon_slot_hold(s->position.file, s->position.pos);
+}
+
 static const ChameleonWorkerOps ApplyWorkerOps = {
 	.commit_position = worker_commit_position,
 	.boundary = worker_boundary,
 	.streaming = worker_streaming,
 	.report_read = worker_report_read,
 	.report_heartbeat = worker_report_heartbeat,
+	.hold_wanted = worker_hold_wanted,
+	.hold = worker_hold,
 };
 
 /* ---------------------------------------------------------------------
@@ -516,6 +613,7 @@ run_replica(void)
 			return;
 		MyReconnectWanted = false;
 
+		(void) chameleon_mysql_last_reported(true);
 		PG_TRY();
 		{
 			next = chameleon_stream_session(&MySession);
@@ -523,13 +621,22 @@ run_replica(void)
 		PG_CATCH();
 		{
 			ErrorData  *edata;
+			unsigned int mysql_number = chameleon_mysql_last_reported(true);
 
 			MemoryContextSwitchTo(MySession.session_context);
 			edata = CopyErrorData();
-			if (!is_connection_error(edata))
+			if (is_connection_error(edata))
+			{
+				FreeErrorData(edata);
+				handle_connection_error(take_error());
+			}
+			else if (is_permanent_source_error(edata, mysql_number))
+			{
+				FreeErrorData(edata);
+				handle_permanent_error(take_error());
+			}
+			else
 				PG_RE_THROW();
-			FreeErrorData(edata);
-			handle_connection_error(take_error());
 			next = CHAMELEON_BOUNDARY_RECONNECT;
 		}
 		PG_END_TRY();

@@ -29,7 +29,7 @@
 
 #define CHAMELEON_FILE_LEN		128	/* binlog file name */
 #define CHAMELEON_GTID_LEN		512	/* GTID position as text (truncated) */
-#define CHAMELEON_ERROR_LEN		512	/* last error message (truncated) */
+#define CHAMELEON_ERROR_LEN		1024	/* last error message (truncated) */
 #define CHAMELEON_RATE_SAMPLES	64	/* one per second: rows/s over a minute */
 
 /* Restart of a dead worker by the launcher: capped exponential backoff. */
@@ -51,6 +51,8 @@ typedef enum ChameleonSlotState
 	CHAMELEON_SLOT_STARTING,	/* launched, not streaming yet */
 	CHAMELEON_SLOT_STREAMING,
 	CHAMELEON_SLOT_RECONNECTING,	/* MySQL lost, or a restart is pending */
+	CHAMELEON_SLOT_ERROR,		/* the source refuses us (privileges, purged
+								 * binlog, server id taken): slow retries */
 	CHAMELEON_SLOT_STOPPING
 } ChameleonSlotState;
 
@@ -95,6 +97,22 @@ typedef struct ChameleonWorkerSlot
 	ChameleonRateSample rate[CHAMELEON_RATE_SAMPLES];
 	char		last_error[CHAMELEON_ERROR_LEN];
 	TimestampTz last_error_time;
+
+	/*
+	 * A hold (verify_tables): protected by mutex.  The owner asks the worker
+	 * to stop at the first transaction boundary at or after hold_file:
+	 * hold_pos (anywhere: the next one), commit there and wait; the worker
+	 * answers request number hold_request in held_request with the position.
+	 */
+	pid_t		hold_owner;		/* 0: no hold asked */
+	Latch	   *hold_owner_latch;
+	uint32		hold_request;
+	bool		hold_anywhere;
+	char		hold_file[CHAMELEON_FILE_LEN];
+	uint64		hold_pos;
+	uint32		held_request;	/* 0: not holding */
+	char		held_file[CHAMELEON_FILE_LEN];
+	uint64		held_pos;
 } ChameleonWorkerSlot;
 
 typedef struct ChameleonShared
@@ -151,7 +169,25 @@ extern void chameleon_slot_launch_failed(int index, uint32 generation);
 extern int	chameleon_slots_next_due(TimestampTz now, int *wait_ms, Oid *dboid);
 extern void chameleon_slot_release(int index, uint32 generation);
 
+/*
+ * slots.c: holding a worker at a position (verify_tables).  Ask the
+ * source's worker to stop at the first transaction boundary at or after
+ * file:pos (file NULL: the next boundary), commit and wait; returns once it
+ * waits there, with the position in held_file (CHAMELEON_FILE_LEN bytes)
+ * and *held_pos, or false when no worker runs or timeout_ms passed.  The
+ * worker waits until chameleon_worker_release() (or a new hold), at most
+ * CHAMELEON_HOLD_MAX_MS.  One holder per worker at a time: another is an ERROR.
+ */
+#define CHAMELEON_HOLD_MAX_MS		30000
+extern bool chameleon_worker_hold(Oid dboid, int32 source_id, const char *file, uint64 pos,
+								  int timeout_ms, char *held_file, uint64 *held_pos);
+extern void chameleon_worker_release(Oid dboid, int32 source_id);
+
 /* slots.c: used by the apply worker (on the slot it attached to) */
+/* A hold is asked at or before file:pos (a transaction boundary). */
+extern bool chameleon_slot_hold_wanted(const char *file, uint64 pos);
+/* Wait at file:pos (committed) while the hold lasts. */
+extern void chameleon_slot_hold(const char *file, uint64 pos);
 extern bool chameleon_slot_attach(int index, const ChameleonWorkerArgs *args);
 extern void chameleon_slot_free_on_exit(void);
 extern bool chameleon_slot_stop_requested(void);

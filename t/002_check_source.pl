@@ -21,7 +21,7 @@ my @check_names = qw(
   binlog_row_value_options binlog_checksum server_id privilege_replication_slave
   privilege_replication_client privilege_reload privilege_lock_tables privilege_select
   database_exists tables non_innodb_tables tables_without_primary_key
-  binlog_position gtid_position);
+  binlog_position gtid_position server_id_free resume_position replication_origin_slots);
 
 # Checks that report a fact rather than a requirement: never an error on a
 # healthy source, but a warning is allowed.

@@ -348,8 +348,9 @@ stop_writer($db, $writer);
 ok(caught_up($db), "$db: caught up");
 all_equal($db);
 
-# 5. sync_tables interrupted (its worker killed -9 while big is paused), then
-# called again: it resumes from the committed slices
+# 5. sync_tables with copy_workers 2 (the sync worker and a copy worker),
+# interrupted: its worker killed -9 while big is paused.  After the crash
+# restart the launcher resumes the sync by itself from the committed slices.
 my ($sync_out, $sync_err) = ('', '');
 my $sync = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'),
 		'-c', "SELECT chameleon.sync_tables('{big}', '$db')" ],
@@ -360,6 +361,8 @@ ok($node->poll_query_until('postgres',
 		  WHERE source_name = '$db' AND mysql_table = 'big' AND r.started_at > now() - interval '1 min'
 		    AND r.finished_at IS NULL"),
 	'sync_tables commits slices of big');
+is(pg_one("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_chameleon copy worker'"),
+	1, 'a copy worker copies beside the sync worker');
 pause_copy();
 my $sync_pid = pg_one("SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_chameleon sync'");
 ok($sync_pid, 'the sync worker runs');
@@ -368,19 +371,32 @@ $sync->finish;
 ok($node->poll_query_until('postgres',
 		"SELECT state = 'streaming' FROM chameleon.status WHERE source = '$db'"),
 	'after the crash restart the replica streams again');
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_chameleon sync'"),
+	'the launcher resumes the interrupted sync');
 is(pg_one("SELECT state FROM chameleon.tables WHERE source = '$db' AND mysql_table = 'big'"),
-	'syncing', 'the interrupted sync left big syncing');
+	'syncing', 'big is syncing while the resumed sync waits for the paused table');
+($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT chameleon.sync_tables('{big}', '$db')");
+like($stderr, qr/a sync_tables, add_tables or remove_tables is running/,
+	'a second sync_tables meanwhile is refused');
 my $before_sync = committed();
 resume_copy();
-($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT chameleon.sync_tables('{big}', '$db')");
-is($ret, 0, 'sync_tables again') or diag($stderr);
-like($stdout, qr/1 resumed from the slices of an interrupted sync/, 'it resumes the interrupted copy');
+ok($node->poll_query_until('postgres',
+		"SELECT state IN ('copied', 'streaming') FROM chameleon.tables
+		  WHERE source = '$db' AND mysql_table = 'big'"),
+	'the resumed sync brings big back into the stream');
+like(slurp_file($node->logfile), qr/resumed from the slices of an interrupted sync/,
+	'it resumed from the committed slices');
 ($total, $inserted) = split /\|/, pg_one(
 	"SELECT (SELECT sum(rows_copied) FROM sch_chameleon.t_copy_ranges r JOIN sch_chameleon.t_sources s
 	          USING (source_id) WHERE source_name = '$db' AND mysql_table = 'big'),
 	        (SELECT n_tup_ins FROM pg_stat_user_tables WHERE schemaname = '$db' AND relname = 'big')");
-cmp_ok($inserted, '<=', $total - $before_sync + $slice,
-	'the resumed sync inserted at most what was left plus the slice in flight');
+cmp_ok($inserted, '<=', $total - $before_sync + 2 * $slice,
+	'the resumed sync inserted at most what was left plus a slice per process');
+cmp_ok(pg_one("SELECT count(DISTINCT worker_pid) FROM sch_chameleon.t_copy_slices c
+                 JOIN sch_chameleon.t_sources s USING (source_id)
+                WHERE source_name = '$db' AND mysql_table = 'big'"), '>=', 2,
+	'the slices of big were copied by more than one process');
 ok(caught_up($db), "$db: caught up after the resumed sync");
 all_equal($db);
 

@@ -236,6 +236,19 @@ sub oracle_bytes
 	return $v;
 }
 
+# A MySQL spatial value (SRID, then WKB) as the EWKB the replica writes.
+sub ewkb
+{
+	my ($b) = @_;
+	return $b if length($b) < 9;
+	my $srid = unpack('V', substr($b, 0, 4));
+	my $wkb = substr($b, 4);
+	return $wkb if $srid == 0;
+	my $f = ord(substr($wkb, 0, 1)) == 1 ? 'V' : 'N';
+	return substr($wkb, 0, 1) . pack($f, unpack($f, substr($wkb, 1, 4)) | 0x20000000)
+	  . pack($f, $srid) . substr($wkb, 5);
+}
+
 sub our_bytes
 {
 	my ($name, $v, $charset) = @_;
@@ -304,6 +317,7 @@ sub value_mismatch
 	{
 		# STRING, VARSTRING, BLOB/TEXT, GEOMETRY: compare bytes
 		my $ob = oracle_bytes($ov);
+		$ob = ewkb($ob) if defined $ob && $type =~ /^GEOMETRY/;
 		my $mine = our_bytes($name, $ours, $latin1{$name} ? 'cp1252' : undef);
 		$mine =~ s/\0+$// if $type =~ /^STRING/ && $ours =~ /^\\x/;
 		return '' if defined $ob && $ob eq $mine;
@@ -417,7 +431,9 @@ my @select_exprs = map {
 	  : $n =~ /^(cl|vcl)$/ ? "CONVERT($n USING utf8mb4)"
 	  : $n =~ /^(ts0|ts6|ts4)$/ ? "CONCAT(CAST($n AS CHAR), '+00')"
 	  : $n eq 's' ? "CONCAT('{', REPLACE($n, 'with space', '\"with space\"'), '}')"
-	  : $n =~ /^(bin4|vbin|tb|bl|mb|lb|g)$/ ? "CONCAT('\\\\x', LOWER(HEX($n)))"
+	  : $n =~ /^(bin4|vbin|tb|bl|mb|lb)$/ ? "CONCAT('\\\\x', LOWER(HEX($n)))"
+	  # the SRID 0 point as EWKB: plain WKB, without MySQL's SRID prefix
+	  : $n eq 'g' ? "CONCAT('\\\\x', LOWER(HEX(SUBSTRING($n, 5))))"
 	  : $n =~ /^(u|i6|i4)$/ ? "CONCAT('\\\\x', LOWER(HEX(CAST($n AS BINARY))))"
 	  : undef
 } grep { $_ !~ /^(f|db)$/ } @names;

@@ -106,7 +106,8 @@ my $worker_pid = $node->safe_psql('postgres', 'SELECT pid FROM chameleon.status'
 ok($worker_pid =~ /^\d+$/, "worker running (pid $worker_pid)");
 
 # a row PostgreSQL-side that breaks one key
-$node->safe_psql('postgres', 'INSERT INTO shop.review (id, product_id, stars) VALUES (1000, 99, 1)');
+$node->safe_psql('postgres',
+	'SET session_replication_role = replica; INSERT INTO shop.review (id, product_id, stars) VALUES (1000, 99, 1)');
 
 # a unique index a sliced copy left to the stream, which has not built it
 # yet (its window not passed): detach builds it, before the foreign keys
