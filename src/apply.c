@@ -335,8 +335,9 @@ batch_insert(ChameleonApplyTable *t, const ChameleonRowChange *c)
  * the window every row is therefore as the source had it there, rows no
  * event touched since the window's start included, and from there on the
  * ordinary apply (batched inserts, exactly one row per update and delete)
- * is exact.  A table without a primary key never gets a window (its copy
- * is not sliced); should it have one, its changes are applied normally.
+ * is exact.  A table without a key (neither a primary key nor a unique
+ * index of NOT NULL columns) never gets a window (its copy is not sliced);
+ * should it have one, its changes are applied normally.
  * ---------------------------------------------------------------------
  */
 

@@ -78,8 +78,9 @@ struct ChameleonApplyTable
 	char	  **colname;		/* quoted PostgreSQL name, NULL: no column */
 	char	  **coltype;		/* qualified type name for casts */
 	bool	   *is_key;			/* part of the row identity */
-	bool		has_pk;
-	int			nuniques;		/* UNIQUE indexes other than the primary key */
+	bool		has_pk;			/* identified by a key: the primary key, else a
+								 * unique index of NOT NULL columns */
+	int			nuniques;		/* UNIQUE indexes other than that key */
 	ChameleonUniqueKey *uniques;
 	MemoryContext cxt;			/* where the version and its statements live */
 	void	   *statements;		/* what the backend keeps for this version */

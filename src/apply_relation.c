@@ -7,7 +7,8 @@
  * end of the idempotent replay window of a sliced copy) and the table
  * versions: every TABLE_MAP resolved once against its PostgreSQL table --
  * column mapping by name, key columns (the primary key when every column
- * of it is replicated, else all columns), the other UNIQUE indexes on
+ * of it is replicated, else the first unique index of NOT NULL replicated
+ * columns, else all columns), the other UNIQUE indexes on
  * replicated columns, the decoding definition
  * (from the map's own metadata, else tabledef.c's choice: the shape the
  * DDL stream recorded, else the source's information_schema through the
@@ -183,7 +184,7 @@ unique_key_of_index(ChameleonApplyTable *t, Relation idx, const int *att,
 {
 	Form_pg_index form = idx->rd_index;
 
-	if (!form->indisunique || form->indisprimary || !form->indimmediate ||
+	if (!form->indisunique || !form->indimmediate ||
 		!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
 		!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL))
 		return false;
@@ -204,9 +205,9 @@ unique_key_of_index(ChameleonApplyTable *t, Relation idx, const int *att,
 	return true;
 }
 
-/* The UNIQUE indexes of the table besides its primary key (see apply_int.h). */
+/* The UNIQUE indexes of the table besides its row identity (see apply_int.h). */
 static void
-resolve_uniques(ChameleonApplyTable *t, Relation rel, const int *att)
+resolve_uniques(ChameleonApplyTable *t, Relation rel, const int *att, Oid identity)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
@@ -215,13 +216,73 @@ resolve_uniques(ChameleonApplyTable *t, Relation rel, const int *att)
 	t->uniques = palloc0(sizeof(ChameleonUniqueKey) * Max(list_length(indexes), 1));
 	foreach(lc, indexes)
 	{
-		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Relation	idx;
 
+		if (lfirst_oid(lc) == identity)
+			continue;
+		idx = index_open(lfirst_oid(lc), AccessShareLock);
 		if (unique_key_of_index(t, idx, att, &t->uniques[t->nuniques]))
 			t->nuniques++;
 		index_close(idx, AccessShareLock);
 	}
 	list_free(indexes);
+}
+
+/*
+ * Can this index identify the rows?  Unique, immediate, without expression
+ * or predicate, on NOT NULL columns that all have a MySQL column.
+ */
+static bool
+index_identifies_rows(Relation rel, Oid indexoid, const int *att, int ncols)
+{
+	Relation	idx = index_open(indexoid, AccessShareLock);
+	Form_pg_index form = idx->rd_index;
+	bool		ok = form->indisunique && form->indimmediate &&
+		heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+		heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
+
+	for (int k = 0; ok && k < form->indnkeyatts; k++)
+	{
+		AttrNumber	attnum = form->indkey.values[k];
+		bool		mapped = false;
+
+		for (int i = 0; i < ncols; i++)
+			mapped |= (att[i] >= 0 && att[i] + 1 == attnum);
+		ok = mapped && attnum > 0 &&
+			TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attnotnull;
+	}
+	index_close(idx, AccessShareLock);
+	return ok;
+}
+
+/*
+ * The row identity of a table: its primary key, else -- as PostgreSQL's
+ * REPLICA IDENTITY USING INDEX, and as InnoDB takes the first unique index
+ * of NOT NULL columns for its key -- the first such index (the one a copy
+ * in slices followed, copy.c); InvalidOid: none, the rows are identified by
+ * all their columns.
+ */
+static Oid
+identity_index(Relation rel, const int *att, int ncols)
+{
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	List	   *indexes;
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	if (OidIsValid(pk))
+		return index_identifies_rows(rel, pk, att, ncols) ? pk : InvalidOid;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		if (index_identifies_rows(rel, lfirst_oid(lc), att, ncols))
+		{
+			found = lfirst_oid(lc);
+			break;
+		}
+	}
+	list_free(indexes);
+	return found;
 }
 
 /* Resolve the columns of a map against the PostgreSQL table. */
@@ -234,8 +295,7 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 														RelmapContext);
 	ChameleonTableDef def;
 	int		   *att;
-	Bitmapset  *pk = NULL;
-	Oid			pkoid = RelationGetPrimaryKeyIndex(rel);
+	Oid			identity;
 
 	t->ncols = map->ncols;
 	t->colname = palloc0(sizeof(char *) * t->ncols);
@@ -279,30 +339,23 @@ resolve_columns(ChameleonApplyTable *t, const ChameleonTableMap *map, Relation r
 	t->decode = chameleon_decode_prepare(map, &def, &(ChameleonDecodeOptions)
 										 {.zero_dates_to_null = Session->config->zero_dates_to_null});
 
-	/* row identity: the primary key if every column of it is replicated */
-	if (OidIsValid(pkoid))
+	/* row identity: a key whose every column is replicated, else all */
+	identity = identity_index(rel, att, t->ncols);
+	t->has_pk = OidIsValid(identity);
+	if (t->has_pk)
 	{
-		Relation	idx = index_open(pkoid, AccessShareLock);
+		Relation	idx = index_open(identity, AccessShareLock);
 
 		for (int k = 0; k < idx->rd_index->indnkeyatts; k++)
-			pk = bms_add_member(pk, idx->rd_index->indkey.values[k]);
+			for (int i = 0; i < t->ncols; i++)
+				if (att[i] >= 0 && att[i] + 1 == idx->rd_index->indkey.values[k])
+					t->is_key[i] = true;
 		index_close(idx, AccessShareLock);
 	}
-	t->has_pk = (pk != NULL);
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (att[i] >= 0 && bms_is_member(TupleDescAttr(desc, att[i])->attnum, pk))
-		{
-			t->is_key[i] = true;
-			pk = bms_del_member(pk, TupleDescAttr(desc, att[i])->attnum);
-		}
-	}
-	if (!bms_is_empty(pk))
-		t->has_pk = false;		/* a key column has no MySQL column */
-	if (!t->has_pk)
+	else
 		for (int i = 0; i < t->ncols; i++)
 			t->is_key[i] = (t->colname[i] != NULL);
-	resolve_uniques(t, rel, att);
+	resolve_uniques(t, rel, att, identity);
 }
 
 bool

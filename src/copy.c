@@ -185,10 +185,33 @@ slice_literal(const ChameleonMySQLType *mt, SliceLiteral *lit)
 	return false;
 }
 
+/* Can a slice start after a value of this index?  Whole NOT NULL columns. */
+static bool
+index_can_slice(const ChameleonTable *t, const ChameleonIndex *idx)
+{
+	bool		usable = (idx->primary || idx->is_unique) && !idx->has_prefix &&
+		!idx->has_expression && idx->columns != NIL;
+	ListCell   *lk;
+
+	foreach(lk, idx->columns)
+	{
+		const ChameleonColumn *c = NULL;
+		SliceLiteral lit;
+
+		for (int i = 0; i < t->ncolumns; i++)
+			if (strcmp(t->columns[i].name, lfirst(lk)) == 0)
+				c = &t->columns[i];
+		usable &= c != NULL && c->not_null && !c->generated &&
+			slice_literal(c->mytype, &lit);
+	}
+	return usable;
+}
+
 /*
  * The key the slices follow: the primary key, else the first unique index
- * of NOT NULL columns; whole columns of types a slice can start after.
- * NULL: the table is read in one pass.
+ * of NOT NULL columns (which then identifies the rows in the apply as a
+ * primary key would, apply_relation.c); whole columns of types a slice can
+ * start after.  NULL: the table is read in one pass.
  */
 static const ChameleonIndex *
 slicing_key(const ChameleonTable *t)
@@ -198,22 +221,15 @@ slicing_key(const ChameleonTable *t)
 	foreach(lc, t->indexes)
 	{
 		const ChameleonIndex *idx = lfirst(lc);
-		bool		usable = (idx->primary || idx->is_unique) && !idx->has_prefix &&
-			!idx->has_expression && idx->columns != NIL;
-		ListCell   *lk;
 
-		foreach(lk, idx->columns)
-		{
-			const ChameleonColumn *c = NULL;
-			SliceLiteral lit;
+		if (idx->primary)
+			return index_can_slice(t, idx) ? idx : NULL;
+	}
+	foreach(lc, t->indexes)
+	{
+		const ChameleonIndex *idx = lfirst(lc);
 
-			for (int i = 0; i < t->ncolumns; i++)
-				if (strcmp(t->columns[i].name, lfirst(lk)) == 0)
-					c = &t->columns[i];
-			usable &= c != NULL && c->not_null && !c->generated &&
-				slice_literal(c->mytype, &lit);
-		}
-		if (usable)
+		if (index_can_slice(t, idx))
 			return idx;
 	}
 	return NULL;
@@ -1057,17 +1073,8 @@ scan_int64(const char *s, int64 *v)
 	return errno == 0 && end != s && *end == '\0';
 }
 
-/* The slicing key of a table the copy workers read in slices: its primary key. */
-static const ChameleonIndex *
-primary_slicing_key(const ChameleonTable *t)
-{
-	const ChameleonIndex *key = slicing_key(t);
-
-	return (key != NULL && key->primary) ? key : NULL;
-}
-
 /*
- * The ranges of a table: one, or -- an integer primary key of one column,
+ * The ranges of a table: one, or -- an integer slicing key of one column,
  * more rows than two slices and more than one copy worker -- up to four per
  * worker, evenly between MIN and MAX of the key, so that workers share it.
  */
@@ -1075,7 +1082,7 @@ static void
 plan_ranges(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOptions *opts,
 			int32 source_id, const ChameleonTable *t)
 {
-	const ChameleonIndex *key = primary_slicing_key(t);
+	const ChameleonIndex *key = slicing_key(t);
 	int64		want = 1;
 	MYSQL_RES  *res;
 	MYSQL_ROW	row;
@@ -1382,7 +1389,7 @@ chameleon_copy_slice(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSch
 
 	memset(out, 0, sizeof(*out));
 	stream_init(&st, conn, opts, t, cfg->copy_mode == CHAMELEON_COPY_FILE,
-				primary_slicing_key(t) ? cfg->copy_max_size : 0);
+				slicing_key(t) ? cfg->copy_max_size : 0);
 	st.one_slice = true;
 	if (st.nslice == 1 && st.slice_lit[0] == SLICE_NUMBER)
 	{
@@ -1407,9 +1414,13 @@ chameleon_copy_finish_table(const ChameleonSchemaOptions *opts, ChameleonTable *
 							List **deferred)
 {
 	ChameleonSchemaOptions quiet = *opts;
+	ChameleonIndex *key = (ChameleonIndex *) slicing_key(t);
 
 	/* the plan gave the NOTICEs of the indexes */
 	quiet.quiet_indexes = true;
+	/* the slices read each value of a unique slicing key once: no deferral */
+	if (key != NULL && !key->primary)
+		key->identity = true;
 	chameleon_progress_phase(CHAMELEON_PHASE_INDEXES);
 	chameleon_schema_finish_table(&quiet, t, deferred);
 }

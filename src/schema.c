@@ -1017,6 +1017,44 @@ index_translated(const ChameleonTable *t, const ChameleonIndex *ix, bool notice)
 	return true;
 }
 
+static bool
+index_on_not_null_columns(const ChameleonTable *t, const ChameleonIndex *ix)
+{
+	ListCell   *lc;
+
+	if (ix->has_prefix || ix->has_expression || ix->columns == NIL)
+		return false;
+	foreach(lc, ix->columns)
+	{
+		bool		not_null = false;
+
+		for (int i = 0; i < t->ncolumns; i++)
+			if (strcmp(t->columns[i].name, lfirst(lc)) == 0)
+				not_null = t->columns[i].not_null;
+		if (!not_null)
+			return false;
+	}
+	return true;
+}
+
+const ChameleonIndex *
+chameleon_schema_row_key(const ChameleonTable *t)
+{
+	ListCell   *lc;
+
+	foreach(lc, t->indexes)
+		if (((ChameleonIndex *) lfirst(lc))->primary)
+			return lfirst(lc);
+	foreach(lc, t->indexes)
+	{
+		const ChameleonIndex *ix = lfirst(lc);
+
+		if (ix->is_unique && index_on_not_null_columns(t, ix))
+			return ix;
+	}
+	return NULL;
+}
+
 void
 chameleon_schema_index_notices(const ChameleonTable *t)
 {
@@ -1042,7 +1080,7 @@ create_index(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
 	if (ix->primary)
 		chameleon_run_sql(psprintf("ALTER TABLE %s ADD CONSTRAINT %s PRIMARY KEY (%s)",
 								   qname, pgname, column_list(ix->columns, NULL)));
-	else if (ix->is_unique && deferred != NULL)
+	else if (ix->is_unique && !ix->identity && deferred != NULL)
 		*deferred = lappend(*deferred, psprintf("CREATE UNIQUE INDEX %s ON %s (%s)",
 												pgname, qname, cols));
 	else

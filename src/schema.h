@@ -39,6 +39,10 @@ typedef struct ChameleonIndex
 	List	   *descending;		/* int: 1 for DESC parts */
 	bool		has_prefix;		/* some part was a prefix (col(n)) */
 	bool		has_expression; /* MySQL 8 functional part: not translatable */
+	bool		identity;		/* the key a table without a primary key is
+								 * sliced by and its rows identified by (a
+								 * unique index of NOT NULL columns; copy.c):
+								 * built with the data, never deferred */
 } ChameleonIndex;
 
 /* One foreign key, stored in sch_chameleon.t_foreign_keys, never created here. */
@@ -98,6 +102,12 @@ extern void chameleon_schema_create_table(const ChameleonSchemaOptions *opts,
 
 /* The NOTICEs of the indexes of t that are not carried over as they are. */
 extern void chameleon_schema_index_notices(const ChameleonTable *t);
+
+/*
+ * The key that identifies a table's rows: its primary key, else the first
+ * unique index of whole NOT NULL columns; NULL: none.
+ */
+extern const ChameleonIndex *chameleon_schema_row_key(const ChameleonTable *t);
 
 /*
  * After a table's data is in: primary key, unique and secondary indexes,

@@ -30,10 +30,10 @@
  * held for a few milliseconds per chunk, MySQL holds a snapshot (or, for
  * non-InnoDB tables and MySQL, a read lock) for one chunk's read.
  *
- * The rows of a chunk are matched by primary key (MySQL's side in a hash
- * table): a row missing on one side, and one whose values differ, are
- * counted and the first is named by its key.  A table without a primary key
- * is compared as a multiset of rows.
+ * The rows of a chunk are matched by key -- the primary key, else a unique
+ * index of NOT NULL columns (MySQL's side in a hash table): a row missing on
+ * one side, and one whose values differ, are counted and the first is named
+ * by its key.  A table without such a key is compared as a multiset of rows.
  */
 #include "postgres.h"
 
@@ -285,8 +285,7 @@ open_table(VerifyRun *run, const ChameleonTableRow *row)
 	}
 	table_close(rel, AccessShareLock);
 
-	if (vt->t->indexes != NIL && ((ChameleonIndex *) linitial(vt->t->indexes))->primary)
-		pk = linitial(vt->t->indexes);
+	pk = chameleon_schema_row_key(vt->t);
 	if (pk != NULL)
 	{
 		ListCell   *lc;

@@ -59,6 +59,8 @@ CREATE TABLE comp (a varchar(10) NOT NULL, b int NOT NULL, v int, PRIMARY KEY (a
 INSERT INTO comp SELECT CONCAT('K', seq % 7), seq, seq FROM seq_1_to_3000;
 CREATE TABLE nokey (x int, y varchar(20)) ENGINE=InnoDB;
 INSERT INTO nokey SELECT seq % 50, CONCAT('y', seq % 3) FROM seq_1_to_500;
+CREATE TABLE ukey (code varchar(10) NOT NULL, part int NOT NULL, v int, UNIQUE KEY (code, part)) ENGINE=InnoDB;
+INSERT INTO ukey SELECT CONCAT('c', seq % 5), seq, seq FROM seq_1_to_1000;
 CREATE TABLE mi (id int NOT NULL PRIMARY KEY, v varchar(20)) ENGINE=MyISAM;
 INSERT INTO mi SELECT seq, CONCAT('m', seq) FROM seq_1_to_2000;
 CREATE TABLE ctl (stop int NOT NULL) ENGINE=InnoDB;
@@ -75,6 +77,7 @@ BEGIN
     UPDATE wide SET f = -f, d = d + 0.1, j = JSON_SET(j, '\$.i', i), dtm = NOW(6) WHERE id = 4;
     UPDATE comp SET v = v + 1 WHERE a = CONCAT('K', i % 7) AND b = 1 + (i * 13) % 1000;
     INSERT INTO nokey VALUES (i % 50, 'w');
+    UPDATE ukey SET v = v + 1 WHERE code = CONCAT('c', (1 + (i * 7) % 500) % 5) AND part = 1 + (i * 7) % 500;
     COMMIT;
     UPDATE mi SET v = CONCAT('w', i) WHERE id = 1 + i % 1000;
     SET i = i + 1;
@@ -101,6 +104,7 @@ is(pg_one($report), join("\n",
 		'ctl:equal:1:1:t:0:1 chunk',
 		'mi:equal:2000:2000:t:0:1 chunk',
 		'nokey:equal:500:500:t:0:1 chunk',
+		'ukey:equal:1000:1000:t:0:1 chunk',
 		'wide:equal:4:4:t:0:1 chunk'),
 	'a quiet replica: every table equal, with its row counts');
 
@@ -115,7 +119,7 @@ for my $round (1 .. 3)
 	                                  || coalesce(':' || nullif(detail, '1 chunk'), ''), ','
 	                                  ORDER BY mysql_table)
 	                  FROM chameleon.verify_tables()");
-	like($r, qr/^big:equal:\d+ chunks,comp:equal,ctl:equal,mi:equal,nokey:equal,wide:equal$/,
+	like($r, qr/^big:equal:\d+ chunks,comp:equal,ctl:equal,mi:equal,nokey:equal,ukey:equal,wide:equal$/,
 		"under a write load, round $round: no false difference");
 }
 cmp_ok(pg_one("SELECT count(*) FROM chameleon.verify_tables(ARRAY['big'])
@@ -133,16 +137,17 @@ $node->safe_psql('postgres', q{
 	UPDATE vt.wide SET vc = 'héllo' WHERE id = 1;
 	UPDATE vt.comp SET v = -1 WHERE a = 'K1' AND b = 2003;
 	INSERT INTO vt.nokey VALUES (1, 'y1');
+	UPDATE vt.ukey SET v = -1 WHERE code = 'c2' AND part = 777;
 	UPDATE vt.mi SET v = 'local' WHERE id = 1500;
 });
 is(pg_one("SELECT string_agg(mysql_table || ':' || status || ':' || differing_rows || ':'
                              || (mysql_checksum <> pg_checksum), ',' ORDER BY mysql_table)
              FROM chameleon.verify_tables() WHERE status <> 'equal'"),
-	'big:differs:3:true,comp:differs:1:true,mi:differs:1:true,nokey:differs:1:true,wide:differs:1:true',
+	'big:differs:3:true,comp:differs:1:true,mi:differs:1:true,nokey:differs:1:true,ukey:differs:1:true,wide:differs:1:true',
 	'every planted difference is found, under the writes');
 # the query of doc/verify.md
 is(pg_one(q{SELECT mysql_table, status, first_difference FROM chameleon.verify_tables() WHERE status <> 'equal';}
-	  . " -- (one line per table)") =~ tr/\n//, 4, 'the query of doc/verify.md lists the five differing tables');
+	  . " -- (one line per table)") =~ tr/\n//, 5, 'the query of doc/verify.md lists the six differing tables');
 is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['big'])"),
 	'id=-5: only in PostgreSQL', 'big: the first difference is named by its key (the first chunk)');
 like(pg_one("SELECT detail FROM chameleon.verify_tables(ARRAY['big'])"), qr/^3 rows differ \(\d+ chunks\)$/,
@@ -151,6 +156,8 @@ is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['wide'])")
 	'id=1: values differ', 'wide: the changed row by its key');
 is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['comp'])"),
 	'a=K1, b=2003: values differ', 'comp: a composite key');
+is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['ukey'])"),
+	'code=c2, part=777: values differ', 'ukey: no primary key, the row named by its unique NOT NULL key');
 like(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['nokey'])"),
 	qr/only in PostgreSQL \(the table has no primary key\)/, 'nokey: a row more in PostgreSQL');
 is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['mi'])"),
