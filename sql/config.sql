@@ -132,6 +132,11 @@ SELECT config_error('bad_copy_snapshot.yaml');
 SELECT config_error('bad_log_level.yaml');
 SELECT config_error('relative_out_dir.yaml');
 SELECT config_error('tables_limit_other_db.yaml');
+-- skip_tables and skip_events (2.x keys): "sakila" or "sakila.*" is every table
+SELECT config_error('skip_tables_everything.yaml');
+SELECT config_error('skip_events_other_db.yaml');
+SELECT config_error('skip_events_bad_kind.yaml');
+SELECT config_error('skip_events_not_mapping.yaml');
 SELECT config_error('heartbeat_not_below_timeout.yaml');
 SELECT config_error('heartbeat_not_below_default_timeout.yaml');
 

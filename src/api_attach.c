@@ -57,7 +57,7 @@ schema_tables(Oid nsp)
 	return names;
 }
 
-/* The tables to attach: those of the schema, or of tables_limit. */
+/* The tables to attach: those of the schema but skip_tables, or of tables_limit. */
 static List *
 tables_to_attach(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp)
 {
@@ -65,7 +65,14 @@ tables_to_attach(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp)
 	ListCell   *lc;
 
 	if (cfg->tables_limit == NIL)
-		return present;
+	{
+		List	   *kept = NIL;
+
+		foreach(lc, present)
+			if (!chameleon_name_in_list(cfg->skip_tables, lfirst(lc)))
+				kept = lappend(kept, lfirst(lc));
+		return kept;
+	}
 	foreach(lc, cfg->tables_limit)
 		if (!chameleon_name_in_list(present, lfirst(lc)))
 			ereport(ERROR,

@@ -24,7 +24,9 @@
 #include "utils/lsyscache.h"
 
 #include "api.h"
+#include "config.h"
 #include "guard.h"
+#include "list_util.h"
 #include "position.h"
 #include "sync.h"
 #include "worker.h"
@@ -148,6 +150,7 @@ static void
 check_add_request(const ChameleonSource *src, List *names)
 {
 	Oid			nsp = get_namespace_oid(src->pg_schema, true);
+	ChameleonConfig *cfg = chameleon_config_load(src->config_path);
 	ListCell   *lc;
 
 	if (!OidIsValid(nsp))
@@ -161,6 +164,12 @@ check_add_request(const ChameleonSource *src, List *names)
 		const char *name = strVal(lfirst(lc));
 		char	   *state = chameleon_sync_table_state(src->source_id, name, false);
 
+		if (chameleon_name_in_list(cfg->skip_tables, name))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("table \"%s\" is in skip_tables of replica \"%s\"", name, src->name),
+					 errhint("Remove it from skip_tables in \"%s\" to replicate it.",
+							 cfg->path)));
 		chameleon_sync_check_table(CHAMELEON_ADD_TABLES, src->name, name, state);
 		/* a removed table's own PostgreSQL table is replaced; another is not */
 		if (state == NULL && OidIsValid(get_relname_relid(name, nsp)))

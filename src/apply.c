@@ -711,9 +711,16 @@ chameleon_apply_rows(ChameleonApplyTable *t, const ChameleonRowsEvent *ev,
 	ChameleonRowIterator it;
 	ChameleonRowChange change;
 	uint64		n = 0;
-	bool		actions = chameleon_fkeys_wanted(t, ev, fmt);
-	bool		idempotent = in_replay_window(t);
+	bool		actions;
+	bool		idempotent;
 
+	/* skip_events: a deliberate divergence, foreign-key actions included */
+	if (t->target->skip_events[ev->kind == CHAMELEON_ROWS_WRITE ? CHAMELEON_EVENT_INSERT :
+							   ev->kind == CHAMELEON_ROWS_UPDATE ? CHAMELEON_EVENT_UPDATE :
+							   CHAMELEON_EVENT_DELETE])
+		return 0;
+	actions = chameleon_fkeys_wanted(t, ev, fmt);
+	idempotent = in_replay_window(t);
 	Session->where.table = t->name;
 	if (t->target->careful)
 	{

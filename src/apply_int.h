@@ -51,6 +51,7 @@ typedef struct ChameleonApplyTarget
 	List	   *deferred_indexes;	/* char *: built once the stream passes replay */
 	bool		in_error;		/* marked error: changes skipped */
 	bool		careful;
+	bool		skip_events[3]; /* ChameleonEventKind: skip_events of the config */
 	int64		batch_rows;		/* applied in this transaction */
 } ChameleonApplyTarget;
 

@@ -90,6 +90,10 @@ load_targets(void)
 		t->in_error = strcmp(t->state, "copied") != 0 &&
 			strcmp(t->state, "streaming") != 0;
 		t->careful = chameleon_apply_is_careful(row->mysql_table);
+		for (int k = CHAMELEON_EVENT_INSERT; k <= CHAMELEON_EVENT_DELETE; k++)
+			t->skip_events[k] = chameleon_config_skips_events(Session->config,
+															  (ChameleonEventKind) k,
+															  row->mysql_table);
 		t->batch_rows = 0;
 	}
 }

@@ -27,6 +27,7 @@
 #include "utils/varlena.h"
 
 #include "config.h"
+#include "list_util.h"
 
 /* Larger files are refused: a config is a few hundred bytes. */
 #define CONFIG_MAX_FILE_SIZE	(1024 * 1024)
@@ -109,6 +110,11 @@ static const ConfigKey config_keys[] =
 	{"my_charset", CK_STRING, F(my_charset), false, NO_RANGE, NULL},
 	{"pg_charset", CK_STRING, F(pg_charset), false, NO_RANGE, NULL},
 	{"tables_limit", CK_TABLE_LIST, F(tables_limit), false, NO_RANGE, NULL},
+	{"skip_tables", CK_TABLE_LIST, F(skip_tables), false, NO_RANGE, NULL},
+	{"skip_events", CK_MAPPING, 0, false, NO_RANGE, NULL},
+	{"skip_events.insert", CK_TABLE_LIST, F(skip_events[CHAMELEON_EVENT_INSERT]), false, NO_RANGE, NULL},
+	{"skip_events.update", CK_TABLE_LIST, F(skip_events[CHAMELEON_EVENT_UPDATE]), false, NO_RANGE, NULL},
+	{"skip_events.delete", CK_TABLE_LIST, F(skip_events[CHAMELEON_EVENT_DELETE]), false, NO_RANGE, NULL},
 	{"on_error", CK_ENUM, F(on_error), false, NO_RANGE, on_error_choices},
 	{"zero_dates_to_null", CK_BOOL, F(zero_dates_to_null), false, NO_RANGE, NULL},
 	{"protect_tables", CK_BOOL, F(protect_tables), false, NO_RANGE, NULL},
@@ -775,6 +781,7 @@ set_defaults(ChameleonConfig *cfg)
 	cfg->my_charset = pstrdup("utf8mb4");
 	cfg->pg_charset = pstrdup("utf8");
 	cfg->tables_limit = NIL;
+	cfg->skip_tables = NIL;
 	cfg->on_error = CHAMELEON_ON_ERROR_SKIP_TABLE;
 	cfg->zero_dates_to_null = true;
 	cfg->protect_tables = true;
@@ -812,24 +819,37 @@ check_required(ConfigLoader *ld)
 }
 
 /*
- * tables_limit entries are "table" or "my_database.table"; keep the plain
- * table name.  Another database is an error: one config replicates one.
+ * Entries of a table list are "table" or "my_database.table"; keep the
+ * plain table name.  Another database is an error: one config replicates
+ * one.  Where whole_database is allowed (skip_tables, skip_events), the
+ * entry "my_database" or "my_database.*" -- the 2.x form for a whole
+ * schema -- stands for every table and is kept as "*" (a table named like
+ * the database is written "my_database.name").
  */
 static void
-normalize_tables_limit(ConfigLoader *ld)
+normalize_table_list(ConfigLoader *ld, const char *keyname, List *list, bool whole_database)
 {
 	ChameleonConfig *cfg = ld->cfg;
-	int			k = find_key("tables_limit");
+	int			k = find_key(keyname);
 	ListCell   *lc;
 
-	foreach(lc, cfg->tables_limit)
+	foreach(lc, list)
 	{
 		char	   *entry = (char *) lfirst(lc);
 		char	   *dot = strchr(entry, '.');
 
+		if (whole_database &&
+			(strcmp(entry, cfg->my_database) == 0 ||
+			 (dot != NULL && strcmp(dot, ".*") == 0 &&
+			  strncmp(entry, cfg->my_database, dot - entry) == 0 &&
+			  cfg->my_database[dot - entry] == '\0')))
+		{
+			lfirst(lc) = pstrdup("*");
+			continue;
+		}
 		if (dot == NULL)
 			continue;
-		if (strchr(dot + 1, '.') != NULL || dot[1] == '\0' ||
+		if (strchr(dot + 1, '.') != NULL || dot[1] == '\0' || strcmp(dot, ".*") == 0 ||
 			strncmp(entry, cfg->my_database, dot - entry) != 0 ||
 			cfg->my_database[dot - entry] != '\0')
 			ereport(ERROR,
@@ -838,9 +858,38 @@ normalize_tables_limit(ConfigLoader *ld)
 						   config_keys[k].name, ld->path, ld->line[k]),
 					errdetail("Entry \"%s\" is not a table of database \"%s\".",
 							  entry, cfg->my_database),
+					whole_database ?
+					errhint("Write entries as \"table\" or \"%s.table\", or \"%s\" for every table.",
+							cfg->my_database, cfg->my_database) :
 					errhint("Write entries as \"table\" or \"%s.table\".",
 							cfg->my_database));
 		lfirst(lc) = pstrdup(dot + 1);
+	}
+}
+
+/* Table lists, and skip_tables that would leave nothing to replicate. */
+static void
+normalize_table_lists(ConfigLoader *ld)
+{
+	ChameleonConfig *cfg = ld->cfg;
+	static const char *const events[] =
+	{"skip_events.insert", "skip_events.update", "skip_events.delete"};
+
+	normalize_table_list(ld, "tables_limit", cfg->tables_limit, false);
+	normalize_table_list(ld, "skip_tables", cfg->skip_tables, true);
+	for (int e = 0; e < (int) lengthof(events); e++)
+		normalize_table_list(ld, events[e], cfg->skip_events[e], true);
+	if (chameleon_name_in_list(cfg->skip_tables, "*"))
+	{
+		int			k = find_key("skip_tables");
+
+		ereport(ERROR,
+				errcode(ERRCODE_CONFIG_FILE_ERROR),
+				errmsg("invalid value for key \"%s\" in configuration file \"%s\" line %d",
+					   config_keys[k].name, ld->path, ld->line[k]),
+				errdetail("It skips every table of database \"%s\": nothing would be replicated.",
+						  cfg->my_database),
+				errhint("Name tables, as \"table\" or \"%s.table\".", cfg->my_database));
 	}
 }
 
@@ -891,7 +940,7 @@ finish_config(ConfigLoader *ld)
 				errhint("Set \"pg_schema\" to a shorter name."));
 	}
 
-	normalize_tables_limit(ld);
+	normalize_table_lists(ld);
 	check_heartbeat_period(ld);
 
 	if (cfg->pg_database == NULL && IsTransactionState() &&

@@ -32,6 +32,14 @@ typedef enum ChameleonCopySnapshot
 /* The most copy workers one source may ask for. */
 #define CHAMELEON_MAX_COPY_WORKERS 32
 
+/* The kinds of row events skip_events names. */
+typedef enum ChameleonEventKind
+{
+	CHAMELEON_EVENT_INSERT,
+	CHAMELEON_EVENT_UPDATE,
+	CHAMELEON_EVENT_DELETE
+} ChameleonEventKind;
+
 typedef struct ChameleonConfig
 {
 	char	   *path;			/* absolute path of the file read */
@@ -68,6 +76,12 @@ typedef struct ChameleonConfig
 	List	   *tables_limit;	/* list of char*, plain table names (a "db."
 								 * prefix equal to my_database is removed);
 								 * NIL = every table */
+	List	   *skip_tables;	/* char *: plain table names not replicated */
+	/*
+	 * skip_events: per operation (ChameleonEventKind), the plain table names
+	 * whose events of that kind are not applied; "*": every table.
+	 */
+	List	   *skip_events[3];
 	ChameleonOnError on_error;	/* default skip_table */
 	bool		zero_dates_to_null; /* default true */
 	bool		protect_tables;	/* replicated tables reject local writes (default true) */
@@ -120,5 +134,11 @@ extern void chameleon_config_check_access(const char *path, bool from_guc);
  */
 extern void chameleon_config_require_this_database(const ChameleonConfig *cfg,
 												   const char *action);
+
+/* config_rules.c: which tables and events a configuration replicates */
+extern bool chameleon_config_replicates_table(const ChameleonConfig *cfg, const char *table);
+extern bool chameleon_config_skips_events(const ChameleonConfig *cfg, ChameleonEventKind kind,
+										  const char *table);
+extern char *chameleon_config_skipped_events_text(const ChameleonConfig *cfg, const char *table);
 
 #endif							/* CHAMELEON_CONFIG_H */

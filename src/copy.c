@@ -1037,6 +1037,7 @@ fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 	opts->my_database = cfg->my_database;
 	opts->pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
 	opts->tables_limit = cfg->tables_limit;
+	opts->skip_tables = cfg->skip_tables;
 	opts->zero_dates_to_null = cfg->zero_dates_to_null;
 	opts->protect_tables = cfg->protect_tables;
 	opts->type_options.tinyint1_as_boolean = cfg->tinyint1_as_boolean;

@@ -89,8 +89,7 @@ is_replicated_cb(void *arg, const char *db, const char *table)
 		!(DdlIsDropTable ? chameleon_apply_table_takes_drop(table, DdlFile, DdlPos, &DdlSkipWhy) :
 		  chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy)))
 		return false;
-	return Session->config->tables_limit == NIL ||
-		chameleon_name_in_list(Session->config->tables_limit, table);
+	return chameleon_config_replicates_table(Session->config, table);
 }
 
 static ChameleonDdlTable *

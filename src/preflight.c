@@ -959,9 +959,7 @@ load_tables(Source *src)
 	{
 		SourceTable *t;
 
-		if (row[0] == NULL ||
-			(src->cfg->tables_limit != NIL &&
-			 !chameleon_name_in_list(src->cfg->tables_limit, row[0])))
+		if (row[0] == NULL || !chameleon_config_replicates_table(src->cfg, row[0]))
 			continue;
 		t = palloc0(sizeof(SourceTable));
 		t->name = pstrdup(row[0]);

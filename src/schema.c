@@ -228,7 +228,8 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 
 		if (strcmp(row[1], "BASE TABLE") != 0)
 		{
-			if (opts->tables_limit == NIL || chameleon_name_in_list(opts->tables_limit, row[0]))
+			if ((opts->tables_limit == NIL || chameleon_name_in_list(opts->tables_limit, row[0])) &&
+				!chameleon_name_in_list(opts->skip_tables, row[0]))
 				ereport(NOTICE,
 						(errmsg("%s \"%s\" is not copied: only base tables are",
 								pg_strcasecmp(row[1], "VIEW") == 0 ? "view" : "object",
@@ -251,7 +252,8 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 	{
 		ChameleonTable *t = lfirst(lc);
 
-		if (opts->tables_limit != NIL && !chameleon_name_in_list(opts->tables_limit, t->name))
+		if ((opts->tables_limit != NIL && !chameleon_name_in_list(opts->tables_limit, t->name)) ||
+			chameleon_name_in_list(opts->skip_tables, t->name))
 			continue;
 		check_name_length(t->name, NULL);
 		kept = lappend(kept, t);

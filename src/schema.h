@@ -78,6 +78,7 @@ typedef struct ChameleonSchemaOptions
 	const char *my_database;
 	const char *pg_schema;
 	List	   *tables_limit;	/* char *, NIL = every table */
+	List	   *skip_tables;	/* char *: tables left out (config's skip_tables) */
 	bool		is_mariadb;
 	bool		zero_dates_to_null;
 	bool		quiet_indexes;	/* the NOTICEs of untranslated indexes were given */

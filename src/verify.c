@@ -778,11 +778,19 @@ verify_table(VerifyRun *run, const ChameleonTableRow *row)
 	VerifyOne	one = {run, row};
 	ErrorData  *edata;
 
+	char	   *skipped_events = chameleon_config_skipped_events_text(run->cfg, row->mysql_table);
+
 	res->mysql_table = pstrdup(row->mysql_table);
 	res->status = "skipped";
 	res->detail = not_comparable(row);
 	if (res->detail != NULL)
 		return res;
+	if (skipped_events != NULL)
+	{
+		res->detail = psprintf("skip_events leaves out its %s events: a deliberate divergence",
+							   skipped_events);
+		return res;
+	}
 	res->status = "";
 	run->res = res;
 	edata = chameleon_run_in_subxact(verify_one, &one);

@@ -1,0 +1,46 @@
+/*
+ * config_rules.c -- which tables and which of their row events a
+ * configuration replicates: tables_limit, skip_tables and skip_events
+ * (config.c loads and normalizes them to plain table names, "*" standing
+ * for every table).  The copy, the stream, DDL and verify_tables all ask
+ * here, so the rules read the same everywhere.
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "config.h"
+#include "list_util.h"
+
+static const char *const EventNames[] = {"insert", "update", "delete"};
+
+/* Is the table replicated: in tables_limit (when given), not in skip_tables? */
+bool
+chameleon_config_replicates_table(const ChameleonConfig *cfg, const char *table)
+{
+	if (cfg->tables_limit != NIL && !chameleon_name_in_list(cfg->tables_limit, table))
+		return false;
+	return !chameleon_name_in_list(cfg->skip_tables, table);
+}
+
+/* Are the table's row events of this kind left out (skip_events)? */
+bool
+chameleon_config_skips_events(const ChameleonConfig *cfg, ChameleonEventKind kind,
+							  const char *table)
+{
+	return chameleon_name_in_list(cfg->skip_events[kind], table) ||
+		chameleon_name_in_list(cfg->skip_events[kind], "*");
+}
+
+/* "delete" or "insert, update": the kinds skipped for the table; NULL: none. */
+char *
+chameleon_config_skipped_events_text(const ChameleonConfig *cfg, const char *table)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int k = CHAMELEON_EVENT_INSERT; k <= CHAMELEON_EVENT_DELETE; k++)
+		if (chameleon_config_skips_events(cfg, (ChameleonEventKind) k, table))
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", EventNames[k]);
+	return buf.len ? buf.data : NULL;
+}
