@@ -132,6 +132,8 @@ SELECT config_error('bad_copy_snapshot.yaml');
 SELECT config_error('bad_log_level.yaml');
 SELECT config_error('relative_out_dir.yaml');
 SELECT config_error('tables_limit_other_db.yaml');
+-- my_charset (2.x): the copy reads utf8mb4 whatever it says; another value is a NOTICE
+SELECT config_error('my_charset_latin1.yaml');
 -- skip_tables and skip_events (2.x keys): "sakila" or "sakila.*" is every table
 SELECT config_error('skip_tables_everything.yaml');
 SELECT config_error('skip_events_other_db.yaml');

@@ -947,6 +947,14 @@ finish_config(ConfigLoader *ld)
 		OidIsValid(MyDatabaseId))
 		cfg->pg_database = get_database_name(MyDatabaseId);
 
+	if (pg_strcasecmp(cfg->my_charset, "utf8mb4") != 0 &&
+		pg_strcasecmp(cfg->my_charset, "utf8") != 0 &&
+		pg_strcasecmp(cfg->my_charset, "utf8mb3") != 0)
+		ereport(NOTICE,
+				errmsg("the copy reads MySQL in utf8mb4, not in my_charset \"%s\"",
+					   cfg->my_charset),
+				errdetail("MySQL converts every column from its own character set to utf8mb4, which holds every character; a narrower connection character set could only lose characters."),
+				errhint("Remove my_charset from the configuration file, or set it to utf8mb4."));
 	if (cfg->pg_conn_given)
 		ereport(NOTICE,
 				errmsg("configuration key \"pg_conn\" is ignored"),

@@ -44,6 +44,7 @@
 #include "copy_workers.h"
 #include "progress.h"
 #include "transaction.h"
+#include "worker_log.h"
 
 /*
  * Worker failures in a row, with no row gained, before the copy gives up;
@@ -112,7 +113,7 @@ worker_failed(LeaderRun *run, const ChameleonCopyWorkerResult *w)
 			(errmsg("a copy worker of \"%s\" stopped (%s); its slice in flight is copied again",
 					run->source_name, run->last_failure)));
 	if (run->init != NULL)
-		ereport(LOG,
+		ereport(chameleon_state_log_level,
 				(errmsg("a copy worker of \"%s\" stopped (%s); its slice in flight is copied again",
 						run->source_name, run->last_failure)));
 }
@@ -331,6 +332,7 @@ plan_or_load(LeaderRun *run)
 	if (run->source_id == 0)
 	{
 		run->cfg = chameleon_config_load(init->config_path);
+		chameleon_worker_set_log_level(run->cfg);
 		run->source_name = pstrdup(run->cfg->my_database);
 		if (!chameleon_copy_lock(run->source_name, false))
 			ereport(ERROR,
@@ -358,6 +360,7 @@ plan_or_load(LeaderRun *run)
 							run->source_name)));
 		run->locked = true;
 		run->cfg = chameleon_config_load(src->config_path);
+		chameleon_worker_set_log_level(run->cfg);
 		ereport(NOTICE,
 				(errmsg("resuming the copy of MySQL database \"%s\" from its committed slices",
 						run->source_name)));
@@ -383,7 +386,7 @@ run_leader(LeaderRun *run)
 	chameleon_xact_begin();
 	summary = chameleon_copy_finish(run->cfg, run->source_id);
 	chameleon_xact_commit();
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon: %s", summary)));
 	if (run->init != NULL)

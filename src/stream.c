@@ -296,6 +296,9 @@ commit_batch(bool caught_up)
 		passed = CarefulUntilFile != NULL &&
 			chameleon_binlog_position_cmp(B.end.file, B.end.pos, CarefulUntilFile, CarefulUntilPos) > 0;
 		Session->ops->commit_position(Session, &B.end, B.xacts, B.rows, caught_up);
+		elog(DEBUG1, "pg_chameleon: applied a batch of " UINT64_FORMAT " transactions, "
+			 UINT64_FORMAT " rows, up to %s:" UINT64_FORMAT,
+			 (uint64) B.xacts, (uint64) B.rows, B.end.file, (uint64) B.end.pos);
 	}
 	else
 		chameleon_session_commit(Session);

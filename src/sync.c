@@ -86,6 +86,7 @@
 #include "sync.h"
 #include "transaction.h"
 #include "worker.h"
+#include "worker_log.h"
 
 /* Lock tag field 4 of our advisory lock: one sync per source. */
 #define SYNC_LOCK_TAG		0x4353
@@ -200,6 +201,7 @@ load_request(SyncRun *run)
 				 errhint("Run chameleon.init_replica() first.")));
 	chameleon_sync_lock(run->source->name, run->source->source_id, true);
 	run->cfg = chameleon_config_load(run->source->config_path);
+	chameleon_worker_set_log_level(run->cfg);
 
 	for (int i = 0; i < shared->ntables; i++)
 	{
@@ -400,7 +402,7 @@ start_copy_helpers(SyncRun *run)
 	for (int i = 0; i < req.nworkers; i++)
 		if (!chameleon_copy_pool_launch(run->pool, i))
 		{
-			ereport(LOG,
+			ereport(chameleon_state_log_level,
 					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 					 errmsg("pg_chameleon %s: %d of %d copy workers could start for replica \"%s\"",
 							mode_verb(run), i + 1, run->cfg->copy_workers, run->source->name),
@@ -431,7 +433,7 @@ wait_for_copy_helpers(SyncRun *run)
 						 w->detail[0] ? errdetail_internal("%s", w->detail) : 0,
 						 w->hint[0] ? errhint("%s", w->hint) : 0));
 			released = true;
-			ereport(LOG,
+			ereport(chameleon_state_log_level,
 					(errmsg("pg_chameleon %s: a copy worker of replica \"%s\" stopped (%s); its range is copied again from its last slice",
 							mode_verb(run), run->source->name,
 							w->started ? w->message : "it did not start")));
@@ -555,7 +557,7 @@ sync_exit_callback(int code, Datum arg)
 		return;
 	LWLockReleaseAll();
 	if (chameleon_slot_want(MyDatabaseId, ActiveRun->source->source_id))
-		elog(LOG, "pg_chameleon sync worker exits: the launcher restarts the apply worker of replica \"%s\"",
+		elog(chameleon_state_log_level, "pg_chameleon sync worker exits: the launcher restarts the apply worker of replica \"%s\"",
 			 ActiveRun->source->name);
 	ActiveRun->worker_stopped = false;
 }
@@ -629,7 +631,7 @@ run_request(SyncRun *run)
 		summary = psprintf("%s; the apply worker could not be started again: %s",
 						   summary, run->restart_warning);
 	strlcpy(run->shared->summary, summary, sizeof(run->shared->summary));
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon %s: %s", mode_verb(run), summary)));
 }
@@ -676,7 +678,7 @@ resume_request(Oid dboid, int32 source_id)
 	chameleon_xact_commit();
 	if (shared->ntables == 0)
 		proc_exit(0);			/* resumed by someone else meanwhile */
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon: resuming an interrupted sync of %d table%s",
 					shared->ntables, shared->ntables == 1 ? "" : "s")));

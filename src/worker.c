@@ -48,6 +48,7 @@
 #include "worker.h"
 #include "apply_session.h"
 #include "transaction.h"
+#include "worker_log.h"
 
 /*
  * The worker's apply session: source, config, committed position, where in
@@ -210,7 +211,8 @@ reload_config(void)
 	if (!same_connection(MySession.config, cfg))
 		MyReconnectWanted = true;
 	MySession.config = cfg;
-	ereport(LOG,
+	chameleon_worker_set_log_level(cfg);
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon: reloaded the configuration of source \"%s\" from \"%s\"",
 					MySession.source->name, cfg->path)));
@@ -291,7 +293,7 @@ set_apply_session(void)
 static void
 exit_not_wanted(const char *why)
 {
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source %d exits: %s",
 					(int) MySession.source_id, why)));
@@ -383,6 +385,7 @@ load_source(void)
 	MySession.position = pos;
 	MySession.config = chameleon_config_load(src->config_path);
 	MemoryContextSwitchTo(old);
+	chameleon_worker_set_log_level(MySession.config);
 
 	origin = chameleon_origin_ensure(MyDatabaseId, MySession.source_id);
 	origin_session_setup_waiting(origin);
@@ -390,7 +393,7 @@ load_source(void)
 	origin_lsn = replorigin_session_get_progress(false);
 	if (origin_lsn != InvalidXLogRecPtr &&
 		origin_lsn != chameleon_origin_lsn(pos.file, pos.pos))
-		ereport(LOG,
+		ereport(chameleon_state_log_level,
 				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 				 errmsg("pg_chameleon: replication origin of source \"%s\" differs from t_replica_batch; resuming from t_replica_batch",
 						src->name)));
@@ -400,7 +403,7 @@ load_source(void)
 	chameleon_slot_report_read(MySession.position.file, MySession.position.pos);
 	chameleon_slot_report_commit(MySession.position.file, MySession.position.pos, MySession.position.gtid,
 								 MySession.position.event_time, 0, 0, false);
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source \"%s\" starting at %s:" UINT64_FORMAT,
 					src->name, MySession.position.file, MySession.position.pos)));
@@ -546,7 +549,7 @@ fail_and_exit(void)
 		}
 		PG_END_TRY();
 	}
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source %d stops after an error%s",
 					(int) MySession.source_id, final ? "" : "; it will be restarted")));
@@ -715,7 +718,7 @@ chameleon_apply_main(Datum main_arg)
 
 	/* stop_replica: the last batch is committed; the caller sets "stopped" */
 	chameleon_slot_set_state(CHAMELEON_SLOT_STOPPING);
-	ereport(LOG,
+	ereport(chameleon_state_log_level,
 			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
 			 errmsg("pg_chameleon apply worker for source \"%s\" stopped at %s:" UINT64_FORMAT,
 					MySession.source->name, MySession.position.file, MySession.position.pos)));

@@ -4,7 +4,8 @@
 # tables (or, with the database's name, every table): deletes of an audit
 # log kept in PostgreSQL while MySQL purges it, inserts of one table,
 # updates of another.  verify_tables reports those tables as skipped, not
-# differing; the others are equal value by value.
+# differing; the others are equal value by value.  log_level decides what
+# the workers write to the server log.
 
 use strict;
 use warnings;
@@ -36,7 +37,8 @@ INSERT INTO app.noupd VALUES (1, 1), (2, 2);
 SQL
 my $conf = $my->write_config(my_database => 'app',
 	skip_tables => [ 'app.secret', 'later_secret' ],
-	skip_events => { delete => ['app.audit_log'], insert => ['noins'], update => ['noupd'] });
+	skip_events => { delete => ['app.audit_log'], insert => ['noins'], update => ['noupd'] },
+	log_level => 'debug');
 my $node = ChameleonReplica::new_node('pg');
 sub pg_one { return $node->safe_psql('postgres', $_[0]) }
 
@@ -105,7 +107,7 @@ $node->safe_psql('postgres', "SELECT chameleon.drop_replica('app')");
 $my->sql('CREATE DATABASE hist; CREATE TABLE hist.a (id int PRIMARY KEY); CREATE TABLE hist.b (id int PRIMARY KEY);'
 	  . ' INSERT INTO hist.a VALUES (1), (2); INSERT INTO hist.b VALUES (1), (2);');
 my $hist = $my->write_config(my_database => 'hist', my_server_id => 7301,
-	skip_events => { delete => ['hist'] });
+	skip_events => { delete => ['hist'] }, log_level => 'warning');
 $node->safe_psql('postgres', "SELECT chameleon.init_replica('$hist')");
 $node->safe_psql('postgres', "SELECT chameleon.start_replica('$hist')");
 $my->sql('DELETE FROM hist.a; DELETE FROM hist.b WHERE id = 1; INSERT INTO hist.b VALUES (3);');
@@ -113,5 +115,12 @@ ok(ChameleonReplica::wait_caught_up($node, $my), 'hist: caught up');
 is(pg_one("SELECT (SELECT string_agg(id::text, ',' ORDER BY id) FROM hist.a) || ' / '
                || (SELECT string_agg(id::text, ',' ORDER BY id) FROM hist.b)"),
 	'1,2 / 1,2,3', 'skip_events delete: [hist] keeps every deleted row of the database');
+
+# log_level: debug writes each batch, warning leaves out the state changes
+my $log = slurp_file($node->logfile);
+like($log, qr/apply worker for source "app" starting at/, 'log_level debug: the state changes are logged');
+like($log, qr/applied a batch of \d+ transactions, \d+ rows, up to \S+:\d+/,
+	'log_level debug: each applied batch is logged');
+unlike($log, qr/apply worker for source "hist" starting/, 'log_level warning: no state change in the log');
 
 done_testing();
