@@ -134,6 +134,12 @@ SELECT config_error('relative_out_dir.yaml');
 SELECT config_error('tables_limit_other_db.yaml');
 -- my_charset (2.x): the copy reads utf8mb4 whatever it says; another value is a NOTICE
 SELECT config_error('my_charset_latin1.yaml');
+-- type_override (2.x form)
+SELECT config_error('type_override_not_mapping.yaml');
+SELECT config_error('type_override_no_target.yaml');
+SELECT config_error('type_override_bad_type.yaml');
+SELECT config_error('type_override_bad_key.yaml');
+SELECT config_error('type_override_other_db.yaml');
 -- skip_tables and skip_events (2.x keys): "sakila" or "sakila.*" is every table
 SELECT config_error('skip_tables_everything.yaml');
 SELECT config_error('skip_events_other_db.yaml');

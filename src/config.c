@@ -50,6 +50,7 @@ typedef enum ConfigKeyType
 	CK_ENUM,					/* C enum = index in choices */
 	CK_TYPE_LIST,				/* List of lower-cased char * */
 	CK_TABLE_LIST,				/* List of table names */
+	CK_TYPE_OVERRIDES,			/* List of ChameleonTypeOverride * */
 	CK_IGNORED					/* accepted, not used (pg_conn) */
 } ConfigKeyType;
 
@@ -118,6 +119,7 @@ static const ConfigKey config_keys[] =
 	{"on_error", CK_ENUM, F(on_error), false, NO_RANGE, on_error_choices},
 	{"zero_dates_to_null", CK_BOOL, F(zero_dates_to_null), false, NO_RANGE, NULL},
 	{"protect_tables", CK_BOOL, F(protect_tables), false, NO_RANGE, NULL},
+	{"type_override", CK_TYPE_OVERRIDES, F(type_override), false, NO_RANGE, NULL},
 	{"tinyint1_as_boolean", CK_BOOL, F(tinyint1_as_boolean), false, NO_RANGE, NULL},
 	{"heartbeat_period", CK_INT, F(heartbeat_period), false, 1, 4294967, NULL},
 	{"log_level", CK_CHOICE, F(log_level), false, NO_RANGE, log_level_choices},
@@ -625,6 +627,96 @@ parse_list(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node,
 	return result;
 }
 
+/*
+ * A MySQL type of type_override, parsed (an error names the key and line).
+ * The parser's own error is caught and given again as a config error.
+ */
+static ChameleonMySQLType *
+parse_override_type(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node, const char *text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ChameleonMySQLType *volatile mt = NULL;
+	char	   *volatile problem = NULL;
+
+	PG_TRY();
+	{
+		mt = chameleon_parse_mysql_type(text);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		problem = edata->message;
+	}
+	PG_END_TRY();
+	if (problem != NULL)
+		value_error(ld, key, node,
+					errdetail("\"%s\" is not a MySQL column type: %s", text, problem),
+					errhint("Write the type as MySQL prints it, e.g. \"tinyint(1)\" or \"bigint unsigned\"."));
+	return mt;
+}
+
+/*
+ * type_override (the 2.x form): a mapping of MySQL column types to
+ * {override_to: <PostgreSQL type>, override_tables: [<tables>, or "*"]}.
+ * override_tables defaults to every table.  The tables are normalized with
+ * the other table lists (finish_config); the PostgreSQL type is checked
+ * against the catalog when the copy or DDL uses it.
+ */
+static List *
+parse_type_overrides(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
+{
+	List	   *result = NIL;
+
+	if (node->type != YAML_MAPPING_NODE)
+		value_error(ld, key, node,
+					errdetail("A mapping of MySQL types to {override_to: ..., override_tables: [...]} is expected, not %s.",
+							  node_kind(node)),
+					errhint("Write for example: \"tinyint(1)\": {override_to: boolean, override_tables: [\"*\"]}"));
+	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+		 pair < node->data.mapping.pairs.top; pair++)
+	{
+		yaml_node_t *tnode = yaml_document_get_node(&ld->document, pair->key);
+		yaml_node_t *spec = yaml_document_get_node(&ld->document, pair->value);
+		ChameleonTypeOverride *o = palloc0(sizeof(ChameleonTypeOverride));
+
+		o->mysql_type = scalar_text(ld, key, tnode);
+		o->parsed = parse_override_type(ld, key, tnode, o->mysql_type);
+		if (spec->type != YAML_MAPPING_NODE)
+			value_error(ld, key, spec,
+						errdetail("The override of \"%s\" must be a mapping with override_to and override_tables, not %s.",
+								  o->mysql_type, node_kind(spec)));
+		for (yaml_node_pair_t *p = spec->data.mapping.pairs.start;
+			 p < spec->data.mapping.pairs.top; p++)
+		{
+			yaml_node_t *k = yaml_document_get_node(&ld->document, p->key);
+			yaml_node_t *v = yaml_document_get_node(&ld->document, p->value);
+			const char *name = k->type == YAML_SCALAR_NODE ? scalar_value(k) : "";
+
+			if (strcmp(name, "override_to") == 0 && !node_is_empty(v))
+				o->pg_type = scalar_text(ld, key, v);
+			else if (strcmp(name, "override_tables") == 0)
+				o->tables = node_is_empty(v) ? NIL : parse_list(ld, key, v, false);
+			else if (strcmp(name, "override_to") != 0)
+				value_error(ld, key, k,
+							errdetail("Unknown key \"%s\" in the override of \"%s\".",
+									  name, o->mysql_type),
+							errhint("The keys are override_to and override_tables."));
+		}
+		if (o->pg_type == NULL)
+			value_error(ld, key, spec,
+						errdetail("The override of \"%s\" has no override_to.", o->mysql_type),
+						errhint("Add override_to: <a PostgreSQL type>."));
+		if (o->tables == NIL)
+			o->tables = list_make1(pstrdup("*"));
+		result = lappend(result, o);
+	}
+	return result;
+}
+
 /* Store one key's value (not empty) in the config. */
 static void
 apply_value(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
@@ -670,6 +762,9 @@ apply_value(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
 			break;
 		case CK_TABLE_LIST:
 			*(List **) field = parse_list(ld, key, node, false);
+			break;
+		case CK_TYPE_OVERRIDES:
+			*(List **) field = parse_type_overrides(ld, key, node);
 			break;
 		case CK_IGNORED:
 			*(bool *) field = true;
@@ -874,11 +969,15 @@ normalize_table_lists(ConfigLoader *ld)
 	ChameleonConfig *cfg = ld->cfg;
 	static const char *const events[] =
 	{"skip_events.insert", "skip_events.update", "skip_events.delete"};
+	ListCell   *lc;
 
 	normalize_table_list(ld, "tables_limit", cfg->tables_limit, false);
 	normalize_table_list(ld, "skip_tables", cfg->skip_tables, true);
 	for (int e = 0; e < (int) lengthof(events); e++)
 		normalize_table_list(ld, events[e], cfg->skip_events[e], true);
+	foreach(lc, cfg->type_override)
+		normalize_table_list(ld, "type_override",
+							 ((ChameleonTypeOverride *) lfirst(lc))->tables, true);
 	if (chameleon_name_in_list(cfg->skip_tables, "*"))
 	{
 		int			k = find_key("skip_tables");
@@ -977,6 +1076,26 @@ list_text(List *list)
 	return buf.data;
 }
 
+/* {"tinyint(1)": boolean [*], ...} */
+static char *
+overrides_text(List *list)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	foreach(lc, list)
+	{
+		ChameleonTypeOverride *o = lfirst(lc);
+
+		appendStringInfo(&buf, "%s\"%s\": %s %s", foreach_current_index(lc) ? ", " : "",
+						 o->mysql_type, o->pg_type, list_text(o->tables));
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 /* The text shown by check_config() for a key; NULL when unset. */
 static char *
 setting_text(ChameleonConfig *cfg, const ConfigKey *key)
@@ -1003,6 +1122,8 @@ setting_text(ChameleonConfig *cfg, const ConfigKey *key)
 		case CK_TYPE_LIST:
 		case CK_TABLE_LIST:
 			return list_text(*(List **) field);
+		case CK_TYPE_OVERRIDES:
+			return overrides_text(*(List **) field);
 		case CK_IGNORED:
 			return *(bool *) field ? pstrdup("ignored") : NULL;
 		case CK_MAPPING:

@@ -10,6 +10,8 @@
 
 #include "nodes/pg_list.h"
 
+#include "typemap.h"
+
 typedef enum ChameleonCopyMode
 {
 	CHAMELEON_COPY_DIRECT,
@@ -86,6 +88,7 @@ typedef struct ChameleonConfig
 	bool		zero_dates_to_null; /* default true */
 	bool		protect_tables;	/* replicated tables reject local writes (default true) */
 	bool		tinyint1_as_boolean;	/* default false */
+	List	   *type_override;	/* ChameleonTypeOverride * (typemap.h) */
 	int			heartbeat_period;	/* seconds, default 1 */
 
 	/* logging (the server log is the destination inside PostgreSQL) */

@@ -1042,6 +1042,7 @@ fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 	opts->protect_tables = cfg->protect_tables;
 	opts->type_options.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
 	opts->type_options.hexify = cfg->hexify;
+	opts->type_options.overrides = cfg->type_override;
 	/* spatial columns: PostGIS geometry when the database has it, else bytea (EWKB) */
 	opts->type_options.postgis_schema = chameleon_postgis_schema();
 	opts->type_options.postgis = opts->type_options.postgis_schema != NULL;

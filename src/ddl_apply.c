@@ -117,6 +117,7 @@ chameleon_ddl_apply_session_start(ChameleonApplySession *session)
 	DdlCtx.catalog_cxt = DdlCatalogContext;
 	DdlCtx.type_options.tinyint1_as_boolean = Session->config->tinyint1_as_boolean;
 	DdlCtx.type_options.hexify = Session->config->hexify;
+	DdlCtx.type_options.overrides = Session->config->type_override;
 	{
 		/* for the session, not this transaction */
 		char	   *postgis = chameleon_postgis_schema();

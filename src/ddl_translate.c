@@ -210,10 +210,14 @@ require_replicated(Tx *tx, const TableRef *tr)
 
 /* ---------- columns ---------- */
 
+/* The statement's table decides which type_override entries apply. */
 static ChameleonPgType *
 map_type(Tx *tx, const ChameleonMySQLType *mt)
 {
-	return mt ? chameleon_map_mysql_type(mt, &tx->ctx->type_options) : NULL;
+	ChameleonTypeOptions opts = tx->ctx->type_options;
+
+	opts.table = tx->st->table.name;
+	return mt ? chameleon_map_mysql_type(mt, &opts) : NULL;
 }
 
 static bool

@@ -31,6 +31,7 @@
 #include "list_util.h"
 #include "schema.h"
 #include "subxact.h"
+#include "type_override.h"
 #include "spi_util.h"
 
 /* ---------------------------------------------------------------------
@@ -563,7 +564,12 @@ read_column(const ChameleonSchemaOptions *opts, ChameleonTable *t, ChameleonColu
 		c->mytype->srid = spatial_srid(facts->srids, t->name, c->name);
 	if (charset != NULL && c->mytype->charset == NULL)
 		c->mytype->charset = charset;
-	c->pgtype = chameleon_map_mysql_type(c->mytype, &opts->type_options);
+	{
+		ChameleonTypeOptions typeopts = opts->type_options;
+
+		typeopts.table = t->name;
+		c->pgtype = chameleon_map_mysql_type(c->mytype, &typeopts);
+	}
 	c->not_null = (strcmp(row[3], "NO") == 0);
 	c->auto_increment = contains_ci(extra, "auto_increment");
 	c->on_update_now = contains_ci(extra, "on update");
@@ -879,6 +885,9 @@ create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 	char	   *qname = qualified_name(opts->pg_schema, t->name);
 	StringInfoData sql;
 
+	for (int i = 0; i < t->ncolumns; i++)
+		chameleon_type_override_check(t->name, t->columns[i].name, t->columns[i].mytype,
+									  t->columns[i].pgtype);
 	/* sequences of AUTO_INCREMENT columns that cannot be identities */
 	for (int i = 0; i < t->ncolumns; i++)
 	{

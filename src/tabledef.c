@@ -23,6 +23,8 @@ chameleon_tabledef_from_source(MYSQL *conn, const ChameleonConfig *cfg,
 
 	opts.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
 	opts.hexify = cfg->hexify;
+	opts.overrides = cfg->type_override;
+	opts.table = table;
 	opts.postgis_schema = IsTransactionState() ? chameleon_postgis_schema() : NULL;
 	opts.postgis = opts.postgis_schema != NULL;
 

@@ -1059,8 +1059,71 @@ hexified(const ChameleonMySQLType *mt, const ChameleonTypeOptions *opts)
 	return false;
 }
 
+bool
+chameleon_type_override_matches(const ChameleonTypeOverride *o, const ChameleonMySQLType *mt,
+								const char *table)
+{
+	const ChameleonMySQLType *k = o->parsed;
+	bool		in_tables = false;
+	ListCell   *lc;
+
+	if (k == NULL || mt->base == NULL || strcmp(k->base, mt->base) != 0 ||
+		k->is_unsigned != mt->is_unsigned ||
+		(k->length >= 0 && k->length != mt->length) ||
+		(k->precision >= 0 && (k->precision != mt->precision || k->scale != mt->scale)))
+		return false;
+	foreach(lc, o->tables)
+		in_tables |= strcmp(lfirst(lc), "*") == 0 ||
+			(table != NULL && strcmp(lfirst(lc), table) == 0);
+	return in_tables;
+}
+
+/*
+ * A type_override: the PostgreSQL type given, values written as the MySQL
+ * type's own kind (the target's input function converts them, as the
+ * stream's casts do), but boolean (0 -> f, else t) and bytea (raw bytes),
+ * which the stream also writes by the PostgreSQL column's type.
+ */
+static void
+apply_override(const ChameleonMySQLType *mt, const ChameleonTypeOptions *opts,
+			   ChameleonPgType *pt)
+{
+	ListCell   *lc;
+
+	foreach(lc, opts->overrides)
+	{
+		const ChameleonTypeOverride *o = lfirst(lc);
+		const char *target = o->pg_type;
+
+		if (!chameleon_type_override_matches(o, mt, opts->table))
+			continue;
+		pt->pg_type = pstrdup(o->pg_type);
+		pt->check_expr = NULL;
+		pt->override = o;
+		if ((pg_strcasecmp(target, "boolean") == 0 || pg_strcasecmp(target, "bool") == 0) &&
+			(pt->kind == CHAMELEON_KIND_INT || pt->kind == CHAMELEON_KIND_UINT))
+			pt->kind = CHAMELEON_KIND_BOOL;
+		else if (pg_strcasecmp(target, "bytea") == 0 && pt->kind == CHAMELEON_KIND_TEXT)
+			pt->kind = CHAMELEON_KIND_BINARY;
+		return;
+	}
+}
+
+static ChameleonPgType *map_natural_type(const ChameleonMySQLType *mt,
+										 const ChameleonTypeOptions *opts);
+
 ChameleonPgType *
 chameleon_map_mysql_type(const ChameleonMySQLType *mt, const ChameleonTypeOptions *opts)
+{
+	ChameleonPgType *pt = map_natural_type(mt, opts);
+
+	if (opts != NULL && opts->overrides != NIL)
+		apply_override(mt, opts, pt);
+	return pt;
+}
+
+static ChameleonPgType *
+map_natural_type(const ChameleonMySQLType *mt, const ChameleonTypeOptions *opts)
 {
 	static const ChameleonTypeOptions defaults = {0};
 	ChameleonPgType *pt = palloc0(sizeof(ChameleonPgType));

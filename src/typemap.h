@@ -83,9 +83,26 @@ typedef struct ChameleonMySQLType
 	bool		is_serial;		/* SERIAL: also NOT NULL AUTO_INCREMENT UNIQUE */
 } ChameleonMySQLType;
 
+/*
+ * One entry of the configuration's type_override (the 2.x form
+ * "tinyint(1)": {override_to: boolean, override_tables: ["*"]}): columns of
+ * that MySQL type, in the listed tables, get the PostgreSQL type instead.
+ * A type written without a length or precision matches any; unsigned must
+ * match.
+ */
+typedef struct ChameleonTypeOverride
+{
+	char	   *mysql_type;		/* as written, e.g. "tinyint(1)" */
+	ChameleonMySQLType *parsed;
+	char	   *pg_type;		/* override_to */
+	List	   *tables;			/* char *: plain table names; "*": every table */
+} ChameleonTypeOverride;
+
 /* Options that change the mapping (from the config). */
 typedef struct ChameleonTypeOptions
 {
+	List	   *overrides;		/* ChameleonTypeOverride *, first match wins */
+	const char *table;			/* the table being mapped (NULL: only "*" overrides) */
 	bool		tinyint1_as_boolean;
 	bool		postgis;		/* PostGIS installed: spatial -> geometry */
 	const char *postgis_schema; /* its schema (NULL: geometry unqualified) */
@@ -104,6 +121,7 @@ typedef struct ChameleonPgType
 	 * chameleon_type_check_sql() to fill it in.  NULL for other types.
 	 */
 	char	   *check_expr;
+	const ChameleonTypeOverride *override;	/* the type_override applied, or NULL */
 } ChameleonPgType;
 
 /* Parse a COLUMN_TYPE string; ERROR with a clear message if it is not a MySQL type. */
@@ -121,6 +139,10 @@ extern const char *chameleon_value_kind_name(ChameleonValueKind kind);
  * sets *consumed to the number of bytes used.
  */
 extern ChameleonMySQLType *chameleon_parse_mysql_type_prefix(const char *text, int *consumed);
+
+/* Does the override apply to this type in opts->table? */
+extern bool chameleon_type_override_matches(const ChameleonTypeOverride *o,
+											const ChameleonMySQLType *mt, const char *table);
 
 /* The check_expr of pt for the given quoted column name; NULL if none. */
 extern char *chameleon_type_check_sql(const ChameleonPgType *pt, const char *quoted_column);
