@@ -249,15 +249,15 @@ COMMENT ON FUNCTION chameleon.init_replica(text, boolean, boolean) IS
 -- A replica of tables already loaded into the target schema (by another tool),
 -- streaming from the binlog position the data was taken at: no copy.
 CREATE FUNCTION chameleon.attach_replica(binlog_file text, binlog_position bigint,
-    path text DEFAULT NULL)
+    path text DEFAULT NULL, check_columns boolean DEFAULT true)
 RETURNS text
 AS 'MODULE_PATHNAME', 'chameleon_attach_replica'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
-COMMENT ON FUNCTION chameleon.attach_replica(text, bigint, text) IS
-    'replicate into the tables already in the target schema, from a binlog position (no copy)';
+COMMENT ON FUNCTION chameleon.attach_replica(text, bigint, text, boolean) IS
+    'replicate into the tables already in the target schema, from a binlog position (no copy); check_columns: their columns must be those the copy would make';
 
-REVOKE ALL ON FUNCTION chameleon.attach_replica(text, bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION chameleon.attach_replica(text, bigint, text, boolean) FROM PUBLIC;
 
 -- The running copies, from shared memory (the copy's own transaction is not visible).
 CREATE FUNCTION chameleon.copy_progress_rows()
@@ -823,7 +823,7 @@ CREATE EVENT TRIGGER chameleon_sql_drop ON sql_drop
 -- pg_read_server_files.
 ALTER FUNCTION chameleon.init_replica(text, boolean, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION chameleon.attach_replica(text, bigint, text)
+ALTER FUNCTION chameleon.attach_replica(text, bigint, text, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.start_replica(text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -854,7 +854,7 @@ ALTER FUNCTION chameleon.wait_for_source_gtid(text, double precision, text)
 GRANT EXECUTE ON FUNCTION chameleon.check_config(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.check_source(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.init_replica(text, boolean, boolean) TO chameleon_admin;
-GRANT EXECUTE ON FUNCTION chameleon.attach_replica(text, bigint, text) TO chameleon_admin;
+GRANT EXECUTE ON FUNCTION chameleon.attach_replica(text, bigint, text, boolean) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.start_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.stop_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_file_events(text, int) TO chameleon_admin;

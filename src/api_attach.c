@@ -3,27 +3,37 @@
  * already exist in PostgreSQL, streaming from a binlog position the caller
  * gives, with no copy.
  *
- * It records what init_replica records after its copy: the source (state
- * stopped), its start position, and every table of the target schema
- * (tables_limit: those tables) as copied at that position; start_replica
- * then streams from there.  The tables must hold the source's rows as of
- * that position, with the columns the copy would have made; it does not
- * read MySQL.
+ * It reads the MySQL definition of every table of the target schema
+ * (tables_limit: those tables; never those of skip_tables) and checks that
+ * the PostgreSQL table has the columns the copy would have made, with the
+ * types of the type map (type_override included): an error names the
+ * table and column otherwise, before anything is recorded.  Then it records
+ * what init_replica records after its copy: the source (state stopped), its
+ * start position, the tables as copied at that position, their MySQL
+ * shapes and foreign keys; start_replica streams from there.  The tables
+ * must hold the source's rows as of that position.
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "catalog.h"
+#include "copy.h"
+#include "ddl_apply.h"
 #include "guard.h"
 #include "config.h"
 #include "list_util.h"
+#include "mysql_client.h"
 #include "position.h"
+#include "schema.h"
 #include "spi_util.h"
 
 PG_FUNCTION_INFO_V1(chameleon_attach_replica);
@@ -83,6 +93,127 @@ tables_to_attach(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp)
 	return cfg->tables_limit;
 }
 
+/* The attribute of rel named name, or NULL. */
+static Form_pg_attribute
+attribute_named(TupleDesc desc, const char *name)
+{
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att;
+	}
+	return NULL;
+}
+
+/*
+ * Has the PostgreSQL table the columns the copy would have made of t: the
+ * same names, each with the type of the type map?  An error names the
+ * table and the first column that differs.
+ */
+static void
+check_attached_columns(const ChameleonTable *t, const char *pg_schema, Oid nsp)
+{
+	Relation	rel = table_open(get_relname_relid(t->name, nsp), AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			live = 0;
+
+	for (int i = 0; i < t->ncolumns; i++)
+	{
+		const ChameleonColumn *c = &t->columns[i];
+		Form_pg_attribute att = attribute_named(desc, c->name);
+		Oid			typid;
+		int32		typmod;
+
+		if (att == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("table \"%s\".\"%s\" has no column \"%s\", which MySQL table \"%s\" has",
+							pg_schema, t->name, c->name, t->name),
+					 errhint("Load the table with every MySQL column, named as in MySQL.")));
+		parseTypeString(c->pgtype->pg_type, &typid, &typmod, false);
+		if (att->atttypid != typid || (typmod >= 0 && att->atttypmod != typmod))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of table \"%s\".\"%s\" is %s, the copy would make it %s",
+							c->name, pg_schema, t->name,
+							format_type_with_typemod(att->atttypid, att->atttypmod),
+							format_type_with_typemod(typid, typmod)),
+					 errdetail("Its MySQL type is %s.", c->column_type),
+					 errhint("Change the column's type (ALTER TABLE ... ALTER COLUMN ... TYPE), or map the MySQL type with type_override.")));
+	}
+	for (int a = 0; a < desc->natts; a++)
+		live += !TupleDescAttr(desc, a)->attisdropped;
+	if (live != t->ncolumns)
+		for (int a = 0; a < desc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
+			bool		known = false;
+
+			for (int i = 0; i < t->ncolumns && !att->attisdropped; i++)
+				known |= strcmp(t->columns[i].name, NameStr(att->attname)) == 0;
+			if (!att->attisdropped && !known)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column \"%s\" of table \"%s\".\"%s\" is not a column of MySQL table \"%s\"",
+								NameStr(att->attname), pg_schema, t->name, t->name),
+						 errhint("Drop it, or attach the table once MySQL has it.")));
+		}
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * The MySQL definitions of the tables to attach, each checked against its
+ * PostgreSQL table.
+ */
+static List *
+read_and_check_tables(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp, List *names,
+					  bool check_columns)
+{
+	ChameleonSchemaOptions opts;
+	MYSQL	   *conn;
+	List	   *volatile tables = NIL;
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	conn = chameleon_mysql_connect(cfg);
+	PG_TRY();
+	{
+		chameleon_copy_schema_options(&opts, cfg, conn);
+		opts.pg_schema = pg_schema;
+		opts.tables_limit = NIL;	/* all of them: names are matched below */
+		tables = chameleon_schema_read(conn, &opts);
+	}
+	PG_CATCH();
+	{
+		chameleon_mysql_close(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	chameleon_mysql_close(conn);
+
+	foreach(lc, names)
+	{
+		ChameleonTable *match = NULL;
+		ListCell   *lt;
+
+		foreach(lt, tables)
+			if (strcmp(((ChameleonTable *) lfirst(lt))->name, lfirst(lc)) == 0)
+				match = lfirst(lt);
+		if (match == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("table \"%s\".\"%s\" is not a base table of MySQL database \"%s\"",
+							pg_schema, (char *) lfirst(lc), cfg->my_database),
+					 errhint("Drop it from the schema, list the tables to attach in tables_limit, or leave it out with skip_tables.")));
+		if (check_columns)
+			check_attached_columns(match, pg_schema, nsp);
+		found = lappend(found, match);
+	}
+	return found;
+}
+
 static void
 check_start_position(const char *file, int64 pos)
 {
@@ -95,7 +226,11 @@ check_start_position(const char *file, int64 pos)
 
 /*
  * chameleon.attach_replica(binlog_file text, binlog_position bigint,
- *   path text DEFAULT NULL) RETURNS text
+ *   path text DEFAULT NULL, check_columns boolean DEFAULT true) RETURNS text
+ *
+ * check_columns false attaches tables whose columns differ from the type
+ * map's (the stream casts its values to them); the tests use it to stream
+ * into tables made by hand.
  */
 Datum
 chameleon_attach_replica(PG_FUNCTION_ARGS)
@@ -107,6 +242,7 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 	ChameleonSource *existing;
 	Oid			nsp;
 	List	   *tables;
+	List	   *defs;
 	ListCell   *lc;
 	int			source_id;
 
@@ -142,16 +278,24 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("schema \"%s\" has no table to attach", pg_schema)));
 
+	defs = read_and_check_tables(cfg, pg_schema, nsp, tables,
+								 PG_NARGS() <= 3 || PG_ARGISNULL(3) || PG_GETARG_BOOL(3));
+
 	source_id = chameleon_source_add(cfg->my_database, pg_schema, cfg->path,
 											 cfg->my_server_id, "stopped");
 	chameleon_position_set(source_id, file, pos, NULL);
-	foreach(lc, tables)
+	foreach(lc, defs)
 	{
-		chameleon_catalog_add_table(source_id, lfirst(lc), pg_schema, lfirst(lc), "copied",
+		ChameleonTable *t = lfirst(lc);
+
+		chameleon_catalog_add_table(source_id, t->name, pg_schema, t->name, "copied",
 									0, file, pos);
+		/* the MySQL shape the stream starts from, as after a copy */
+		chameleon_shape_save(source_id, t->name, chameleon_shape_from_schema(cfg->my_database, t));
 		if (cfg->protect_tables)
-			chameleon_guard_table(pg_schema, lfirst(lc), cfg->my_database);
+			chameleon_guard_table(pg_schema, t->name, cfg->my_database);
 	}
+	chameleon_copy_store_foreign_keys(source_id, defs);
 
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("attached %d tables of schema \"%s\" to MySQL database \"%s\" at binlog position %s:" INT64_FORMAT,
 											  list_length(tables), pg_schema,

@@ -959,8 +959,8 @@ window_is_open(const ChameleonCopyWindow *w)
 }
 
 
-static void
-store_foreign_keys(int source_id, List *tables)
+void
+chameleon_copy_store_foreign_keys(int source_id, List *tables)
 {
 	ListCell   *lc;
 
@@ -1214,7 +1214,7 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 								 chameleon_shape_from_schema(opts.my_database, t));
 			plan_ranges(conn, cfg, &opts, source_id, t);
 		}
-		store_foreign_keys(source_id, tables);
+		chameleon_copy_store_foreign_keys(source_id, tables);
 	}
 	PG_FINALLY();
 	{
@@ -1755,7 +1755,7 @@ run_sync_plan(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 		/* the MySQL shape the table rejoins the stream with (ddl_apply.h) */
 		chameleon_shape_save(source_id, t->name,
 							 chameleon_shape_from_schema(opts->my_database, t));
-		store_foreign_keys(source_id, list_make1(t));
+		chameleon_copy_store_foreign_keys(source_id, list_make1(t));
 	}
 }
 

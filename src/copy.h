@@ -33,6 +33,9 @@ extern void chameleon_copy_unlock(const char *source_name);
  */
 extern int32 chameleon_copy_plan(const ChameleonConfig *cfg, bool force);
 
+/* Record the MySQL foreign keys of the tables (t_foreign_keys). */
+extern void chameleon_copy_store_foreign_keys(int source_id, List *tables);
+
 /* The schema options of cfg; conn: also ask the server and set up the session. */
 extern void chameleon_copy_schema_options(ChameleonSchemaOptions *opts,
 										  const ChameleonConfig *cfg, MYSQL *conn);
