@@ -134,6 +134,12 @@ SELECT config_error('relative_out_dir.yaml');
 SELECT config_error('tables_limit_other_db.yaml');
 -- my_charset (2.x): the copy reads utf8mb4 whatever it says; another value is a NOTICE
 SELECT config_error('my_charset_latin1.yaml');
+-- schema_mappings (2.x form): one mapping stands for my_database and pg_schema
+SELECT key, value, source FROM chameleon.check_config(:'confdir' || '/schema_mappings_one.yaml')
+WHERE key IN ('my_database', 'pg_schema', 'schema_mappings');
+SELECT config_error('schema_mappings_two.yaml');
+SELECT config_error('schema_mappings_and_db.yaml');
+SELECT config_error('schema_mappings_not_mapping.yaml');
 -- type_override (2.x form)
 SELECT config_error('type_override_not_mapping.yaml');
 SELECT config_error('type_override_no_target.yaml');

@@ -51,6 +51,7 @@ typedef enum ConfigKeyType
 	CK_TYPE_LIST,				/* List of lower-cased char * */
 	CK_TABLE_LIST,				/* List of table names */
 	CK_TYPE_OVERRIDES,			/* List of ChameleonTypeOverride * */
+	CK_SCHEMA_MAPPINGS,			/* List of (MySQL database, schema) pairs */
 	CK_IGNORED					/* accepted, not used (pg_conn) */
 } ConfigKeyType;
 
@@ -100,6 +101,7 @@ static const ConfigKey config_keys[] =
 	{"mysql_conn.ssl_key", CK_STRING, F(ssl_key), false, NO_RANGE, NULL},
 	{"my_database", CK_STRING, F(my_database), true, NO_RANGE, NULL},
 	{"pg_schema", CK_STRING, F(pg_schema), false, NO_RANGE, NULL},
+	{"schema_mappings", CK_SCHEMA_MAPPINGS, F(schema_mappings), false, NO_RANGE, NULL},
 	{"my_server_id", CK_UINT32, F(my_server_id), true, 1, PG_UINT32_MAX, NULL},
 	{"replica_batch_size", CK_INT, F(replica_batch_size), false, 1, PG_INT32_MAX, NULL},
 	{"copy_max_size", CK_INT, F(copy_max_size), false, 1, PG_INT32_MAX, NULL},
@@ -717,6 +719,35 @@ parse_type_overrides(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
 	return result;
 }
 
+/*
+ * schema_mappings (the 2.x form): MySQL database -> PostgreSQL schema, as
+ * a list of two-element lists.  finish_config() takes it in place of
+ * my_database and pg_schema.
+ */
+static List *
+parse_schema_mappings(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
+{
+	List	   *result = NIL;
+
+	if (node->type != YAML_MAPPING_NODE)
+		value_error(ld, key, node,
+					errdetail("A mapping of MySQL databases to PostgreSQL schemas is expected, not %s.",
+							  node_kind(node)),
+					errhint("Write for example: schema_mappings: {sakila: sakila_pg}"));
+	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+		 pair < node->data.mapping.pairs.top; pair++)
+	{
+		yaml_node_t *db = yaml_document_get_node(&ld->document, pair->key);
+		yaml_node_t *schema = yaml_document_get_node(&ld->document, pair->value);
+
+		if (node_is_empty(db) || node_is_empty(schema))
+			value_error(ld, key, db,
+						errdetail("Each entry maps a MySQL database to a PostgreSQL schema; both are needed."));
+		result = lappend(result, list_make2(scalar_text(ld, key, db), scalar_text(ld, key, schema)));
+	}
+	return result;
+}
+
 /* Store one key's value (not empty) in the config. */
 static void
 apply_value(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
@@ -765,6 +796,9 @@ apply_value(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
 			break;
 		case CK_TYPE_OVERRIDES:
 			*(List **) field = parse_type_overrides(ld, key, node);
+			break;
+		case CK_SCHEMA_MAPPINGS:
+			*(List **) field = parse_schema_mappings(ld, key, node);
 			break;
 		case CK_IGNORED:
 			*(bool *) field = true;
@@ -885,10 +919,47 @@ set_defaults(ChameleonConfig *cfg)
 	cfg->log_level = pstrdup("info");
 }
 
+/*
+ * schema_mappings or my_database/pg_schema: one of the two forms.  One
+ * mapping stands for my_database and pg_schema; several databases in one
+ * replica are refused with what to do instead.
+ */
+static void
+take_schema_mappings(ConfigLoader *ld)
+{
+	ChameleonConfig *cfg = ld->cfg;
+	int			k = find_key("schema_mappings");
+	int			other = ld->line[find_key("my_database")] ? find_key("my_database") :
+		ld->line[find_key("pg_schema")] ? find_key("pg_schema") : -1;
+
+	if (!ld->from_file[k])
+		return;
+	if (other >= 0)
+		ereport(ERROR,
+				errcode(ERRCODE_CONFIG_FILE_ERROR),
+				errmsg("configuration file \"%s\" gives both \"schema_mappings\" (line %d) and \"%s\" (line %d)",
+					   ld->path, ld->line[k], config_keys[other].name, ld->line[other]),
+				errdetail("They are two forms of one setting: the MySQL database and the PostgreSQL schema it goes to."),
+				errhint("Keep one of them."));
+	if (list_length(cfg->schema_mappings) > 1)
+		ereport(ERROR,
+				errcode(ERRCODE_CONFIG_FILE_ERROR),
+				errmsg("invalid value for key \"schema_mappings\" in configuration file \"%s\" line %d",
+					   ld->path, ld->line[k]),
+				errdetail("It maps %d MySQL databases; a replica replicates one database.",
+						  list_length(cfg->schema_mappings)),
+				errhint("Write one configuration file per database, each with its own my_server_id."));
+	cfg->my_database = pstrdup(linitial(linitial(cfg->schema_mappings)));
+	cfg->pg_schema = pstrdup(lsecond(linitial(cfg->schema_mappings)));
+	ld->from_file[find_key("my_database")] = true;
+	ld->from_file[find_key("pg_schema")] = true;
+}
+
 /* Required keys: present, and with a value. */
 static void
 check_required(ConfigLoader *ld)
 {
+	take_schema_mappings(ld);
 	for (int k = 0; k < (int) NUM_CONFIG_KEYS; k++)
 	{
 		const ConfigKey *key = &config_keys[k];
@@ -1124,6 +1195,19 @@ setting_text(ChameleonConfig *cfg, const ConfigKey *key)
 			return list_text(*(List **) field);
 		case CK_TYPE_OVERRIDES:
 			return overrides_text(*(List **) field);
+		case CK_SCHEMA_MAPPINGS:
+			{
+				StringInfoData buf;
+				ListCell   *lc;
+
+				initStringInfo(&buf);
+				appendStringInfoChar(&buf, '{');
+				foreach(lc, *(List **) field)
+					appendStringInfo(&buf, "%s%s: %s", foreach_current_index(lc) ? ", " : "",
+									 (char *) linitial(lfirst(lc)), (char *) lsecond(lfirst(lc)));
+				appendStringInfoChar(&buf, '}');
+				return buf.data;
+			}
 		case CK_IGNORED:
 			return *(bool *) field ? pstrdup("ignored") : NULL;
 		case CK_MAPPING:

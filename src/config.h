@@ -64,6 +64,8 @@ typedef struct ChameleonConfig
 	/* replica */
 	char	   *my_database;	/* required, non-empty */
 	char	   *pg_schema;		/* default: my_database */
+	List	   *schema_mappings;	/* 2.x form of the two above: (database,
+									 * schema) pairs, at most one */
 	uint32		my_server_id;	/* required, 1 .. 2^32-1 */
 	int			replica_batch_size; /* default 1000 */
 	int			copy_max_size;	/* default 100000 rows per slice */

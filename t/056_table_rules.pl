@@ -106,14 +106,15 @@ $node->safe_psql('postgres', "SELECT chameleon.stop_replica()");
 $node->safe_psql('postgres', "SELECT chameleon.drop_replica('app')");
 $my->sql('CREATE DATABASE hist; CREATE TABLE hist.a (id int PRIMARY KEY); CREATE TABLE hist.b (id int PRIMARY KEY);'
 	  . ' INSERT INTO hist.a VALUES (1), (2); INSERT INTO hist.b VALUES (1), (2);');
-my $hist = $my->write_config(my_database => 'hist', my_server_id => 7301,
+# (written in the 2.x form: schema_mappings with one database)
+my $hist = $my->write_config(schema_mappings => { hist => 'hist_pg' }, my_server_id => 7301,
 	skip_events => { delete => ['hist'] }, log_level => 'warning');
 $node->safe_psql('postgres', "SELECT chameleon.init_replica('$hist')");
 $node->safe_psql('postgres', "SELECT chameleon.start_replica('$hist')");
 $my->sql('DELETE FROM hist.a; DELETE FROM hist.b WHERE id = 1; INSERT INTO hist.b VALUES (3);');
 ok(ChameleonReplica::wait_caught_up($node, $my), 'hist: caught up');
-is(pg_one("SELECT (SELECT string_agg(id::text, ',' ORDER BY id) FROM hist.a) || ' / '
-               || (SELECT string_agg(id::text, ',' ORDER BY id) FROM hist.b)"),
+is(pg_one("SELECT (SELECT string_agg(id::text, ',' ORDER BY id) FROM hist_pg.a) || ' / '
+               || (SELECT string_agg(id::text, ',' ORDER BY id) FROM hist_pg.b)"),
 	'1,2 / 1,2,3', 'skip_events delete: [hist] keeps every deleted row of the database');
 
 # log_level: debug writes each batch, warning leaves out the state changes

@@ -619,7 +619,7 @@ sub write_config
 		$config_count++;
 		$path = "$self->{basedir}/chameleon_$config_count.yaml";
 	}
-	$keys{my_database}  //= 'sakila';
+	$keys{my_database}  //= 'sakila' unless exists $keys{schema_mappings};
 	$keys{my_server_id} //= $self->{server_id} + 1000;
 
 	my @order = (qw(host port socket user passwd));
@@ -629,7 +629,8 @@ sub write_config
 	my $yaml = "# pg_chameleon config written by ChameleonMariaDB for $test_name\n";
 	$yaml .= "mysql_conn:\n";
 	$yaml .= "  $_: " . _yaml_scalar($conn{$_}) . "\n" for @conn_keys;
-	for my $k ('my_database', 'my_server_id', sort grep { !/^my_(database|server_id)$/ } keys %keys)
+	for my $k ((grep { exists $keys{$_} } 'my_database', 'my_server_id'),
+		sort grep { !/^my_(database|server_id)$/ } keys %keys)
 	{
 		$yaml .= _yaml_entry($k, $keys{$k}, '');
 	}
