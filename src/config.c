@@ -661,6 +661,17 @@ parse_override_type(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node, c
 	return mt;
 }
 
+/* The value of key must be a mapping of what; example shows one. */
+static void
+expect_mapping(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node, const char *what,
+			   const char *example)
+{
+	if (node->type != YAML_MAPPING_NODE)
+		value_error(ld, key, node,
+					errdetail("A mapping of %s is expected, not %s.", what, node_kind(node)),
+					errhint("Write for example: %s", example));
+}
+
 /*
  * type_override (the 2.x form): a mapping of MySQL column types to
  * {override_to: <PostgreSQL type>, override_tables: [<tables>, or "*"]}.
@@ -673,11 +684,8 @@ parse_type_overrides(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
 {
 	List	   *result = NIL;
 
-	if (node->type != YAML_MAPPING_NODE)
-		value_error(ld, key, node,
-					errdetail("A mapping of MySQL types to {override_to: ..., override_tables: [...]} is expected, not %s.",
-							  node_kind(node)),
-					errhint("Write for example: \"tinyint(1)\": {override_to: boolean, override_tables: [\"*\"]}"));
+	expect_mapping(ld, key, node, "MySQL types to {override_to: ..., override_tables: [...]}",
+				   "\"tinyint(1)\": {override_to: boolean, override_tables: [\"*\"]}");
 	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
 		 pair < node->data.mapping.pairs.top; pair++)
 	{
@@ -729,11 +737,8 @@ parse_schema_mappings(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
 {
 	List	   *result = NIL;
 
-	if (node->type != YAML_MAPPING_NODE)
-		value_error(ld, key, node,
-					errdetail("A mapping of MySQL databases to PostgreSQL schemas is expected, not %s.",
-							  node_kind(node)),
-					errhint("Write for example: schema_mappings: {sakila: sakila_pg}"));
+	expect_mapping(ld, key, node, "MySQL databases to PostgreSQL schemas",
+				   "schema_mappings: {sakila: sakila_pg}");
 	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
 		 pair < node->data.mapping.pairs.top; pair++)
 	{
