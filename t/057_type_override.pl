@@ -82,6 +82,9 @@ ChameleonReplica::tables_equal($node, $my, 'ov', 'later', 'id',
 ChameleonReplica::tables_equal($node, $my, 'ov', 'other', 'id', [ [ 'id', 'id' ], [ 'active', 'active' ] ],
 	'other: equal');
 is(pg_one("SELECT count(*) FROM chameleon.errors"), '0', 'no error');
+is(pg_one("SELECT string_agg(mysql_table || ':' || status || coalesce(':' || nullif(detail, '1 chunk'), ''), ','
+                             ORDER BY mysql_table) FROM chameleon.verify_tables()"),
+	'flags:equal,later:equal,other:equal,unlisted:equal', 'verify_tables: overridden columns compare equal');
 
 # a target the values cannot convert to, a type that does not exist: errors
 # of init_replica, before anything is made
