@@ -65,7 +65,7 @@ typedef struct SourceTable
 	char	   *engine;			/* NULL if unknown */
 	uint64		rows;			/* estimate */
 	uint64		bytes;			/* data + index */
-	bool		has_primary_key;
+	bool		has_primary_key;	/* or a unique index of NOT NULL columns */
 } SourceTable;
 
 typedef struct Source
@@ -809,8 +809,8 @@ check_reload(Source *src)
 
 /*
  * LOCK TABLES: the copy reads a slice of a non-InnoDB table (no MVCC
- * snapshot) -- and on MySQL one of an InnoDB table without a primary key
- * (no watermark replay without a key) -- under LOCK TABLES t READ, which
+ * snapshot) -- and on MySQL one of an InnoDB table without a key (primary,
+ * or unique of NOT NULL columns: no watermark replay without one) -- under LOCK TABLES t READ, which
  * keeps writes to that table only waiting.  Needed on the database when
  * such a table exists.
  */
@@ -830,7 +830,7 @@ check_lock_tables(Source *src)
 	return make_check("privilege_lock_tables", needed ? PREFLIGHT_ERROR : PREFLIGHT_WARNING,
 					  needed ? "missing" : src->flavour == FLAVOUR_MARIADB ?
 					  "missing (needed only to copy non-InnoDB tables)" :
-					  "missing (needed only to copy non-InnoDB tables and tables without a primary key)",
+					  "missing (needed only to copy non-InnoDB tables and tables without a key)",
 					  grant_hint(src, "LOCK TABLES", database_target(src)));
 }
 
@@ -925,9 +925,11 @@ parse_uint64(const char *s)
 }
 
 /*
- * Read the base tables of my_database, keeping those in tables_limit.  The
- * primary key comes from STATISTICS: MariaDB hides TABLE_CONSTRAINTS from an
- * account that has only SELECT on the tables.
+ * Read the base tables of my_database, keeping those it replicates.  The
+ * key -- the primary key, or a unique index of whole NOT NULL columns, which
+ * serves as one (copy.c, apply_relation.c) -- comes from STATISTICS: MariaDB
+ * hides TABLE_CONSTRAINTS from an account that has only SELECT on the
+ * tables.
  */
 static void
 load_tables(Source *src)
@@ -943,7 +945,9 @@ load_tables(Source *src)
 				   "t.DATA_LENGTH + t.INDEX_LENGTH, "
 				   "EXISTS (SELECT 1 FROM information_schema.STATISTICS s "
 				   "WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME "
-				   "AND s.INDEX_NAME = 'PRIMARY') "
+				   "AND s.NON_UNIQUE = 0 GROUP BY s.INDEX_NAME "
+				   "HAVING SUM(s.NULLABLE = 'YES' OR s.SUB_PART IS NOT NULL "
+				   "OR s.COLUMN_NAME IS NULL) = 0) "
 				   "FROM information_schema.TABLES t "
 				   "WHERE t.TABLE_SCHEMA = %s AND t.TABLE_TYPE = 'BASE TABLE' "
 				   "ORDER BY BINARY t.TABLE_NAME",
@@ -1121,7 +1125,8 @@ check_primary_keys(Source *src)
 	initStringInfo(&hint);
 	appendStringInfo(&hint, "ALTER TABLE %s.%s ADD PRIMARY KEY (...); ",
 					 ident(src->cfg->my_database), ident((char *) linitial(names)));
-	appendStringInfoString(&hint, "without a primary key, updates and deletes match rows on all columns");
+	appendStringInfoString(&hint, "without a primary key or a unique index of NOT NULL columns, "
+						   "updates and deletes match rows on all columns and the copy reads the table in one pass");
 	initStringInfo(&value);
 	append_name_list(&value, names);
 	return make_check("tables_without_primary_key", PREFLIGHT_WARNING,

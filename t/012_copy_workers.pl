@@ -160,6 +160,9 @@ for my $method ('auto', 'watermark')
 	make_database($db, 30000);
 	$conf{$db} = $my->write_config(my_database => $db, copy_workers => 2,
 		copy_max_size => 700, copy_snapshot => $method, my_server_id => $server_id++);
+	is(pg_one("SELECT value FROM chameleon.check_source('$conf{$db}')
+	            WHERE check_name = 'tables_without_primary_key'"), 'ctl, nokey',
+		"$db: check_source: a unique key of NOT NULL columns serves as a key (ukey is not listed)");
 	my $writer = start_writer($db);
 	my $flushes = $my->sql("SHOW GLOBAL STATUS LIKE 'Com_flush'", raw => 1);
 
