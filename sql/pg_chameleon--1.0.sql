@@ -259,6 +259,17 @@ COMMENT ON FUNCTION chameleon.attach_replica(text, bigint, text, boolean) IS
 
 REVOKE ALL ON FUNCTION chameleon.attach_replica(text, bigint, text, boolean) FROM PUBLIC;
 
+CREATE FUNCTION chameleon.attach_replica_at_gtid(gtid text, path text DEFAULT NULL,
+    check_columns boolean DEFAULT true)
+RETURNS text
+AS 'MODULE_PATHNAME', 'chameleon_attach_replica_at_gtid'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+COMMENT ON FUNCTION chameleon.attach_replica_at_gtid(text, text, boolean) IS
+    'replicate into the tables already in the target schema, from right after a MariaDB GTID (no copy)';
+
+REVOKE ALL ON FUNCTION chameleon.attach_replica_at_gtid(text, text, boolean) FROM PUBLIC;
+
 -- The running copies, from shared memory (the copy's own transaction is not visible).
 CREATE FUNCTION chameleon.copy_progress_rows()
 RETURNS TABLE (pid integer, dboid oid, source text, pg_schema text, phase text,
@@ -825,6 +836,8 @@ ALTER FUNCTION chameleon.init_replica(text, boolean, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.attach_replica(text, bigint, text, boolean)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION chameleon.attach_replica_at_gtid(text, text, boolean)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.start_replica(text)
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION chameleon.stop_replica(text)
@@ -855,6 +868,7 @@ GRANT EXECUTE ON FUNCTION chameleon.check_config(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.check_source(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.init_replica(text, boolean, boolean) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.attach_replica(text, bigint, text, boolean) TO chameleon_admin;
+GRANT EXECUTE ON FUNCTION chameleon.attach_replica_at_gtid(text, text, boolean) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.start_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.stop_replica(text) TO chameleon_admin;
 GRANT EXECUTE ON FUNCTION chameleon.binlog_file_events(text, int) TO chameleon_admin;

@@ -34,9 +34,11 @@
 #include "mysql_client.h"
 #include "position.h"
 #include "schema.h"
+#include "source_position.h"
 #include "spi_util.h"
 
 PG_FUNCTION_INFO_V1(chameleon_attach_replica);
+PG_FUNCTION_INFO_V1(chameleon_attach_replica_at_gtid);
 
 /* The ordinary and partitioned tables of a schema, by name. */
 static List *
@@ -165,11 +167,12 @@ check_attached_columns(const ChameleonTable *t, const char *pg_schema, Oid nsp)
 
 /*
  * The MySQL definitions of the tables to attach, each checked against its
- * PostgreSQL table.
+ * PostgreSQL table.  With gtid, at gets the binlog position of that MariaDB
+ * GTID; else, on MariaDB, the GTID position of at's binlog position.
  */
 static List *
 read_and_check_tables(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp, List *names,
-					  bool check_columns)
+					  bool check_columns, const char *gtid, ChameleonSnapshot *at)
 {
 	ChameleonSchemaOptions opts;
 	MYSQL	   *conn;
@@ -183,6 +186,15 @@ read_and_check_tables(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp
 		chameleon_copy_schema_options(&opts, cfg, conn);
 		opts.pg_schema = pg_schema;
 		opts.tables_limit = NIL;	/* all of them: names are matched below */
+		if (gtid != NULL && !opts.is_mariadb)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("attaching at a GTID needs a MariaDB source"),
+					 errhint("Give the binlog file and position of the data to chameleon.attach_replica().")));
+		if (gtid != NULL)
+			chameleon_source_gtid_position(conn, gtid, at);
+		else if (opts.is_mariadb)
+			chameleon_source_snapshot_gtid(conn, at);
 		tables = chameleon_schema_read(conn, &opts);
 	}
 	PG_CATCH();
@@ -225,19 +237,12 @@ check_start_position(const char *file, int64 pos)
 }
 
 /*
- * chameleon.attach_replica(binlog_file text, binlog_position bigint,
- *   path text DEFAULT NULL, check_columns boolean DEFAULT true) RETURNS text
- *
- * check_columns false attaches tables whose columns differ from the type
- * map's (the stream casts its values to them); the tests use it to stream
- * into tables made by hand.
+ * Attach the tables of cfg's schema at the binlog position at (or, with
+ * gtid, at the position of that MariaDB GTID).
  */
-Datum
-chameleon_attach_replica(PG_FUNCTION_ARGS)
+static text *
+attach_tables(ChameleonConfig *cfg, ChameleonSnapshot *at, const char *gtid, bool check_columns)
 {
-	char	   *file;
-	int64		pos;
-	ChameleonConfig *cfg;
 	const char *pg_schema;
 	ChameleonSource *existing;
 	Oid			nsp;
@@ -246,15 +251,6 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int			source_id;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("attach_replica needs a binlog file and position")));
-	file = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	pos = PG_GETARG_INT64(1);
-	check_start_position(file, pos);
-	cfg = chameleon_config_load(PG_NARGS() > 2 && !PG_ARGISNULL(2) ?
-								text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL);
 	chameleon_config_require_this_database(cfg, "attach this replica");
 	pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
 
@@ -278,18 +274,17 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("schema \"%s\" has no table to attach", pg_schema)));
 
-	defs = read_and_check_tables(cfg, pg_schema, nsp, tables,
-								 PG_NARGS() <= 3 || PG_ARGISNULL(3) || PG_GETARG_BOOL(3));
+	defs = read_and_check_tables(cfg, pg_schema, nsp, tables, check_columns, gtid, at);
 
 	source_id = chameleon_source_add(cfg->my_database, pg_schema, cfg->path,
-											 cfg->my_server_id, "stopped");
-	chameleon_position_set(source_id, file, pos, NULL);
+									 cfg->my_server_id, "stopped");
+	chameleon_position_set(source_id, at->binlog_file, at->binlog_position, at->gtid);
 	foreach(lc, defs)
 	{
 		ChameleonTable *t = lfirst(lc);
 
 		chameleon_catalog_add_table(source_id, t->name, pg_schema, t->name, "copied",
-									0, file, pos);
+									0, at->binlog_file, at->binlog_position);
 		/* the MySQL shape the stream starts from, as after a copy */
 		chameleon_shape_save(source_id, t->name, chameleon_shape_from_schema(cfg->my_database, t));
 		if (cfg->protect_tables)
@@ -297,7 +292,58 @@ chameleon_attach_replica(PG_FUNCTION_ARGS)
 	}
 	chameleon_copy_store_foreign_keys(source_id, defs);
 
-	PG_RETURN_TEXT_P(cstring_to_text(psprintf("attached %d tables of schema \"%s\" to MySQL database \"%s\" at binlog position %s:" INT64_FORMAT,
-											  list_length(tables), pg_schema,
-											  cfg->my_database, file, pos)));
+	return cstring_to_text(psprintf("attached %d tables of schema \"%s\" to MySQL database \"%s\" at binlog position %s:" INT64_FORMAT "%s%s",
+									list_length(tables), pg_schema, cfg->my_database,
+									at->binlog_file, at->binlog_position,
+									gtid ? ", after GTID " : "", gtid ? gtid : ""));
+}
+
+/*
+ * chameleon.attach_replica(binlog_file text, binlog_position bigint,
+ *   path text DEFAULT NULL, check_columns boolean DEFAULT true) RETURNS text
+ *
+ * check_columns false attaches tables whose columns differ from the type
+ * map's (the stream casts its values to them); the tests use it to stream
+ * into tables made by hand.
+ */
+Datum
+chameleon_attach_replica(PG_FUNCTION_ARGS)
+{
+	ChameleonSnapshot at = {0};
+	ChameleonConfig *cfg;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("attach_replica needs a binlog file and position")));
+	at.binlog_file = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	at.binlog_position = PG_GETARG_INT64(1);
+	check_start_position(at.binlog_file, at.binlog_position);
+	cfg = chameleon_config_load(PG_NARGS() > 2 && !PG_ARGISNULL(2) ?
+								text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL);
+	PG_RETURN_TEXT_P(attach_tables(cfg, &at, NULL,
+								   PG_NARGS() <= 3 || PG_ARGISNULL(3) || PG_GETARG_BOOL(3)));
+}
+
+/*
+ * chameleon.attach_replica_at_gtid(gtid text, path text DEFAULT NULL,
+ *   check_columns boolean DEFAULT true) RETURNS text
+ *
+ * The same, from the position right after the transaction of a MariaDB
+ * GTID (the last one the loaded data holds, as a dump records it).
+ */
+Datum
+chameleon_attach_replica_at_gtid(PG_FUNCTION_ARGS)
+{
+	ChameleonSnapshot at = {0};
+	ChameleonConfig *cfg;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("attach_replica_at_gtid needs a GTID")));
+	cfg = chameleon_config_load(PG_NARGS() > 1 && !PG_ARGISNULL(1) ?
+								text_to_cstring(PG_GETARG_TEXT_PP(1)) : NULL);
+	PG_RETURN_TEXT_P(attach_tables(cfg, &at, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								   PG_NARGS() <= 2 || PG_ARGISNULL(2) || PG_GETARG_BOOL(2)));
 }

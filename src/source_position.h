@@ -31,4 +31,11 @@ extern void chameleon_source_snapshot_position(MYSQL *conn, ChameleonSnapshot *s
 /* MariaDB: the GTID position of snap's binlog position (BINLOG_GTID_POS). */
 extern void chameleon_source_snapshot_gtid(MYSQL *conn, ChameleonSnapshot *snap);
 
+/*
+ * MariaDB: the binlog position right after the transaction of a GTID
+ * ("domain-server-sequence"), found in the binary logs; an ERROR when it
+ * is not there.  snap->gtid gets the GTID position there.
+ */
+extern void chameleon_source_gtid_position(MYSQL *conn, const char *gtid, ChameleonSnapshot *snap);
+
 #endif							/* CHAMELEON_SOURCE_POSITION_H */

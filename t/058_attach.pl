@@ -67,6 +67,9 @@ SELECT CONCAT('-- position ', VARIABLE_VALUE) FROM information_schema.SESSION_ST
  WHERE VARIABLE_NAME = 'BINLOG_SNAPSHOT_FILE';
 SELECT CONCAT('-- offset ', VARIABLE_VALUE) FROM information_schema.SESSION_STATUS
  WHERE VARIABLE_NAME = 'BINLOG_SNAPSHOT_POSITION';
+SELECT CONCAT('-- gtid ', BINLOG_GTID_POS(
+  (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'BINLOG_SNAPSHOT_FILE'),
+  (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'BINLOG_SNAPSHOT_POSITION')));
 SELECT CONCAT('INSERT INTO att.items VALUES (', id, ', ', QUOTE(name), ', ', QUOTE(price), ', ',
               QUOTE(created), ', ', QUOTE(flag), ');') FROM att.items;
 SELECT CONCAT('INSERT INTO att.child VALUES (', id, ', ', QUOTE(item_id), ');') FROM att.child;
@@ -75,8 +78,17 @@ COMMIT;
 SQL
 my ($file) = $dump =~ /^-- position (\S+)$/m;
 my ($pos) = $dump =~ /^-- offset (\d+)$/m;
+my ($gtid) = $dump =~ /^-- gtid (\S+)$/m;
 ok(defined $file && defined $pos, "the dump records its binlog position ($file:$pos)");
 cmp_ok(scalar(() = $dump =~ /^INSERT/mg), '>', 4000, 'the dump holds the rows');
+
+my $tables_sql = q{
+CREATE SCHEMA att;
+CREATE TABLE att.items (id integer NOT NULL PRIMARY KEY, name varchar(30), price numeric(8,2),
+  created timestamp(0) without time zone, flag smallint);
+CREATE TABLE att.child (id integer NOT NULL PRIMARY KEY, item_id integer);
+CREATE TABLE att.ctl (stop integer NOT NULL);
+};
 
 # tables whose columns differ from the type map's are refused, naming them
 $node->safe_psql('postgres', q{
@@ -129,5 +141,24 @@ ChameleonReplica::tables_equal($node, $my, 'att', 'child', 'id', [ [ 'id', 'id' 
 is(pg_one("SELECT string_agg(mysql_table || ':' || status || CASE WHEN status = 'equal' THEN '' ELSE ':' || detail END,
                              ',' ORDER BY mysql_table) FROM chameleon.verify_tables()"),
 	'child:equal,ctl:equal,items:equal', 'verify_tables: equal');
+
+# the same dump attached by its GTID (the last transaction it holds)
+$node->safe_psql('postgres', "SELECT chameleon.stop_replica()");
+$node->safe_psql('postgres', "SELECT chameleon.drop_replica('att')");
+$node->safe_psql('postgres', 'DROP SCHEMA att CASCADE');
+$node->safe_psql('postgres', $tables_sql . "SET session_replication_role = replica;\n$dump");
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.attach_replica_at_gtid('0-1', '$conf')");
+like($err, qr/"0-1" is not a MariaDB GTID/, 'attach_replica_at_gtid: not a GTID');
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.attach_replica_at_gtid('0-101-999999999', '$conf')");
+like($err, qr/GTID 0-101-999999999 is not in the binary logs of the source/, 'a GTID the binlog does not hold');
+like(pg_one("SELECT chameleon.attach_replica_at_gtid('$gtid', '$conf')"),
+	qr/^attached 3 tables .* at binlog position \Q$file:$pos\E, after GTID \Q$gtid\E$/,
+	"attach_replica_at_gtid($gtid) finds the dump's own position");
+is(pg_one("SELECT applied_file || ':' || applied_position FROM chameleon.status WHERE source = 'att'"),
+	"$file:$pos", 'the replica starts there');
+$node->safe_psql('postgres', "SELECT chameleon.start_replica('$conf')");
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up from the GTID');
+is(pg_one("SELECT string_agg(mysql_table || ':' || status, ',' ORDER BY mysql_table) FROM chameleon.verify_tables()"),
+	'child:equal,ctl:equal,items:equal', 'attached by GTID: equal');
 
 done_testing();
