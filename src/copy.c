@@ -185,24 +185,24 @@ slice_literal(const ChameleonMySQLType *mt, SliceLiteral *lit)
 	return false;
 }
 
-/* Can a slice start after a value of this index?  Whole NOT NULL columns. */
+/*
+ * Can a slice start after a value of this index?  A key on whole NOT NULL
+ * columns, none generated, of types a slice can start after.
+ */
 static bool
 index_can_slice(const ChameleonTable *t, const ChameleonIndex *idx)
 {
-	bool		usable = (idx->primary || idx->is_unique) && !idx->has_prefix &&
-		!idx->has_expression && idx->columns != NIL;
+	bool		usable = (idx->primary || idx->is_unique) &&
+		chameleon_schema_index_on_not_null_columns(t, idx);
 	ListCell   *lk;
 
 	foreach(lk, idx->columns)
 	{
-		const ChameleonColumn *c = NULL;
 		SliceLiteral lit;
 
 		for (int i = 0; i < t->ncolumns; i++)
 			if (strcmp(t->columns[i].name, lfirst(lk)) == 0)
-				c = &t->columns[i];
-		usable &= c != NULL && c->not_null && !c->generated &&
-			slice_literal(c->mytype, &lit);
+				usable &= !t->columns[i].generated && slice_literal(t->columns[i].mytype, &lit);
 	}
 	return usable;
 }

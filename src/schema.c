@@ -1028,8 +1028,8 @@ index_translated(const ChameleonTable *t, const ChameleonIndex *ix, bool notice)
 	return true;
 }
 
-static bool
-index_on_not_null_columns(const ChameleonTable *t, const ChameleonIndex *ix)
+bool
+chameleon_schema_index_on_not_null_columns(const ChameleonTable *t, const ChameleonIndex *ix)
 {
 	ListCell   *lc;
 
@@ -1060,7 +1060,7 @@ chameleon_schema_row_key(const ChameleonTable *t)
 	{
 		const ChameleonIndex *ix = lfirst(lc);
 
-		if (ix->is_unique && index_on_not_null_columns(t, ix))
+		if (ix->is_unique && chameleon_schema_index_on_not_null_columns(t, ix))
 			return ix;
 	}
 	return NULL;

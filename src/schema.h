@@ -110,6 +110,10 @@ extern void chameleon_schema_index_notices(const ChameleonTable *t);
  */
 extern const ChameleonIndex *chameleon_schema_row_key(const ChameleonTable *t);
 
+/* Is the index on whole NOT NULL columns only (no prefix, no expression)? */
+extern bool chameleon_schema_index_on_not_null_columns(const ChameleonTable *t,
+													   const ChameleonIndex *ix);
+
 /*
  * After a table's data is in: primary key, unique and secondary indexes,
  * identity/sequence restarted past the copied maximum.  deferred not NULL:
