@@ -14,26 +14,18 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
 
-use ChameleonMariaDB;
+use BenchSource;
 
 my ($tables, $rows, $runs) = @ENV{qw(TABLES ROWS RUNS)};
 my $total = $tables * $rows;
 
 sub say_now { diag(@_); }
 
-my $my = ChameleonMariaDB->new(name => 'bench',
-	extra => ['--innodb-buffer-pool-size=2G', '--binlog-row-metadata=FULL']);
-$my->start;
-$my->sql('CREATE DATABASE sbtest');
-my $pass = 'bench-' . int(rand(1e9));
-$my->create_user('bench', $pass, 'ALL PRIVILEGES ON *.*');
+my ($my, $pass) = BenchSource::start();
 
 say_now("sysbench prepare: $tables tables x $rows rows");
 my $t0 = time;
-system('sysbench', 'oltp_read_write', '--db-driver=mysql',
-	'--mysql-host=127.0.0.1', '--mysql-port=' . $my->port,
-	'--mysql-user=bench', "--mysql-password=$pass", '--mysql-db=sbtest',
-	"--tables=$tables", "--table-size=$rows", 'prepare') == 0
+system(BenchSource::sysbench($my, $pass, 'oltp_read_write', $tables, $rows), 'prepare') == 0
   or die "sysbench prepare failed\n";
 say_now(sprintf("prepared in %.0f s", time - $t0));
 

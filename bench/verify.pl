@@ -12,21 +12,14 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
 
-use ChameleonMariaDB;
+use BenchSource;
 use ChameleonReplica;
 
 my ($tables, $rows, $runs) = @ENV{qw(TABLES ROWS RUNS)};
 sub say_now { diag(@_); }
 
-my $my = ChameleonMariaDB->new(name => 'bench',
-	extra => ['--innodb-buffer-pool-size=2G', '--binlog-row-metadata=FULL']);
-$my->start;
-$my->sql('CREATE DATABASE sbtest');
-my $pass = 'bench-' . int(rand(1e9));
-$my->create_user('bench', $pass, 'ALL PRIVILEGES ON *.*');
-my @sysbench = ('sysbench', 'oltp_write_only', '--db-driver=mysql', '--mysql-host=127.0.0.1',
-	'--mysql-port=' . $my->port, '--mysql-user=bench', "--mysql-password=$pass",
-	'--mysql-db=sbtest', "--tables=$tables", "--table-size=$rows");
+my ($my, $pass) = BenchSource::start();
+my @sysbench = BenchSource::sysbench($my, $pass, 'oltp_write_only', $tables, $rows);
 system(@sysbench, 'prepare') == 0 or die "sysbench prepare failed\n";
 
 my $node = PostgreSQL::Test::Cluster->new('bench');
