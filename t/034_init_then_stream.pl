@@ -41,26 +41,37 @@ $my->create_user('chameleon', $pass,
 my $conf = $my->write_config(user => 'chameleon', passwd => $pass, my_database => 'shop');
 my $conf_lit = ChameleonReplica::pg_literal($conf);
 
-# a writer that runs before, during and after the copy
-my $load = '';
-for my $i (1 .. 15000)
-{
-	my $c = $i % 2000 + 1;
-	$load .= "BEGIN;\n" if $i % 2 == 0;
-	$load .= "INSERT INTO shop.orders (customer, amount, placed) VALUES ($c, $i / 100, NOW());\n";
-	$load .= "UPDATE shop.customer SET balance = balance + 1 WHERE id = $c;\n";
-	$load .= "INSERT INTO shop.audit VALUES ($c % 50, 'order');\n";
-	$load .= "DELETE FROM shop.audit WHERE customer = " . ($i % 50) . " LIMIT 1;\n" if $i % 3 == 0;
-	$load .= "DELETE FROM shop.orders WHERE id = " . ($i * 7 % 20000 + 1) . ";\n" if $i % 5 == 0;
-	$load .= "COMMIT;\n" if $i % 2 == 0;
-}
-my $load_file = PostgreSQL::Test::Utils::tempdir() . '/load.sql';
-PostgreSQL::Test::Utils::append_to_file($load_file, $load);
+# a writer that runs before, during and after the copy: a procedure that goes
+# on until told to stop (its control table is in a database not replicated),
+# every other iteration one transaction of several statements
+$my->sql(<<'SQL');
+CREATE DATABASE loadctl;
+CREATE TABLE loadctl.ctl (stop int NOT NULL) ENGINE=InnoDB;
+INSERT INTO loadctl.ctl VALUES (0);
+DELIMITER //
+CREATE PROCEDURE loadctl.writer()
+BEGIN
+  DECLARE i int DEFAULT 1;
+  DECLARE c int;
+  WHILE (SELECT stop FROM loadctl.ctl) = 0 DO
+    SET c = i % 2000 + 1;
+    IF i % 2 = 0 THEN START TRANSACTION; END IF;
+    INSERT INTO shop.orders (customer, amount, placed) VALUES (c, i / 100, NOW());
+    UPDATE shop.customer SET balance = balance + 1 WHERE id = c;
+    INSERT INTO shop.audit VALUES (c % 50, 'order');
+    IF i % 3 = 0 THEN DELETE FROM shop.audit WHERE customer = i % 50 LIMIT 1; END IF;
+    IF i % 5 = 0 THEN DELETE FROM shop.orders WHERE id = i * 7 % 20000 + 1; END IF;
+    IF i % 2 = 0 THEN COMMIT; END IF;
+    SET i = i + 1;
+  END WHILE;
+END //
+DELIMITER ;
+SQL
 my $load_log = "$PostgreSQL::Test::Utils::log_path/034_writer.log";
 my $writer = IPC::Run::start(
 	[ 'mariadb', '--no-defaults', '--batch', '--protocol=SOCKET',
-		'--socket=' . $my->socket, '--user=root' ],
-	'<', $load_file, '>', $load_log, '2>&1');
+		'--socket=' . $my->socket, '--user=root', '-e', 'CALL loadctl.writer()' ],
+	'<', \undef, '>', $load_log, '2>&1');
 ok($my->poll_query_until('SELECT COUNT(*) > 20000 FROM shop.orders'), 'the writer is running');
 
 my $node = ChameleonReplica::new_node('pg', conf => "timezone = 'UTC'\n");
@@ -72,6 +83,10 @@ $node->safe_psql('postgres', "SELECT chameleon.start_replica($conf_lit)");
 ok($node->poll_query_until('postgres', "SELECT state = 'streaming' FROM chameleon.status"),
 	'streaming from the copy snapshot');
 
+# some more changes on top of the copy, then the writer stops
+my $orders = $my->sql('SELECT MAX(id) FROM shop.orders');
+ok($my->poll_query_until("SELECT MAX(id) > $orders + 200 FROM shop.orders"), 'the writer goes on after the copy');
+$my->sql('UPDATE loadctl.ctl SET stop = 1');
 $writer->finish;
 is($?, 0, 'the writer ran to the end') or diag(slurp_file($load_log));
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up');
