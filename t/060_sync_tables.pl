@@ -278,7 +278,8 @@ my $sync = IPC::Run::start(
 	'>', \$sync_out, '2>', \$sync_err);
 ok($node->poll_query_until('postgres',
 		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-		  . " WHERE backend_type = 'pg_chameleon sync' AND wait_event_type = 'Lock'"),
+		  . " WHERE backend_type = 'pg_chameleon sync' AND wait_event_type = 'Lock'"
+		  . " AND wait_event = 'relation'"),
 	'the sync worker waits for the lock; terminated');
 $sync->finish;
 like($sync_err, qr/the pg_chameleon sync worker exited without a result/,
@@ -293,6 +294,7 @@ writer_progress('while big is left syncing');
 
 # Interrupted after it stopped the apply worker (a session holding the
 # t_sources row keeps it waiting there): the launcher restarts the worker.
+# (A row lock wait, not the relation extension lock a slow COPY may wait on.)
 my $pid_before = $node->safe_psql('postgres', 'SELECT pid FROM chameleon.status');
 ($lock_in, $lock_out) = ("BEGIN;\nSELECT 'locked' FROM sch_chameleon.t_sources FOR SHARE;\n", '');
 $locker = IPC::Run::start([ 'psql', '-X', '-At', '-d', $node->connstr('postgres') ],
@@ -305,7 +307,8 @@ $sync = IPC::Run::start(
 	'>', \$sync_out, '2>', \$sync_err);
 ok($node->poll_query_until('postgres',
 		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-		  . " WHERE backend_type = 'pg_chameleon sync' AND wait_event_type = 'Lock'"),
+		  . " WHERE backend_type = 'pg_chameleon sync' AND wait_event_type = 'Lock'"
+		  . " AND wait_event IN ('transactionid', 'tuple')"),
 	'the sync worker waits for the source row with the apply worker stopped; terminated');
 $sync->finish;
 like($sync_err, qr/exited without a result/, 'sync_tables reports the interruption');
