@@ -137,7 +137,17 @@ SELECT config_error('my_charset_latin1.yaml');
 -- schema_mappings (2.x form): one mapping stands for my_database and pg_schema
 SELECT key, value, source FROM chameleon.check_config(:'confdir' || '/schema_mappings_one.yaml')
 WHERE key IN ('my_database', 'pg_schema', 'schema_mappings');
-SELECT config_error('schema_mappings_two.yaml');
+-- several databases in one replica: tables named "database.table", "database" for all of one
+SELECT key, value, source FROM chameleon.check_config(:'confdir' || '/schema_mappings_two.yaml')
+WHERE key IN ('my_database', 'pg_schema', 'schema_mappings', 'source_name', 'tables_limit',
+              'skip_tables', 'skip_events.delete', 'type_override');
+SELECT key, value, source FROM chameleon.check_config(:'confdir' || '/schema_mappings_named.yaml')
+WHERE key IN ('source_name');
+SELECT config_error('schema_mappings_unqualified.yaml');
+SELECT config_error('schema_mappings_unmapped.yaml');
+SELECT config_error('schema_mappings_same_schema.yaml');
+SELECT config_error('schema_mappings_dot.yaml');
+SELECT config_error('schema_mappings_skip_all.yaml');
 SELECT config_error('schema_mappings_and_db.yaml');
 SELECT config_error('schema_mappings_not_mapping.yaml');
 -- type_override (2.x form)

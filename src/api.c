@@ -557,13 +557,13 @@ report_not_initialised(const char *name, const char *detail)
 static ChameleonSource *
 source_ready_to_start(const ChameleonConfig *cfg)
 {
-	ChameleonSource *src = chameleon_source_by_name(cfg->my_database);
+	ChameleonSource *src = chameleon_source_by_name(cfg->source_name);
 	ChameleonPosition pos;
 
 	if (src == NULL)
-		report_not_initialised(cfg->my_database,
+		report_not_initialised(cfg->source_name,
 							   psprintf("sch_chameleon.t_sources has no source \"%s\".",
-										cfg->my_database));
+										cfg->source_name));
 	if (strcmp(src->state, "initialising") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -575,6 +575,7 @@ source_ready_to_start(const ChameleonConfig *cfg)
 				 errmsg("replica \"%s\" is detached", src->name),
 				 errdetail("Its tables are plain PostgreSQL tables now."),
 				 errhint("Run chameleon.init_replica() to replicate it again.")));
+	chameleon_config_check_source(cfg, src);
 	memset(&pos, 0, sizeof(pos));
 	if (!chameleon_position_load(src->source_id, &pos))
 		report_not_initialised(src->name,

@@ -69,30 +69,54 @@ schema_tables(Oid nsp)
 	return names;
 }
 
-/* The tables to attach: those of the schema but skip_tables, or of tables_limit. */
+/*
+ * The keys of the tables to attach: those of each database's schema that
+ * the rules replicate (tables_limit, skip_tables); a table tables_limit
+ * names that is not there is an error.
+ */
 static List *
-tables_to_attach(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp)
+tables_to_attach(const ChameleonConfig *cfg)
 {
-	List	   *present = schema_tables(nsp);
+	List	   *keys = NIL;
 	ListCell   *lc;
 
-	if (cfg->tables_limit == NIL)
+	foreach(lc, cfg->databases)
 	{
-		List	   *kept = NIL;
+		const ChameleonDatabaseMap *m = lfirst(lc);
+		Oid			nsp = get_namespace_oid(m->schema, true);
+		ListCell   *lt;
 
-		foreach(lc, present)
-			if (!chameleon_name_in_list(cfg->skip_tables, lfirst(lc)))
-				kept = lappend(kept, lfirst(lc));
-		return kept;
+		if (!OidIsValid(nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_SCHEMA),
+					 errmsg("schema \"%s\" does not exist", m->schema),
+					 cfg->qualified_names ?
+					 errhint("Load the tables into schema \"%s\" first, or map MySQL database \"%s\" to the schema that has them.",
+							 m->schema, m->database) :
+					 errhint("Load the tables into schema \"%s\" first, or set pg_schema in the configuration.",
+							 m->schema)));
+		foreach(lt, schema_tables(nsp))
+		{
+			char	   *key = chameleon_table_key(cfg, m->database, lfirst(lt));
+
+			if (chameleon_config_replicates_table(cfg, key))
+				keys = lappend(keys, key);
+		}
 	}
 	foreach(lc, cfg->tables_limit)
-		if (!chameleon_name_in_list(present, lfirst(lc)))
+	{
+		const char *entry = lfirst(lc);
+		size_t		len = strlen(entry);
+
+		if (strcmp(entry, "*") != 0 && !(len > 2 && strcmp(entry + len - 2, ".*") == 0) &&
+			!chameleon_name_in_list(keys, entry))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("table \"%s\" of tables_limit does not exist in schema \"%s\"",
-							(char *) lfirst(lc), pg_schema),
+							entry, chameleon_table_key_schema(cfg, entry)),
 					 errhint("Load every table of tables_limit before attaching.")));
-	return cfg->tables_limit;
+	}
+	return keys;
 }
 
 /* The attribute of rel named name, or NULL. */
@@ -115,9 +139,11 @@ attribute_named(TupleDesc desc, const char *name)
  * table and the first column that differs.
  */
 static void
-check_attached_columns(const ChameleonTable *t, const char *pg_schema, Oid nsp)
+check_attached_columns(const ChameleonTable *t)
 {
-	Relation	rel = table_open(get_relname_relid(t->name, nsp), AccessShareLock);
+	const char *pg_schema = t->pg_schema;
+	Relation	rel = table_open(get_relname_relid(t->name, get_namespace_oid(pg_schema, false)),
+								 AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			live = 0;
 
@@ -171,7 +197,7 @@ check_attached_columns(const ChameleonTable *t, const char *pg_schema, Oid nsp)
  * GTID; else, on MariaDB, the GTID position of at's binlog position.
  */
 static List *
-read_and_check_tables(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp, List *names,
+read_and_check_tables(const ChameleonConfig *cfg, List *names,
 					  bool check_columns, const char *gtid, ChameleonSnapshot *at)
 {
 	ChameleonSchemaOptions opts;
@@ -184,7 +210,6 @@ read_and_check_tables(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp
 	PG_TRY();
 	{
 		chameleon_copy_schema_options(&opts, cfg, conn);
-		opts.pg_schema = pg_schema;
 		opts.tables_limit = NIL;	/* all of them: names are matched below */
 		if (gtid != NULL && !opts.is_mariadb)
 			ereport(ERROR,
@@ -211,16 +236,22 @@ read_and_check_tables(const ChameleonConfig *cfg, const char *pg_schema, Oid nsp
 		ListCell   *lt;
 
 		foreach(lt, tables)
-			if (strcmp(((ChameleonTable *) lfirst(lt))->name, lfirst(lc)) == 0)
+			if (strcmp(((ChameleonTable *) lfirst(lt))->key, lfirst(lc)) == 0)
 				match = lfirst(lt);
 		if (match == NULL)
+		{
+			char	   *db,
+					   *table;
+
+			(void) chameleon_table_key_split(cfg, lfirst(lc), &db, &table);
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("table \"%s\".\"%s\" is not a base table of MySQL database \"%s\"",
-							pg_schema, (char *) lfirst(lc), cfg->my_database),
+							chameleon_config_schema_of(cfg, db), table, db),
 					 errhint("Drop it from the schema, list the tables to attach in tables_limit, or leave it out with skip_tables.")));
+		}
 		if (check_columns)
-			check_attached_columns(match, pg_schema, nsp);
+			check_attached_columns(match);
 		found = lappend(found, match);
 	}
 	return found;
@@ -243,57 +274,56 @@ check_start_position(const char *file, int64 pos)
 static text *
 attach_tables(ChameleonConfig *cfg, ChameleonSnapshot *at, const char *gtid, bool check_columns)
 {
-	const char *pg_schema;
 	ChameleonSource *existing;
-	Oid			nsp;
 	List	   *tables;
 	List	   *defs;
 	ListCell   *lc;
 	int			source_id;
 
 	chameleon_config_require_this_database(cfg, "attach this replica");
-	pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
 
-	existing = chameleon_source_by_name(cfg->my_database);
+	existing = chameleon_source_by_name(cfg->source_name);
 	if (existing != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("MySQL database \"%s\" is already replicated into schema \"%s\"",
 						existing->name, existing->pg_schema),
 				 errhint("Start that replica with chameleon.start_replica(), or copy it anew with chameleon.init_replica(force => true).")));
-	nsp = get_namespace_oid(pg_schema, true);
-	if (!OidIsValid(nsp))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_SCHEMA),
-				 errmsg("schema \"%s\" does not exist", pg_schema),
-				 errhint("Load the tables into schema \"%s\" first, or set pg_schema in the configuration.",
-						 pg_schema)));
-	tables = tables_to_attach(cfg, pg_schema, nsp);
+	tables = tables_to_attach(cfg);
 	if (tables == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("schema \"%s\" has no table to attach", pg_schema)));
+				 cfg->qualified_names ?
+				 errmsg("the schemas of schema_mappings have no table to attach") :
+				 errmsg("schema \"%s\" has no table to attach", cfg->pg_schema)));
 
-	defs = read_and_check_tables(cfg, pg_schema, nsp, tables, check_columns, gtid, at);
+	defs = read_and_check_tables(cfg, tables, check_columns, gtid, at);
 
-	source_id = chameleon_source_add(cfg->my_database, pg_schema, cfg->path,
+	source_id = chameleon_source_add(cfg->source_name, chameleon_config_database_names(cfg),
+									 chameleon_config_first_schema(cfg), cfg->path,
 									 cfg->my_server_id, "stopped");
 	chameleon_position_set(source_id, at->binlog_file, at->binlog_position, at->gtid);
 	foreach(lc, defs)
 	{
 		ChameleonTable *t = lfirst(lc);
 
-		chameleon_catalog_add_table(source_id, t->name, pg_schema, t->name, "copied",
+		chameleon_catalog_add_table(source_id, t->key, t->pg_schema, t->name, "copied",
 									0, at->binlog_file, at->binlog_position);
 		/* the MySQL shape the stream starts from, as after a copy */
-		chameleon_shape_save(source_id, t->name, chameleon_shape_from_schema(cfg->my_database, t));
+		chameleon_shape_save(source_id, t->key, chameleon_shape_from_schema(t->database, t));
 		if (cfg->protect_tables)
-			chameleon_guard_table(pg_schema, t->name, cfg->my_database);
+			chameleon_guard_table(t->pg_schema, t->name, cfg->source_name);
 	}
 	chameleon_copy_store_foreign_keys(source_id, defs);
 
+	if (cfg->qualified_names)
+		return cstring_to_text(psprintf("attached %d tables of %s at binlog position %s:" INT64_FORMAT "%s%s",
+										list_length(tables),
+										chameleon_config_describe_databases(cfg),
+										at->binlog_file, at->binlog_position,
+										gtid ? ", after GTID " : "", gtid ? gtid : ""));
 	return cstring_to_text(psprintf("attached %d tables of schema \"%s\" to MySQL database \"%s\" at binlog position %s:" INT64_FORMAT "%s%s",
-									list_length(tables), pg_schema, cfg->my_database,
+									list_length(tables), cfg->pg_schema, cfg->my_database,
 									at->binlog_file, at->binlog_position,
 									gtid ? ", after GTID " : "", gtid ? gtid : ""));
 }

@@ -104,11 +104,11 @@ chameleon_api_tables_arg(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("a table name must not be null")));
 		name = TextDatumGetCString(elems[i]);
-		if (name[0] == '\0' || strlen(name) >= NAMEDATALEN)
+		if (name[0] == '\0' || strlen(name) >= NAMEDATALEN * 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_NAME),
 					 errmsg("\"%s\" is not a valid table name", name),
-					 errdetail("A name has 1 to %d bytes.", NAMEDATALEN - 1)));
+					 errdetail("A name has 1 to %d bytes.", NAMEDATALEN * 2 - 1)));
 		if (!list_member(names, makeString(name)))
 			names = lappend(names, makeString(name));
 	}
@@ -149,22 +149,32 @@ check_sync_request(const ChameleonSource *src, List *names)
 static void
 check_add_request(const ChameleonSource *src, List *names)
 {
-	Oid			nsp = get_namespace_oid(src->pg_schema, true);
 	ChameleonConfig *cfg = chameleon_config_load(src->config_path);
 	ListCell   *lc;
 
-	if (!OidIsValid(nsp))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_SCHEMA),
-				 errmsg("schema \"%s\" of replica \"%s\" does not exist",
-						src->pg_schema, src->name),
-				 errhint("Run chameleon.init_replica() again.")));
 	foreach(lc, names)
 	{
 		const char *name = strVal(lfirst(lc));
 		char	   *state = chameleon_sync_table_state(src->source_id, name, false);
+		char	   *db,
+				   *table;
+		const char *schema;
+		Oid			nsp;
 
-		if (chameleon_name_in_list(cfg->skip_tables, name))
+		if (!chameleon_table_key_split(cfg, name, &db, &table))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("table \"%s\" is not in a database of replica \"%s\"", name, src->name),
+					 errhint("The replica maps several databases: name tables as \"database.table\", with a database of schema_mappings.")));
+		schema = chameleon_config_schema_of(cfg, db);
+		nsp = get_namespace_oid(schema, true);
+		if (!OidIsValid(nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_SCHEMA),
+					 errmsg("schema \"%s\" of replica \"%s\" does not exist",
+							schema, src->name),
+					 errhint("Run chameleon.init_replica() again.")));
+		if (chameleon_table_listed(cfg->skip_tables, name))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("table \"%s\" is in skip_tables of replica \"%s\"", name, src->name),
@@ -172,10 +182,10 @@ check_add_request(const ChameleonSource *src, List *names)
 							 cfg->path)));
 		chameleon_sync_check_table(CHAMELEON_ADD_TABLES, src->name, name, state);
 		/* a removed table's own PostgreSQL table is replaced; another is not */
-		if (state == NULL && OidIsValid(get_relname_relid(name, nsp)))
+		if (state == NULL && OidIsValid(get_relname_relid(table, nsp)))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_TABLE),
-					 errmsg("relation \"%s.%s\" already exists", src->pg_schema, name),
+					 errmsg("relation \"%s.%s\" already exists", schema, table),
 					 errdetail("It is not a table of replica \"%s\".", src->name),
 					 errhint("Drop or rename it, then add the table.")));
 	}

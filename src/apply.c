@@ -196,13 +196,14 @@ known_version(const ChameleonTableMap *map)
 	t = chameleon_relmap_version(map, &found);
 	if (!found)
 	{
+		char	   *key = chameleon_table_key(Session->config, map->schema, map->table);
+
 		/* not resolved yet; a failure below leaves the entry unresolved */
 		t->target = NULL;
 		t->decode = NULL;
 		t->name = NULL;
 		t->statements = NULL;
-		if (strcmp(map->schema, Session->source->name) != 0 ||
-			(target = chameleon_relmap_target(map->table)) == NULL)
+		if (key == NULL || (target = chameleon_relmap_target(key)) == NULL)
 		{
 			t->name = "";		/* resolved: not replicated */
 			return NULL;

@@ -155,9 +155,10 @@ add_key(const ChameleonStoredForeignKey *fk)
 	FkAction   *k;
 	FkParent   *p;
 	bool		found;
+	char	   *parent = chameleon_table_key(Session->config, fk->referenced_schema,
+											 fk->referenced_table);
 
-	if (strcmp(fk->referenced_schema, Session->source->name) != 0 ||
-		strlen(fk->referenced_table) >= NAMEDATALEN * 2 ||
+	if (parent == NULL || strlen(parent) >= NAMEDATALEN * 2 ||
 		list_length(fk->columns) != list_length(fk->referenced_columns) ||
 		fk->columns == NIL)
 		return;
@@ -171,7 +172,7 @@ add_key(const ChameleonStoredForeignKey *fk)
 	k->ncols = list_length(fk->columns);
 	k->columns = string_array(fk->columns);
 	k->ref_columns = string_array(fk->referenced_columns);
-	p = hash_search(Parents, fk->referenced_table, HASH_ENTER, &found);
+	p = hash_search(Parents, parent, HASH_ENTER, &found);
 	if (!found)
 		p->actions = NIL;
 	p->actions = lappend(p->actions, k);
@@ -651,6 +652,10 @@ apply_key(FkAction *k, const char *parent, const FkRow *row, int depth)
 		return;
 	s.statement = rule == RULE_SET_NULL ? FK_SET_NULL :
 		row->new ? FK_UPDATE : FK_DELETE;
+	/* skip_events of the child: the rows InnoDB changed there are left too */
+	if (s.target->skip_events[s.statement == FK_DELETE ? CHAMELEON_EVENT_DELETE :
+							  CHAMELEON_EVENT_UPDATE])
+		return;
 	chameleon_apply_for_target(s.target, StatementName[s.statement],
 							   step_json(&s, parent), run_step, &s);
 }

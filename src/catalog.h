@@ -26,7 +26,9 @@
 typedef struct ChameleonSource
 {
 	int32		source_id;
-	char	   *name;			/* source_name: the MySQL database */
+	char	   *name;			/* source_name: the replica's name */
+	List	   *databases;		/* char *: its MySQL databases (several: its
+								 * tables are named "db.table") */
 	char	   *pg_schema;
 	char	   *config_path;
 	int64		server_id;
@@ -48,7 +50,7 @@ extern char *chameleon_source_lock(int32 source_id);
 extern bool chameleon_source_path_registered(const char *path);
 
 /* Add a source; returns its source_id. */
-extern int32 chameleon_source_add(const char *name, const char *pg_schema,
+extern int32 chameleon_source_add(const char *name, List *databases, const char *pg_schema,
 								  const char *config_path, int64 server_id,
 								  const char *state);
 /* Remove a source and (ON DELETE CASCADE) all its state. */
@@ -194,16 +196,22 @@ extern void chameleon_catalog_table_dropped_by_hand(const char *pg_schema, const
  * replaced only when replace, or when it is a 'removed' one).
  */
 extern void chameleon_catalog_table_created(int32 source_id, const char *mysql_table,
+											const char *pg_schema, const char *pg_table,
 											bool replace, const char *state,
 											const char *error);
-/* DDL: a table renamed; pg_renamed false: its PostgreSQL table was not (error). */
+/*
+ * DDL: a table renamed (to PostgreSQL table pg_schema.pg_table); pg_renamed
+ * false: its PostgreSQL table was not (error).
+ */
 extern void chameleon_catalog_table_renamed(int32 source_id, const char *old_name,
-											const char *new_name, bool pg_renamed,
-											const char *error);
+											const char *new_name,
+											const char *pg_schema, const char *pg_table,
+											bool pg_renamed, const char *error);
 
 /* sync_tables/add_tables: the table is being copied again (a new row if none). */
 extern void chameleon_catalog_table_syncing(int32 source_id, const char *mysql_table,
-											const char *pg_schema, bool exists);
+											const char *pg_schema, const char *pg_table,
+											bool exists);
 /* A failed sync: a syncing row goes to state (NULL: deleted). */
 extern void chameleon_catalog_table_sync_failed(int32 source_id, const char *mysql_table,
 												const char *state, const char *error);
@@ -267,7 +275,8 @@ extern List *chameleon_catalog_owned_sequences(int32 source_id);
  */
 typedef struct ChameleonStoredForeignKey
 {
-	char	   *mysql_table;
+	char	   *mysql_table;	/* the table's key (table_keys.c) */
+	char	   *table_name;		/* when adding: its MySQL name (NULL: mysql_table) */
 	char	   *constraint_name;	/* NULL when adding: MySQL's generated name */
 	List	   *columns;		/* char * */
 	char	   *referenced_schema;	/* MySQL database of the referenced table */
@@ -296,11 +305,16 @@ extern void chameleon_catalog_delete_foreign_keys(int32 source_id, const char *m
  * A table of database db renamed: its keys follow it (with their generated
  * names, as InnoDB renames them) and so do the keys that reference it.
  */
-extern void chameleon_catalog_foreign_keys_table_renamed(int32 source_id, const char *db,
-														 const char *old_name,
-														 const char *new_name);
+extern void chameleon_catalog_foreign_keys_table_renamed(int32 source_id,
+														 const char *old_key,
+														 const char *new_key,
+														 const char *old_db,
+														 const char *old_table,
+														 const char *new_db,
+														 const char *new_table);
 /* A column renamed: in the table's keys and in the keys that reference it. */
-extern void chameleon_catalog_foreign_keys_column_renamed(int32 source_id, const char *db,
+extern void chameleon_catalog_foreign_keys_column_renamed(int32 source_id, const char *key,
+														  const char *db,
 														  const char *table,
 														  const char *old_name,
 														  const char *new_name);

@@ -267,7 +267,8 @@ load_indexes(ChameleonDdlTable *t, Datum *values, Oid *argtypes, MemoryContext c
 }
 
 ChameleonDdlTable *
-chameleon_shape_load(int32 source_id, const char *db, const char *mysql_table)
+chameleon_shape_load(int32 source_id, const char *mysql_table, const char *db,
+					 const char *table)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[2] = {INT4OID, TEXTOID};
@@ -275,7 +276,7 @@ chameleon_shape_load(int32 source_id, const char *db, const char *mysql_table)
 	ChameleonDdlTable *t = palloc0(sizeof(ChameleonDdlTable));
 
 	t->db = pstrdup(db);
-	t->name = pstrdup(mysql_table);
+	t->name = pstrdup(table);
 	values[0] = Int32GetDatum(source_id);
 	values[1] = CStringGetTextDatum(mysql_table);
 	chameleon_spi_connect();

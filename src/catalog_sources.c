@@ -12,7 +12,7 @@
 #include "spi_util.h"
 
 #define SOURCE_COLUMNS \
-	"source_id, source_name, pg_schema, config_path, server_id, state, last_error"
+	"source_id, source_name, pg_schema, config_path, server_id, state, last_error, mysql_databases"
 
 static ChameleonSource *
 source_from_row(uint64 row, MemoryContext cxt)
@@ -29,6 +29,14 @@ source_from_row(uint64 row, MemoryContext cxt)
 	src->server_id = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
 	src->state = chameleon_spi_text(row, 6, cxt);
 	src->last_error = chameleon_spi_text(row, 7, cxt);
+	src->databases = chameleon_spi_text_list(row, 8, cxt);
+	if (src->databases == NIL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		src->databases = list_make1(pstrdup(src->name));
+		MemoryContextSwitchTo(old);
+	}
 	return src;
 }
 
@@ -138,21 +146,21 @@ chameleon_source_path_registered(const char *path)
 }
 
 int32
-chameleon_source_add(const char *name, const char *pg_schema, const char *config_path,
-					 int64 server_id, const char *state)
+chameleon_source_add(const char *name, List *databases, const char *pg_schema,
+					 const char *config_path, int64 server_id, const char *state)
 {
-	Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID};
-	Datum		values[5] = {CStringGetTextDatum(name), CStringGetTextDatum(pg_schema),
+	Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID};
+	Datum		values[6] = {CStringGetTextDatum(name), CStringGetTextDatum(pg_schema),
 		CStringGetTextDatum(config_path), Int64GetDatum(server_id),
-	CStringGetTextDatum(state)};
+		CStringGetTextDatum(state), chameleon_spi_text_array(databases)};
 	bool		isnull;
 	int32		source_id;
 
 	chameleon_spi_connect();
 	if (chameleon_spi_run("INSERT INTO sch_chameleon.t_sources "
-						  "(source_name, pg_schema, config_path, server_id, state) "
-						  "VALUES ($1, $2, $3, $4, $5) RETURNING source_id",
-						  5, types, values, NULL, false, 1, SPI_OK_INSERT_RETURNING,
+						  "(source_name, pg_schema, config_path, server_id, state, mysql_databases) "
+						  "VALUES ($1, $2, $3, $4, $5, $6) RETURNING source_id",
+						  6, types, values, NULL, false, 1, SPI_OK_INSERT_RETURNING,
 						  "insert into sch_chameleon.t_sources") != 1)
 		elog(ERROR, "inserting into sch_chameleon.t_sources returned no row");
 	source_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],

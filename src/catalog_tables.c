@@ -18,19 +18,32 @@
 #define WHAT_WRITE	"write sch_chameleon.t_replica_tables"
 
 /* A statement with (source_id, $2, $3, $4) text arguments. */
+/* Run a write with $1 the source and $2.. the texts of args (NULL: SQL NULL). */
+static void
+write_texts(const char *sql, int32 source_id, int n, const char *const *args)
+{
+	Oid			types[8];
+	Datum		values[8];
+	char		nulls[8];
+
+	Assert(n < 8);
+	types[0] = INT4OID;
+	nulls[0] = ' ';
+	values[0] = Int32GetDatum(source_id);
+	for (int i = 0; i < n; i++)
+	{
+		types[i + 1] = TEXTOID;
+		values[i + 1] = chameleon_spi_text_arg(args[i], &nulls[i + 1]);
+	}
+	chameleon_spi_run_once(sql, n + 1, types, values, nulls, 0, WHAT_WRITE);
+}
+
 static void
 write_text3(const char *sql, int32 source_id, const char *a2, const char *a3, const char *a4)
 {
-	Oid			types[4] = {INT4OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4];
+	const char *const args[3] = {a2, a3, a4};
 
-	nulls[0] = ' ';
-	values[0] = Int32GetDatum(source_id);
-	values[1] = chameleon_spi_text_arg(a2, &nulls[1]);
-	values[2] = chameleon_spi_text_arg(a3, &nulls[2]);
-	values[3] = chameleon_spi_text_arg(a4, &nulls[3]);
-	chameleon_spi_run_once(sql, 4, types, values, nulls, 0, WHAT_WRITE);
+	write_texts(sql, source_id, 3, args);
 }
 
 void
@@ -199,22 +212,24 @@ chameleon_catalog_table_delete(int32 source_id, const char *mysql_table)
 }
 
 void
-chameleon_catalog_table_created(int32 source_id, const char *mysql_table, bool replace,
+chameleon_catalog_table_created(int32 source_id, const char *mysql_table,
+								const char *pg_schema, const char *pg_table, bool replace,
 								const char *state, const char *error)
 {
-	Oid			types[5] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Oid			types[7] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int32GetDatum(source_id);
 	values[1] = CStringGetTextDatum(mysql_table);
 	values[2] = CStringGetTextDatum(state);
 	values[3] = chameleon_spi_text_arg(error, &nulls[3]);
 	values[4] = BoolGetDatum(replace);
+	values[5] = CStringGetTextDatum(pg_schema);
+	values[6] = CStringGetTextDatum(pg_table);
 	chameleon_spi_run_once("INSERT INTO sch_chameleon.t_replica_tables AS r (source_id, mysql_table,"
 						   " pg_schema, pg_table, state, last_error)"
-						   " SELECT $1, $2, s.pg_schema, $2, $3, $4 FROM sch_chameleon.t_sources s"
-						   " WHERE s.source_id = $1"
+						   " VALUES ($1, $2, $6, $7, $3, $4)"
 						   " ON CONFLICT (source_id, mysql_table) DO UPDATE SET"
 						   " pg_schema = EXCLUDED.pg_schema, pg_table = EXCLUDED.pg_table,"
 						   " state = EXCLUDED.state, last_error = EXCLUDED.last_error,"
@@ -222,41 +237,45 @@ chameleon_catalog_table_created(int32 source_id, const char *mysql_table, bool r
 						   " snapshot_file = NULL, snapshot_position = NULL,"
 						   " replay_file = NULL, replay_position = NULL, deferred_indexes = NULL"
 						   " WHERE r.state = 'removed' OR $5",
-						   5, types, values, nulls, 0, WHAT_WRITE);
+						   7, types, values, nulls, 0, WHAT_WRITE);
 }
 
 void
 chameleon_catalog_table_renamed(int32 source_id, const char *old_name, const char *new_name,
+								const char *pg_schema, const char *pg_table,
 								bool pg_renamed, const char *error)
 {
+	const char *const args[5] = {old_name, new_name, error, pg_schema, pg_table};
+
 	write_text3("DELETE FROM sch_chameleon.t_replica_tables"
 				" WHERE source_id = $1 AND mysql_table = $3",
 				source_id, old_name, new_name, NULL);
 	if (pg_renamed)
-		write_text3("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3, pg_table = $3"
+		write_texts("UPDATE sch_chameleon.t_replica_tables"
+					" SET mysql_table = $3, pg_schema = $5, pg_table = $6"
 					" WHERE source_id = $1 AND mysql_table = $2",
-					source_id, old_name, new_name, NULL);
+					source_id, 5, args);
 	else
-		write_text3("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3,"
+		write_texts("UPDATE sch_chameleon.t_replica_tables SET mysql_table = $3,"
 					" state = 'error', last_error = $4"
 					" WHERE source_id = $1 AND mysql_table = $2",
-					source_id, old_name, new_name, error);
+					source_id, 5, args);
 }
 
 void
 chameleon_catalog_table_syncing(int32 source_id, const char *mysql_table,
-								const char *pg_schema, bool exists)
+								const char *pg_schema, const char *pg_table, bool exists)
 {
 	if (!exists)
 		write_text3("INSERT INTO sch_chameleon.t_replica_tables"
 					" (source_id, mysql_table, pg_schema, pg_table, state)"
-					" VALUES ($1, $2, $3, $2, 'syncing')",
-					source_id, mysql_table, pg_schema, NULL);
+					" VALUES ($1, $2, $3, $4, 'syncing')",
+					source_id, mysql_table, pg_schema, pg_table);
 	else
 		write_text3("UPDATE sch_chameleon.t_replica_tables"
-					" SET state = 'syncing', last_error = NULL, pg_schema = $3, pg_table = $2"
+					" SET state = 'syncing', last_error = NULL, pg_schema = $3, pg_table = $4"
 					" WHERE source_id = $1 AND mysql_table = $2",
-					source_id, mysql_table, pg_schema, NULL);
+					source_id, mysql_table, pg_schema, pg_table);
 }
 
 void

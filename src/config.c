@@ -102,6 +102,7 @@ static const ConfigKey config_keys[] =
 	{"my_database", CK_STRING, F(my_database), true, NO_RANGE, NULL},
 	{"pg_schema", CK_STRING, F(pg_schema), false, NO_RANGE, NULL},
 	{"schema_mappings", CK_SCHEMA_MAPPINGS, F(schema_mappings), false, NO_RANGE, NULL},
+	{"source_name", CK_STRING, F(source_name), false, NO_RANGE, NULL},
 	{"my_server_id", CK_UINT32, F(my_server_id), true, 1, PG_UINT32_MAX, NULL},
 	{"replica_batch_size", CK_INT, F(replica_batch_size), false, 1, PG_INT32_MAX, NULL},
 	{"copy_max_size", CK_INT, F(copy_max_size), false, 1, PG_INT32_MAX, NULL},
@@ -924,10 +925,55 @@ set_defaults(ChameleonConfig *cfg)
 	cfg->log_level = pstrdup("info");
 }
 
+/* ERROR for a schema_mappings entry: the key's line, detail and hint. */
+static void
+mapping_error(ConfigLoader *ld, const char *detail, const char *hint)
+{
+	int			k = find_key("schema_mappings");
+
+	ereport(ERROR,
+			errcode(ERRCODE_CONFIG_FILE_ERROR),
+			errmsg("invalid value for key \"schema_mappings\" in configuration file \"%s\" line %d",
+				   ld->path, ld->line[k]),
+			errdetail_internal("%s", detail),
+			errhint("%s", hint));
+}
+
+/*
+ * The databases of a schema_mappings: names a table key can be split at
+ * (no "."), schemas PostgreSQL can name, no schema given twice (two
+ * databases' tables of one name would meet there).
+ */
+static void
+check_mappings(ConfigLoader *ld)
+{
+	ListCell   *lc;
+
+	foreach(lc, ld->cfg->schema_mappings)
+	{
+		char	   *db = linitial(lfirst(lc));
+		char	   *schema = lsecond(lfirst(lc));
+		ListCell   *other;
+
+		if (strchr(db, '.') != NULL && list_length(ld->cfg->schema_mappings) > 1)
+			mapping_error(ld, psprintf("Database \"%s\" has a \".\" in its name: the replica names its tables \"database.table\".", db),
+						  "Replicate that database with a configuration file of its own (my_database).");
+		if (strlen(schema) >= NAMEDATALEN)
+			mapping_error(ld, psprintf("The schema name \"%s\" is longer than %d bytes.", schema, NAMEDATALEN - 1),
+						  "Map the database to a shorter schema name.");
+		for (other = lnext(ld->cfg->schema_mappings, lc); other != NULL;
+			 other = lnext(ld->cfg->schema_mappings, other))
+			if (strcmp(lsecond(lfirst(other)), schema) == 0)
+				mapping_error(ld, psprintf("Databases \"%s\" and \"%s\" both map to schema \"%s\".",
+										   db, (char *) linitial(lfirst(other)), schema),
+							  "Map each database to a schema of its own.");
+	}
+}
+
 /*
  * schema_mappings or my_database/pg_schema: one of the two forms.  One
- * mapping stands for my_database and pg_schema; several databases in one
- * replica are refused with what to do instead.
+ * mapping stands for my_database and pg_schema; several make one replica
+ * of several databases, its tables named "db.table".
  */
 static void
 take_schema_mappings(ConfigLoader *ld)
@@ -936,6 +982,7 @@ take_schema_mappings(ConfigLoader *ld)
 	int			k = find_key("schema_mappings");
 	int			other = ld->line[find_key("my_database")] ? find_key("my_database") :
 		ld->line[find_key("pg_schema")] ? find_key("pg_schema") : -1;
+	ListCell   *lc;
 
 	if (!ld->from_file[k])
 		return;
@@ -944,20 +991,58 @@ take_schema_mappings(ConfigLoader *ld)
 				errcode(ERRCODE_CONFIG_FILE_ERROR),
 				errmsg("configuration file \"%s\" gives both \"schema_mappings\" (line %d) and \"%s\" (line %d)",
 					   ld->path, ld->line[k], config_keys[other].name, ld->line[other]),
-				errdetail("They are two forms of one setting: the MySQL database and the PostgreSQL schema it goes to."),
+				errdetail("They are two forms of one setting: the MySQL databases and the PostgreSQL schemas they go to."),
 				errhint("Keep one of them."));
-	if (list_length(cfg->schema_mappings) > 1)
-		ereport(ERROR,
-				errcode(ERRCODE_CONFIG_FILE_ERROR),
-				errmsg("invalid value for key \"schema_mappings\" in configuration file \"%s\" line %d",
-					   ld->path, ld->line[k]),
-				errdetail("It maps %d MySQL databases; a replica replicates one database.",
-						  list_length(cfg->schema_mappings)),
-				errhint("Write one configuration file per database, each with its own my_server_id."));
+	check_mappings(ld);
+	foreach(lc, cfg->schema_mappings)
+	{
+		ChameleonDatabaseMap *m = palloc(sizeof(ChameleonDatabaseMap));
+
+		m->database = pstrdup(linitial(lfirst(lc)));
+		m->schema = pstrdup(lsecond(lfirst(lc)));
+		cfg->databases = lappend(cfg->databases, m);
+	}
+	cfg->qualified_names = list_length(cfg->databases) > 1;
+	if (cfg->qualified_names)
+		return;
 	cfg->my_database = pstrdup(linitial(linitial(cfg->schema_mappings)));
 	cfg->pg_schema = pstrdup(lsecond(linitial(cfg->schema_mappings)));
 	ld->from_file[find_key("my_database")] = true;
 	ld->from_file[find_key("pg_schema")] = true;
+}
+
+/* The replica's name: source_name, else my_database, else "db1,db2,...". */
+static void
+take_source_name(ConfigLoader *ld)
+{
+	ChameleonConfig *cfg = ld->cfg;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (cfg->source_name != NULL)
+	{
+		if (strlen(cfg->source_name) >= NAMEDATALEN)
+		{
+			int			k = find_key("source_name");
+
+			ereport(ERROR,
+					errcode(ERRCODE_CONFIG_FILE_ERROR),
+					errmsg("invalid value for key \"source_name\" in configuration file \"%s\" line %d",
+						   ld->path, ld->line[k]),
+					errdetail("The name is longer than %d bytes.", NAMEDATALEN - 1));
+		}
+		return;
+	}
+	if (cfg->my_database != NULL)
+	{
+		cfg->source_name = pstrdup(cfg->my_database);
+		return;
+	}
+	initStringInfo(&buf);
+	foreach(lc, cfg->databases)
+		appendStringInfo(&buf, "%s%s", buf.len ? "," : "",
+						 ((ChameleonDatabaseMap *) lfirst(lc))->database);
+	cfg->source_name = buf.data;
 }
 
 /* Required keys: present, and with a value. */
@@ -969,7 +1054,8 @@ check_required(ConfigLoader *ld)
 	{
 		const ConfigKey *key = &config_keys[k];
 
-		if (!key->required || ld->from_file[k])
+		if (!key->required || ld->from_file[k] ||
+			(ld->cfg->qualified_names && strcmp(key->name, "my_database") == 0))
 			continue;
 		if (ld->line[k] != 0)
 			ereport(ERROR,
@@ -989,6 +1075,55 @@ check_required(ConfigLoader *ld)
 	}
 }
 
+/* Is db one of the replica's databases? */
+static bool
+maps_database(const ChameleonConfig *cfg, const char *db, int len)
+{
+	ListCell   *lc;
+
+	foreach(lc, cfg->databases)
+	{
+		const char *d = ((ChameleonDatabaseMap *) lfirst(lc))->database;
+
+		if ((int) strlen(d) == len && strncmp(d, db, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A table list of a replica of several databases: entries are
+ * "database.table", or "database" / "database.*" for every table of a
+ * database (kept as "database.*"); the database must be mapped.
+ */
+static void
+normalize_qualified_list(ConfigLoader *ld, int k, List *list, bool whole_database)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		char	   *entry = (char *) lfirst(lc);
+		char	   *dot = strchr(entry, '.');
+		int			dblen = dot ? (int) (dot - entry) : (int) strlen(entry);
+
+		if (whole_database && strcmp(entry, "*") == 0)
+			continue;			/* every table of every database */
+
+		if (!maps_database(ld->cfg, entry, dblen) || (dot != NULL && dot[1] == '\0'))
+			ereport(ERROR,
+					errcode(ERRCODE_CONFIG_FILE_ERROR),
+					errmsg("invalid value for key \"%s\" in configuration file \"%s\" line %d",
+						   config_keys[k].name, ld->path, ld->line[k]),
+					dot == NULL ?
+					errdetail("Entry \"%s\" is neither \"database.table\" nor a database of schema_mappings.", entry) :
+					errdetail("Entry \"%s\" is not a table of a database of schema_mappings.", entry),
+					errhint("This replica maps several databases: write entries as \"database.table\", or \"database\" for every table of one."));
+		if (dot == NULL)
+			lfirst(lc) = psprintf("%s.*", entry);
+	}
+}
+
 /*
  * Entries of a table list are "table" or "my_database.table"; keep the
  * plain table name.  Another database is an error: one config replicates
@@ -1004,6 +1139,11 @@ normalize_table_list(ConfigLoader *ld, const char *keyname, List *list, bool who
 	int			k = find_key(keyname);
 	ListCell   *lc;
 
+	if (cfg->qualified_names)
+	{
+		normalize_qualified_list(ld, k, list, whole_database);
+		return;
+	}
 	foreach(lc, list)
 	{
 		char	   *entry = (char *) lfirst(lc);
@@ -1038,6 +1178,21 @@ normalize_table_list(ConfigLoader *ld, const char *keyname, List *list, bool who
 	}
 }
 
+/* Does skip_tables name every database of several? */
+static bool
+skips_every_database(const ChameleonConfig *cfg)
+{
+	ListCell   *lc;
+
+	if (!cfg->qualified_names)
+		return false;
+	foreach(lc, cfg->databases)
+		if (!chameleon_name_in_list(cfg->skip_tables,
+									psprintf("%s.*", ((ChameleonDatabaseMap *) lfirst(lc))->database)))
+			return false;
+	return true;
+}
+
 /* Table lists, and skip_tables that would leave nothing to replicate. */
 static void
 normalize_table_lists(ConfigLoader *ld)
@@ -1054,7 +1209,7 @@ normalize_table_lists(ConfigLoader *ld)
 	foreach(lc, cfg->type_override)
 		normalize_table_list(ld, "type_override",
 							 ((ChameleonTypeOverride *) lfirst(lc))->tables, true);
-	if (chameleon_name_in_list(cfg->skip_tables, "*"))
+	if (chameleon_name_in_list(cfg->skip_tables, "*") || skips_every_database(cfg))
 	{
 		int			k = find_key("skip_tables");
 
@@ -1062,8 +1217,12 @@ normalize_table_lists(ConfigLoader *ld)
 				errcode(ERRCODE_CONFIG_FILE_ERROR),
 				errmsg("invalid value for key \"%s\" in configuration file \"%s\" line %d",
 					   config_keys[k].name, ld->path, ld->line[k]),
+				cfg->qualified_names ?
+				errdetail("It skips every database of schema_mappings: nothing would be replicated.") :
 				errdetail("It skips every table of database \"%s\": nothing would be replicated.",
 						  cfg->my_database),
+				cfg->qualified_names ?
+				errhint("Name tables, as \"database.table\".") :
 				errhint("Name tables, as \"table\" or \"%s.table\".", cfg->my_database));
 	}
 }
@@ -1093,11 +1252,12 @@ check_heartbeat_period(ConfigLoader *ld)
 			errhint("Keep heartbeat_period well below mysql_conn.read_timeout (defaults 1 and 60 seconds)."));
 }
 
-/* Defaults that depend on other keys, and checks across keys. */
+/* my_database and pg_schema: the one database of the replica. */
 static void
-finish_config(ConfigLoader *ld)
+finish_one_database(ConfigLoader *ld)
 {
 	ChameleonConfig *cfg = ld->cfg;
+	ChameleonDatabaseMap *m = palloc(sizeof(ChameleonDatabaseMap));
 
 	if (cfg->pg_schema == NULL)
 		cfg->pg_schema = pstrdup(cfg->my_database);
@@ -1115,6 +1275,20 @@ finish_config(ConfigLoader *ld)
 				errhint("Set \"pg_schema\" to a shorter name."));
 	}
 
+	m->database = cfg->my_database;
+	m->schema = cfg->pg_schema;
+	cfg->databases = list_make1(m);
+}
+
+/* Defaults that depend on other keys, and checks across keys. */
+static void
+finish_config(ConfigLoader *ld)
+{
+	ChameleonConfig *cfg = ld->cfg;
+
+	if (!cfg->qualified_names)
+		finish_one_database(ld);
+	take_source_name(ld);
 	normalize_table_lists(ld);
 	check_heartbeat_period(ld);
 

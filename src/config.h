@@ -42,6 +42,13 @@ typedef enum ChameleonEventKind
 	CHAMELEON_EVENT_DELETE
 } ChameleonEventKind;
 
+/* One MySQL database of a replica and the PostgreSQL schema it goes to. */
+typedef struct ChameleonDatabaseMap
+{
+	char	   *database;
+	char	   *schema;
+} ChameleonDatabaseMap;
+
 typedef struct ChameleonConfig
 {
 	char	   *path;			/* absolute path of the file read */
@@ -62,10 +69,18 @@ typedef struct ChameleonConfig
 	char	   *ssl_key;
 
 	/* replica */
-	char	   *my_database;	/* required, non-empty */
-	char	   *pg_schema;		/* default: my_database */
+	char	   *my_database;	/* required, non-empty; NULL when
+								 * schema_mappings maps several databases */
+	char	   *pg_schema;		/* default: my_database (NULL as above) */
 	List	   *schema_mappings;	/* 2.x form of the two above: (database,
-									 * schema) pairs, at most one */
+									 * schema) pairs */
+	List	   *databases;		/* ChameleonDatabaseMap *: every database
+								 * replicated (one from my_database) */
+	bool		qualified_names;	/* several databases: the replica names
+									 * its tables "db.table" (table_keys.c) */
+	char	   *source_name;	/* the replica's name (t_sources.source_name):
+								 * source_name, else my_database, else the
+								 * mapped databases joined by "," */
 	uint32		my_server_id;	/* required, 1 .. 2^32-1 */
 	int			replica_batch_size; /* default 1000 */
 	int			copy_max_size;	/* default 100000 rows per slice */
@@ -139,6 +154,36 @@ extern void chameleon_config_check_access(const char *path, bool from_guc);
  */
 extern void chameleon_config_require_this_database(const ChameleonConfig *cfg,
 												   const char *action);
+
+/*
+ * table_keys.c: a replica's name for a table (its key: "table", or
+ * "db.table" when it replicates several databases).  chameleon_table_key:
+ * NULL when db is not replicated.  chameleon_table_key_split: false when
+ * the key names no replicated database.  The schema functions: the
+ * PostgreSQL schema of a replicated database (NULL: not one).
+ */
+extern char *chameleon_table_key(const ChameleonConfig *cfg, const char *db, const char *table);
+extern bool chameleon_table_key_split(const ChameleonConfig *cfg, const char *key,
+									  char **db, char **table);
+extern const char *chameleon_config_schema_of(const ChameleonConfig *cfg, const char *db);
+extern const char *chameleon_table_key_schema(const ChameleonConfig *cfg, const char *key);
+/* 'MySQL database "a" into schema "b"' (or databases, schemas), for messages */
+extern char *chameleon_config_describe_databases(const ChameleonConfig *cfg);
+/* t_sources.mysql_databases: the names of cfg->databases */
+extern List *chameleon_config_database_names(const ChameleonConfig *cfg);
+/* ERROR unless cfg replicates the databases the source was made with */
+struct ChameleonSource;
+extern void chameleon_config_check_source(const ChameleonConfig *cfg,
+										  const struct ChameleonSource *src);
+/* 'MySQL databases "a", "b"' of a source */
+extern char *chameleon_config_describe_source(const struct ChameleonSource *src);
+/* The key of db.table in a source (as chameleon_table_key, from t_sources) */
+extern char *chameleon_source_table_key(const struct ChameleonSource *src, const char *db,
+										const char *table);
+/* t_sources.pg_schema: the schema of the first database */
+extern const char *chameleon_config_first_schema(const ChameleonConfig *cfg);
+/* The map (of a ChameleonDatabaseMap list) of the database a "db.table" key names; NULL: none. */
+extern const ChameleonDatabaseMap *chameleon_key_database(const List *databases, const char *key);
 
 /* config_rules.c: which tables and events a configuration replicates */
 extern bool chameleon_config_replicates_table(const ChameleonConfig *cfg, const char *table);

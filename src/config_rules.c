@@ -1,8 +1,9 @@
 /*
  * config_rules.c -- which tables and which of their row events a
  * configuration replicates: tables_limit, skip_tables and skip_events
- * (config.c loads and normalizes them to plain table names, "*" standing
- * for every table).  The copy, the stream, DDL and verify_tables all ask
+ * (config.c loads and normalizes them to table keys -- "table", or
+ * "db.table" in a replica of several databases -- "*" standing for every
+ * table, "db.*" for every table of a database).  The copy, the stream, DDL and verify_tables all ask
  * here, so the rules read the same everywhere.
  */
 #include "postgres.h"
@@ -18,9 +19,9 @@ static const char *const EventNames[] = {"insert", "update", "delete"};
 bool
 chameleon_config_replicates_table(const ChameleonConfig *cfg, const char *table)
 {
-	if (cfg->tables_limit != NIL && !chameleon_name_in_list(cfg->tables_limit, table))
+	if (cfg->tables_limit != NIL && !chameleon_table_listed(cfg->tables_limit, table))
 		return false;
-	return !chameleon_name_in_list(cfg->skip_tables, table);
+	return !chameleon_table_listed(cfg->skip_tables, table);
 }
 
 /* Are the table's row events of this kind left out (skip_events)? */
@@ -28,8 +29,7 @@ bool
 chameleon_config_skips_events(const ChameleonConfig *cfg, ChameleonEventKind kind,
 							  const char *table)
 {
-	return chameleon_name_in_list(cfg->skip_events[kind], table) ||
-		chameleon_name_in_list(cfg->skip_events[kind], "*");
+	return chameleon_table_listed(cfg->skip_events[kind], table);
 }
 
 /* "delete" or "insert, update": the kinds skipped for the table; NULL: none. */

@@ -388,7 +388,7 @@ build_select(const CopyStream *st)
 						 strcmp(t->columns[st->slice_col[k]].mytype->base, "float") == 0 ?
 						 psprintf("CAST(%s AS DOUBLE)", col) : col);
 	}
-	appendStringInfo(&sql, " FROM %s.%s", mysql_ident(st->opts->my_database),
+	appendStringInfo(&sql, " FROM %s.%s", mysql_ident(t->database),
 					 mysql_ident(t->name));
 	if (st->nslice > 0)
 		append_slice_clauses(st, &sql);
@@ -543,7 +543,7 @@ report_bad_value(const CopyStream *st, int col, ChameleonConvStatus status,
 	ereport(ERROR,
 			(errcode(code),
 			 errmsg("could not copy column \"%s\" of MySQL table \"%s\".\"%s\"",
-					st->table->columns[col].name, st->opts->my_database, st->table->name),
+					st->table->columns[col].name, st->table->database, st->table->name),
 			 errdetail("In the row %s: %s; the value is %s.",
 					   describe_row(st, row, lengths),
 					   chameleon_conv_status_message(status),
@@ -745,7 +745,7 @@ copy_error_context(void *arg)
 	CopyStream *st = (CopyStream *) arg;
 
 	errcontext("initial copy of MySQL table \"%s\".\"%s\" into \"%s\".\"%s\"",
-			   st->opts->my_database, st->table->name, st->opts->pg_schema,
+			   st->table->database, st->table->name, st->table->pg_schema,
 			   st->table->name);
 }
 
@@ -836,12 +836,12 @@ is_transactional(const ChameleonTable *t)
 
 /* The engine of a MySQL table now (NULL if it is gone). */
 static char *
-table_engine_now(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *table)
+table_engine_now(MYSQL *conn, const ChameleonTable *t)
 {
 	return chameleon_mysql_query_value(conn, psprintf(
 			"SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
-			chameleon_mysql_quote_literal(conn, opts->my_database),
-			chameleon_mysql_quote_literal(conn, table)));
+			chameleon_mysql_quote_literal(conn, t->database),
+			chameleon_mysql_quote_literal(conn, t->name)));
 }
 
 
@@ -896,14 +896,41 @@ drop_schema(const char *pg_schema)
 	chameleon_run_sql(psprintf("DROP SCHEMA %s CASCADE", quote_identifier(pg_schema)));
 }
 
+/* The schemas of an existing replica: its own and those of its tables. */
+static List *
+replica_schemas(const ChameleonSource *src)
+{
+	List	   *schemas = list_make1(src->pg_schema);
+	ListCell   *lc;
+
+	foreach(lc, chameleon_catalog_table_rows(src->source_id))
+	{
+		ChameleonTableRow *r = lfirst(lc);
+
+		if (!chameleon_name_in_list(schemas, r->pg_schema))
+			schemas = lappend(schemas, r->pg_schema);
+	}
+	return schemas;
+}
+
 /* Refuse to overwrite an existing replica or schema, unless force. */
 static void
-prepare_target(const ChameleonSchemaOptions *opts, bool force)
+prepare_target(const ChameleonConfig *cfg, bool force)
 {
-	ChameleonSource *src = chameleon_source_by_name(opts->my_database);
-	bool		schema_exists = OidIsValid(get_namespace_oid(opts->pg_schema, true));
+	ChameleonSource *src = chameleon_source_by_name(cfg->source_name);
+	ListCell   *lc;
 
-	check_target_schema_name(opts->pg_schema);
+	foreach(lc, cfg->databases)
+	{
+		const char *schema = ((ChameleonDatabaseMap *) lfirst(lc))->schema;
+
+		check_target_schema_name(schema);
+		if (!force && src == NULL && OidIsValid(get_namespace_oid(schema, true)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_SCHEMA),
+					 errmsg("schema \"%s\" already exists", schema),
+					 errhint("Drop it, map the database to another schema in the configuration, or use force => true to replace it.")));
+	}
 	if (!force && src != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
@@ -912,20 +939,20 @@ prepare_target(const ChameleonSchemaOptions *opts, bool force)
 				 errdetail("The replica is in state \"%s\".", src->state),
 				 errhint("Use chameleon.init_replica(force => true) to drop schema \"%s\" and copy again.",
 						 src->pg_schema)));
-	if (!force && schema_exists)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_SCHEMA),
-				 errmsg("schema \"%s\" already exists", opts->pg_schema),
-				 errhint("Drop it, set pg_schema in the configuration, or use force => true to replace it.")));
 	if (src != NULL)
 	{
-		check_target_schema_name(src->pg_schema);
+		List	   *old = replica_schemas(src);
+
+		foreach(lc, old)
+			check_target_schema_name(lfirst(lc));
 		/* first: fails while the replica's worker still runs */
 		chameleon_origin_drop_released(MyDatabaseId, src->source_id, src->name);
-		drop_schema(src->pg_schema);
+		foreach(lc, old)
+			drop_schema(lfirst(lc));
 		chameleon_source_delete(src->source_id);
 	}
-	drop_schema(opts->pg_schema);
+	foreach(lc, cfg->databases)
+		drop_schema(((ChameleonDatabaseMap *) lfirst(lc))->schema);
 }
 
 
@@ -973,7 +1000,7 @@ chameleon_copy_store_foreign_keys(int source_id, List *tables)
 		{
 			ChameleonForeignKey *fk = lfirst(lf);
 			ChameleonStoredForeignKey stored = {
-				.mysql_table = t->name,
+				.mysql_table = t->key,
 				.constraint_name = fk->name,
 				.columns = fk->columns,
 				.referenced_schema = fk->ref_schema,
@@ -1034,10 +1061,19 @@ static void
 fill_schema_options(ChameleonSchemaOptions *opts, const ChameleonConfig *cfg)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->my_database = cfg->my_database;
-	opts->pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
+	if (cfg->qualified_names)
+	{
+		opts->databases = cfg->databases;
+		opts->qualify = true;
+	}
+	else
+	{
+		opts->my_database = cfg->my_database;
+		opts->pg_schema = cfg->pg_schema ? cfg->pg_schema : cfg->my_database;
+	}
 	opts->tables_limit = cfg->tables_limit;
 	opts->skip_tables = cfg->skip_tables;
+	opts->source_name = cfg->source_name;
 	opts->zero_dates_to_null = cfg->zero_dates_to_null;
 	opts->protect_tables = cfg->protect_tables;
 	opts->type_options.tinyint1_as_boolean = cfg->tinyint1_as_boolean;
@@ -1107,12 +1143,12 @@ plan_ranges(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOption
 	}
 	if (want <= 1)
 	{
-		chameleon_copy_range_add(source_id, t->name, 1, NULL, NULL, t->rows_estimate);
+		chameleon_copy_range_add(source_id, t->key, 1, NULL, NULL, t->rows_estimate);
 		return;
 	}
 	col = mysql_ident(linitial(key->columns));
 	res = chameleon_mysql_query(conn, psprintf("SELECT MIN(%s), MAX(%s) FROM %s.%s", col, col,
-											   mysql_ident(opts->my_database),
+											   mysql_ident(t->database),
 											   mysql_ident(t->name)));
 	row = mysql_fetch_row(res);
 	if (row == NULL || row[0] == NULL || row[1] == NULL ||
@@ -1121,7 +1157,7 @@ plan_ranges(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOption
 	chameleon_mysql_free_result(res);
 	if (want <= 1)
 	{
-		chameleon_copy_range_add(source_id, t->name, 1, NULL, NULL, t->rows_estimate);
+		chameleon_copy_range_add(source_id, t->key, 1, NULL, NULL, t->rows_estimate);
 		return;
 	}
 	for (int64 i = 0; i < want; i++)
@@ -1132,33 +1168,40 @@ plan_ranges(MYSQL *conn, const ChameleonConfig *cfg, const ChameleonSchemaOption
 		char	   *upper = i == want - 1 ? NULL :
 			psprintf(INT64_FORMAT, lo + (int64) ((long double) (hi - lo) * (i + 1) / want));
 
-		chameleon_copy_range_add(source_id, t->name, (int) i + 1, lower, upper,
+		chameleon_copy_range_add(source_id, t->key, (int) i + 1, lower, upper,
 								 t->rows_estimate / want);
 	}
 }
 
 /*
- * Before anything is made: the MySQL database exists, and no other replica
+ * Before anything is made: the MySQL databases exist, and no other replica
  * of the source uses my_server_id.
  */
 static void
 check_source_ready(MYSQL *conn, const ChameleonConfig *cfg)
 {
-	char	   *found = chameleon_mysql_query_value(conn, psprintf(
-			"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
-			chameleon_mysql_quote_literal(conn, cfg->my_database)));
 	char	   *other;
 	ChameleonSource *existing;
+	ListCell   *lc;
 
-	if (found == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_CATALOG_NAME),
-				 errmsg("MySQL database \"%s\" does not exist", cfg->my_database),
-				 errdetail("information_schema.SCHEMATA has no such database visible to the account of \"%s\".",
-						   cfg->path),
-				 errhint("Set my_database to an existing database (SHOW DATABASES lists them), or grant the account SELECT on it; chameleon.check_source() checks both.")));
+	foreach(lc, cfg->databases)
+	{
+		const char *db = ((ChameleonDatabaseMap *) lfirst(lc))->database;
+
+		if (chameleon_mysql_query_value(conn, psprintf(
+				"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+				chameleon_mysql_quote_literal(conn, db))) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_CATALOG_NAME),
+					 errmsg("MySQL database \"%s\" does not exist", db),
+					 errdetail("information_schema.SCHEMATA has no such database visible to the account of \"%s\".",
+							   cfg->path),
+					 cfg->qualified_names ?
+					 errhint("Map only existing databases in schema_mappings (SHOW DATABASES lists them), or grant the account SELECT on it; chameleon.check_source() checks both.") :
+					 errhint("Set my_database to an existing database (SHOW DATABASES lists them), or grant the account SELECT on it; chameleon.check_source() checks both.")));
+	}
 	/* the replica being copied again may still show, about to go */
-	existing = chameleon_source_by_name(cfg->my_database);
+	existing = chameleon_source_by_name(cfg->source_name);
 	other = chameleon_server_id_user(conn, (uint32) cfg->my_server_id,
 									 existing ? chameleon_replica_identity(MyDatabaseId,
 																		   existing->source_id) : NULL);
@@ -1180,13 +1223,8 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 	volatile int32 source_id = 0;
 
 	fill_schema_options(&opts, cfg);
-	if (strlen(opts.pg_schema) >= NAMEDATALEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("schema name \"%s\" is too long for PostgreSQL", opts.pg_schema),
-				 errhint("Set pg_schema in the configuration to a name of at most %d bytes.",
-						 NAMEDATALEN - 1)));
-	prepare_target(&opts, force);
+	/* (config.c has checked the length of each schema name) */
+	prepare_target(cfg, force);
 
 	PG_TRY();
 	{
@@ -1198,20 +1236,21 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 		check_source_ready(conn, cfg);
 		tables = chameleon_schema_read(conn, &opts);
 		chameleon_schema_create_tables(&opts, tables);
-		source_id = chameleon_source_add(opts.my_database, opts.pg_schema, cfg->path,
-										 cfg->my_server_id, "initialising");
+		source_id = chameleon_source_add(cfg->source_name, chameleon_config_database_names(cfg),
+										 chameleon_config_first_schema(cfg),
+										 cfg->path, cfg->my_server_id, "initialising");
 		foreach(lc, tables)
 		{
 			ChameleonTable *t = lfirst(lc);
 
-			chameleon_catalog_add_table(source_id, t->name, opts.pg_schema, t->name, "pending",
+			chameleon_catalog_add_table(source_id, t->key, t->pg_schema, t->name, "pending",
 										0, NULL, 0);
 			if (opts.protect_tables)
-				chameleon_guard_table(opts.pg_schema, t->name, opts.my_database);
+				chameleon_guard_table(t->pg_schema, t->name, cfg->source_name);
 			chameleon_schema_index_notices(t);
 			/* the MySQL shape the stream starts from (ddl_apply.h) */
-			chameleon_shape_save(source_id, t->name,
-								 chameleon_shape_from_schema(opts.my_database, t));
+			chameleon_shape_save(source_id, t->key,
+								 chameleon_shape_from_schema(t->database, t));
 			plan_ranges(conn, cfg, &opts, source_id, t);
 		}
 		chameleon_copy_store_foreign_keys(source_id, tables);
@@ -1257,11 +1296,11 @@ chameleon_copy_read_table(MYSQL *conn, const ChameleonSchemaOptions *opts, const
 	one.tables_limit = list_make1((char *) name);
 	tables = chameleon_schema_read(conn, &one);
 	t = linitial(tables);
-	t->relid = get_relname_relid(name, get_namespace_oid(opts->pg_schema, false));
+	t->relid = get_relname_relid(t->name, get_namespace_oid(t->pg_schema, false));
 	if (!OidIsValid(t->relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table \"%s\".\"%s\" of the copy does not exist", opts->pg_schema, name),
+				 errmsg("table \"%s\".\"%s\" of the copy does not exist", t->pg_schema, t->name),
 				 errhint("Run chameleon.init_replica(force => true) to copy again.")));
 	if (!same_columns(t))
 		ereport(ERROR,
@@ -1294,7 +1333,7 @@ slice_snapshot(const ChameleonConfig *cfg, const ChameleonSchemaOptions *opts,
 static void
 check_still_innodb(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable *t)
 {
-	char	   *engine = table_engine_now(conn, opts, t->name);
+	char	   *engine = table_engine_now(conn, t);
 
 	if (engine == NULL || pg_strcasecmp(engine, "InnoDB") != 0)
 		ereport(ERROR,
@@ -1319,7 +1358,7 @@ slice_open(MYSQL *conn, const ChameleonSchemaOptions *opts, const ChameleonTable
 			break;
 		case SLICE_SNAPSHOT_LOCK:
 			chameleon_mysql_exec(conn, psprintf("LOCK TABLES %s.%s READ",
-												mysql_ident(opts->my_database),
+												mysql_ident(t->database),
 												mysql_ident(t->name)));
 			chameleon_source_binlog_status(conn, opts->is_mariadb, &snap);
 			break;
@@ -1431,10 +1470,16 @@ void
 chameleon_copy_table_error(int32 source_id, const ChameleonSchemaOptions *opts,
 						   const char *name, ErrorData *edata)
 {
-	chameleon_run_sql(psprintf("TRUNCATE %s.%s", quote_identifier(opts->pg_schema),
-							   quote_identifier(name)));
+	char	   *db,
+			   *schema,
+			   *table;
+
+	if (!chameleon_schema_key_split(opts, name, &db, &schema, &table))
+		elog(ERROR, "table key \"%s\" names no database of the replica", name);
+	chameleon_run_sql(psprintf("TRUNCATE %s.%s", quote_identifier(schema),
+							   quote_identifier(table)));
 	chameleon_copy_table_failed(source_id, name);
-	record_copy_failure(source_id, name, NULL, 0, edata, true, opts->pg_schema);
+	record_copy_failure(source_id, name, NULL, 0, edata, true, schema);
 }
 
 /* The GTID position of the stream's start (file, position), or NULL. */
@@ -1554,11 +1599,11 @@ chameleon_copy_finish(const ChameleonConfig *cfg, int32 source_id)
 	chameleon_source_set_state(source_id, "stopped", NULL, true);
 
 	if (file != NULL)
-		return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\" at binlog position %s:" INT64_FORMAT "%s%s%s",
-						copied, rows, opts.my_database, opts.pg_schema, file, position,
+		return psprintf("copied %d tables (" INT64_FORMAT " rows) of %s at binlog position %s:" INT64_FORMAT "%s%s%s",
+						copied, rows, chameleon_config_describe_databases(cfg), file, position,
 						gtid ? ", gtid " : "", gtid ? gtid : "", in_error_note(failed));
-	return psprintf("copied %d tables (" INT64_FORMAT " rows) of MySQL database \"%s\" into schema \"%s\"%s",
-					copied, rows, opts.my_database, opts.pg_schema, in_error_note(failed));
+	return psprintf("copied %d tables (" INT64_FORMAT " rows) of %s%s",
+					copied, rows, chameleon_config_describe_databases(cfg), in_error_note(failed));
 }
 
 /* ---------------------------------------------------------------------
@@ -1566,36 +1611,33 @@ chameleon_copy_finish(const ChameleonConfig *cfg, int32 source_id)
  * ---------------------------------------------------------------------
  */
 
-/* Every name must be a base table of the MySQL database. */
+/* Every name must be a base table of a MySQL database of the replica. */
 static void
 check_source_tables(MYSQL *conn, const ChameleonSchemaOptions *opts)
 {
-	MYSQL_RES  *res;
-	MYSQL_ROW	row;
-	List	   *present = NIL;
 	ListCell   *lc;
-
-	res = chameleon_mysql_query(conn, psprintf(
-			"SELECT TABLE_NAME FROM information_schema.TABLES "
-			"WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
-			chameleon_mysql_quote_literal(conn, opts->my_database)));
-	while ((row = mysql_fetch_row(res)) != NULL)
-		present = lappend(present, pstrdup(row[0]));
-	chameleon_mysql_free_result(res);
 
 	foreach(lc, opts->tables_limit)
 	{
 		const char *name = lfirst(lc);
-		ListCell   *lp;
-		bool		found = false;
+		char	   *db,
+				   *schema,
+				   *table;
 
-		foreach(lp, present)
-			found = found || strcmp((char *) lfirst(lp), name) == 0;
-		if (!found)
+		if (!chameleon_schema_key_split(opts, name, &db, &schema, &table))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("table \"%s\" is not in a database of the replica", name),
+					 errhint("This replica maps several databases: name tables as \"database.table\".")));
+		if (chameleon_mysql_query_value(conn, psprintf(
+				"SELECT TABLE_NAME FROM information_schema.TABLES "
+				"WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND TABLE_TYPE = 'BASE TABLE'",
+				chameleon_mysql_quote_literal(conn, db),
+				chameleon_mysql_quote_literal(conn, table))) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("table \"%s\" does not exist in MySQL database \"%s\"",
-							name, opts->my_database),
+							table, db),
 					 errhint("Only base tables can be replicated; names are case sensitive.")));
 	}
 }
@@ -1656,7 +1698,7 @@ drop_old_table(const ChameleonSchemaOptions *opts, const ChameleonTable *t, cons
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 				 errmsg("table \"%s\".\"%s\" cannot be replaced by a new copy: other objects depend on it",
-						opts->pg_schema, t->name),
+						t->pg_schema, t->name),
 				 edata->detail ? errdetail("%s", edata->detail) : 0,
 				 errhint("Drop the dependent objects first (and create them again afterwards).")));
 	}
@@ -1667,15 +1709,15 @@ drop_old_table(const ChameleonSchemaOptions *opts, const ChameleonTable *t, cons
 static void
 recreate_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 {
-	char	   *owner = new_table_owner(opts->pg_schema, t->name);
-	char	   *qname = psprintf("%s.%s", quote_identifier(opts->pg_schema),
+	char	   *owner = new_table_owner(t->pg_schema, t->name);
+	char	   *qname = psprintf("%s.%s", quote_identifier(t->pg_schema),
 								 quote_identifier(t->name));
 
 	drop_old_table(opts, t, qname);
 	chameleon_schema_create_table(opts, t);
 	chameleon_run_sql(psprintf("ALTER TABLE %s OWNER TO %s", qname, owner));
 	if (opts->protect_tables)
-		chameleon_guard_table(opts->pg_schema, t->name, opts->my_database);
+		chameleon_guard_table(t->pg_schema, t->name, opts->source_name);
 }
 
 /*
@@ -1743,18 +1785,18 @@ run_sync_plan(MYSQL *conn, const ChameleonConfig *cfg, int source_id,
 	{
 		ChameleonTable *t = lfirst(lc);
 
-		if (chameleon_copy_table_resumable(source_id, t->name))
+		if (chameleon_copy_table_resumable(source_id, t->key))
 		{
-			*resumed = lappend(*resumed, t->name);
+			*resumed = lappend(*resumed, t->key);
 			continue;
 		}
 		recreate_table(opts, t);
-		chameleon_copy_ranges_forget(source_id, t->name);
+		chameleon_copy_ranges_forget(source_id, t->key);
 		plan_ranges(conn, cfg, opts, source_id, t);
-		chameleon_catalog_delete_foreign_keys(source_id, t->name);
+		chameleon_catalog_delete_foreign_keys(source_id, t->key);
 		/* the MySQL shape the table rejoins the stream with (ddl_apply.h) */
-		chameleon_shape_save(source_id, t->name,
-							 chameleon_shape_from_schema(opts->my_database, t));
+		chameleon_shape_save(source_id, t->key,
+							 chameleon_shape_from_schema(t->database, t));
 		chameleon_copy_store_foreign_keys(source_id, list_make1(t));
 	}
 }
@@ -1768,7 +1810,8 @@ chameleon_copy_sync_plan(const ChameleonConfig *cfg, int source_id, const char *
 	List	   *volatile resumed = NIL;
 
 	fill_schema_options(&opts, cfg);
-	opts.pg_schema = pg_schema;
+	if (!opts.qualify)
+		opts.pg_schema = pg_schema;
 	opts.tables_limit = names;
 	PG_TRY();
 	{

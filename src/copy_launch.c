@@ -132,8 +132,8 @@ nap(void)
 static char *
 started_message(const ChameleonConfig *cfg)
 {
-	return psprintf("the copy of MySQL database \"%s\" runs in the background with %d copy workers; chameleon.copy_progress shows it, chameleon.init_replica() waits for it",
-					cfg->my_database, cfg->copy_workers);
+	return psprintf("the copy of replica \"%s\" runs in the background with %d copy workers; chameleon.copy_progress shows it, chameleon.init_replica() waits for it",
+					cfg->source_name, cfg->copy_workers);
 }
 
 /* Run a leader (source_id 0: a new copy) and follow it. */
@@ -157,7 +157,7 @@ run_leader(const ChameleonConfig *cfg, int32 source_id, bool force, bool wait)
 	mq = shm_mq_create(CHAMELEON_INIT_QUEUE(shared), CHAMELEON_INIT_QUEUE_SIZE);
 	shm_mq_set_receiver(mq, MyProc);
 	mqh = shm_mq_attach(mq, seg, NULL);
-	handle = start_leader(seg, cfg->my_database);
+	handle = start_leader(seg, cfg->source_name);
 	shm_mq_set_handle(mqh, handle);
 
 	PG_TRY();
@@ -239,7 +239,7 @@ chameleon_init_replica_run(const char *path, bool force, bool wait)
 	refuse_in_transaction_block();
 	cfg = chameleon_config_load(path);
 	chameleon_config_require_this_database(cfg, "copy into it");
-	src = chameleon_source_by_name(cfg->my_database);
+	src = chameleon_source_by_name(cfg->source_name);
 	if (src == NULL || force || strcmp(src->state, "initialising") != 0)
 		return run_leader(cfg, 0, force, wait);
 	if (strcmp(src->config_path, cfg->path) != 0)

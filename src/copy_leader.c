@@ -333,7 +333,7 @@ plan_or_load(LeaderRun *run)
 	{
 		run->cfg = chameleon_config_load(init->config_path);
 		chameleon_worker_set_log_level(run->cfg);
-		run->source_name = pstrdup(run->cfg->my_database);
+		run->source_name = pstrdup(run->cfg->source_name);
 		if (!chameleon_copy_lock(run->source_name, false))
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),

@@ -97,15 +97,15 @@ finish_table_if_complete(CopyRun *run, ChameleonTable *t)
 	List	   *deferred = NIL;
 	bool		window;
 
-	if (!chameleon_copy_table_window(run->source_id, t->name, &w))
+	if (!chameleon_copy_table_window(run->source_id, t->key, &w))
 		return;
 	window = w.low_file != NULL && w.high_file != NULL &&
 		(strcmp(w.low_file, w.high_file) != 0 || w.low_position != w.high_position);
 	chameleon_copy_finish_table(&run->opts, t, window ? &deferred : NULL);
 	if (run->for_sync)
-		chameleon_catalog_table_set_deferred(run->source_id, t->name, deferred);
+		chameleon_catalog_table_set_deferred(run->source_id, t->key, deferred);
 	else
-		chameleon_catalog_table_copied_window(run->source_id, t->name, w.rows,
+		chameleon_catalog_table_copied_window(run->source_id, t->key, w.rows,
 											  w.low_file, w.low_position,
 											  w.high_file, w.high_position, deferred);
 	chameleon_progress_table_done(w.rows);
@@ -121,11 +121,11 @@ copy_one_slice(CopyRun *run, ChameleonTable *t, ChameleonCopyRange *r)
 	chameleon_xact_begin();
 	chameleon_copy_slice(run->conn, run->cfg, &run->opts, t, r, &slice);
 	if (slice.range_done)
-		chameleon_copy_ranges_lock(source_id, t->name);
+		chameleon_copy_ranges_lock(source_id, t->key);
 	chameleon_copy_slice_record(source_id, r, &slice);
 	if (slice.range_done)
 	{
-		chameleon_copy_range_finish(source_id, t->name, r->range_no);
+		chameleon_copy_range_finish(source_id, t->key, r->range_no);
 		finish_table_if_complete(run, t);
 	}
 	/* the range's state for its next slice, out of the transaction's memory */
@@ -214,7 +214,8 @@ run_worker(CopyRun *run)
 	run->conn = chameleon_mysql_connect(run->cfg);
 	CopySocket = (int) mysql_get_socket(run->conn);
 	chameleon_copy_schema_options(&run->opts, run->cfg, run->conn);
-	run->opts.pg_schema = pstrdup(src->pg_schema);
+	if (!run->opts.qualify)
+		run->opts.pg_schema = pstrdup(src->pg_schema);
 	chameleon_copy_progress_totals(run->source_id, &totals);
 	ntables = list_length(chameleon_catalog_table_reports(run->source_id));
 	chameleon_xact_commit();

@@ -99,6 +99,11 @@ typedef struct ChameleonDdlContext
 	 * table returned becomes the catalog entry (the translator owns it).
 	 */
 	ChameleonDdlTable *(*load_table) (void *arg, const char *db, const char *table);
+	/*
+	 * The name type_override entries know db.table by (a replica of several
+	 * databases: "db.table"); NULL or returning NULL: the table's name.
+	 */
+	char	   *(*table_key) (void *arg, const char *db, const char *table);
 	void	   *callback_arg;
 
 	/* the catalog (ChameleonDdlTable *), kept up to date by translation */

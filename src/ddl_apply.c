@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "nodes/value.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -38,6 +39,8 @@
 #include "list_util.h"
 #include "spi_util.h"
 #include "subxact.h"
+#include "sync.h"
+#include "worker_log.h"
 #include "apply_session.h"
 #include "transaction.h"
 
@@ -55,6 +58,8 @@ static uint64 DdlPos = 0;
 static const char *DdlSkipWhy = NULL;
 /* The statement is DROP TABLE: it drops tables in error too. */
 static bool DdlIsDropTable = false;
+/* A table entered the replica: copy it once the transaction is committed. */
+static bool SyncWanted = false;
 
 static void stop_replica_if_asked(const ChameleonQueryEvent *q, const char *table,
 								  const char *operation, const char *message, int sqlerrcode);
@@ -68,36 +73,56 @@ static bool DdlCtxReady = false;
  * ---------------------------------------------------------------------
  */
 
+/* Is db a replicated database (schema_mappings: one of them)? */
 static bool
 is_source_db(const char *db)
 {
-	return db != NULL && strcmp(db, Session->source->name) == 0;
+	return db != NULL && chameleon_config_schema_of(Session->config, db) != NULL;
+}
+
+/* The replica's name of db.table (table_keys.c); NULL: not a replicated database. */
+static char *
+key_of(const char *db, const char *table)
+{
+	return chameleon_table_key(Session->config, db, table);
 }
 
 static char *
 map_schema_cb(void *arg, const char *db)
 {
-	return pstrdup(is_source_db(db) ? Session->source->pg_schema : db);
+	const char *schema = chameleon_config_schema_of(Session->config, db);
+
+	return pstrdup(schema ? schema : db);
 }
 
 static bool
 is_replicated_cb(void *arg, const char *db, const char *table)
 {
-	if (!is_source_db(db))
+	char	   *key = key_of(db, table);
+
+	if (key == NULL)
 		return false;
 	if (DdlFile != NULL &&
-		!(DdlIsDropTable ? chameleon_apply_table_takes_drop(table, DdlFile, DdlPos, &DdlSkipWhy) :
-		  chameleon_apply_table_takes_ddl(table, DdlFile, DdlPos, &DdlSkipWhy)))
+		!(DdlIsDropTable ? chameleon_apply_table_takes_drop(key, DdlFile, DdlPos, &DdlSkipWhy) :
+		  chameleon_apply_table_takes_ddl(key, DdlFile, DdlPos, &DdlSkipWhy)))
 		return false;
-	return chameleon_config_replicates_table(Session->config, table);
+	return chameleon_config_replicates_table(Session->config, key);
+}
+
+static char *
+table_key_cb(void *arg, const char *db, const char *table)
+{
+	return key_of(db, table);
 }
 
 static ChameleonDdlTable *
 load_table_cb(void *arg, const char *db, const char *table)
 {
-	if (!is_source_db(db))
+	char	   *key = key_of(db, table);
+
+	if (key == NULL)
 		return NULL;
-	return chameleon_shape_load(Session->source_id, db, table);
+	return chameleon_shape_load(Session->source_id, key, db, table);
 }
 
 void
@@ -114,6 +139,7 @@ chameleon_ddl_apply_session_start(ChameleonApplySession *session)
 	DdlCtx.map_schema = map_schema_cb;
 	DdlCtx.is_replicated = is_replicated_cb;
 	DdlCtx.load_table = load_table_cb;
+	DdlCtx.table_key = table_key_cb;
 	DdlCtx.catalog_cxt = DdlCatalogContext;
 	DdlCtx.type_options.tinyint1_as_boolean = Session->config->tinyint1_as_boolean;
 	DdlCtx.type_options.hexify = Session->config->hexify;
@@ -217,12 +243,15 @@ record_ddl(const ChameleonQueryEvent *q, const char *source, List *statements,
  * unless the statement replaced the table or the row is a 'removed' one.
  */
 static void
-table_created(const char *name, bool replaced, const char *state, const char *error)
+table_created(const char *db, const char *name, bool replaced, const char *state,
+			  const char *error)
 {
-	chameleon_catalog_table_created(Session->source_id, name,
+	const char *schema = chameleon_config_schema_of(Session->config, db);
+
+	chameleon_catalog_table_created(Session->source_id, key_of(db, name), schema, name,
 									replaced || strcmp(state, "error") == 0, state, error);
 	if (Session->config->protect_tables && strcmp(state, "error") != 0)
-		chameleon_guard_table(Session->source->pg_schema, name, Session->source->name);
+		chameleon_guard_table(schema, name, Session->source->name);
 }
 
 /* Did a CREATE TABLE replace a table (CREATE OR REPLACE)? */
@@ -233,11 +262,57 @@ replaces_table(const ChameleonDdlResult *res)
 		strncmp((char *) linitial(res->statements), "DROP TABLE", 10) == 0;
 }
 
-/* A replicated table renamed within the replicated database. */
+/* A replicated table renamed within the replicated databases (maybe from one to another). */
 static void
-table_renamed(const char *old_name, const char *new_name, bool pg_renamed, const char *error)
+table_renamed(const ChameleonDdlTableChange *ch, bool pg_renamed, const char *error)
 {
-	chameleon_catalog_table_renamed(Session->source_id, old_name, new_name, pg_renamed, error);
+	chameleon_catalog_table_renamed(Session->source_id, key_of(ch->old_db, ch->old_name),
+									key_of(ch->new_db, ch->new_name),
+									chameleon_config_schema_of(Session->config, ch->new_db),
+									ch->new_name, pg_renamed, error);
+}
+
+/*
+ * A table renamed into the replica (from a database or a name it does not
+ * replicate): the replica has no rows of it.  It is recorded syncing --
+ * its changes are skipped -- and once this transaction is committed a sync
+ * worker copies it (chameleon_ddl_apply_committed), as sync_tables() does.
+ */
+static void
+table_entered(const ChameleonDdlTableChange *ch)
+{
+	char	   *key = key_of(ch->new_db, ch->new_name);
+
+	if (!chameleon_config_replicates_table(Session->config, key))
+		return;
+	table_created(ch->new_db, ch->new_name, true, "syncing", NULL);
+	SyncWanted = true;
+	ereport(chameleon_state_log_level,
+			(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+			 errmsg("pg_chameleon: table %s entered replica \"%s\" by RENAME TABLE (from %s.%s): copying it",
+					key, Session->source->name, ch->old_db, ch->old_name)));
+}
+
+void
+chameleon_ddl_apply_committed(void)
+{
+	if (!SyncWanted)
+		return;
+	SyncWanted = false;
+	if (!chameleon_sync_resume_start(MyDatabaseId, Session->source_id, Session->source->name))
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("pg_chameleon: could not start the copy of the tables that entered replica \"%s\": no background worker slot",
+						Session->source->name),
+				 errdetail("They stay in state syncing, their changes skipped, until they are copied."),
+				 errhint("Raise max_worker_processes, or run chameleon.sync_tables() on the tables in state syncing.")));
+}
+
+/* Is the change a rename (of name or database) between replicated tables? */
+static bool
+is_rename(const ChameleonDdlTableChange *ch)
+{
+	return strcmp(ch->old_name, ch->new_name) != 0 || strcmp(ch->old_db, ch->new_db) != 0;
 }
 
 static void
@@ -259,15 +334,17 @@ bookkeeping_applied(const ChameleonDdlResult *res)
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
 
 		if (ch->old_name == NULL && to)
-			table_created(ch->new_name, replaces_table(res), "streaming", NULL);
+			table_created(ch->new_db, ch->new_name, replaces_table(res), "streaming", NULL);
 		else if (ch->new_name == NULL && from)
-			chameleon_catalog_table_delete(Session->source_id, ch->old_name);
-		else if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
-			table_renamed(ch->old_name, ch->new_name, true, NULL);
+			chameleon_catalog_table_delete(Session->source_id, key_of(ch->old_db, ch->old_name));
+		else if (from && to && is_rename(ch))
+			table_renamed(ch, true, NULL);
 		else if (from && !to)
-			table_set_state(ch->old_name, "removed",
+			table_set_state(key_of(ch->old_db, ch->old_name), "removed",
 							psprintf("renamed to %s.%s: no longer replicated",
 									 ch->new_db, ch->new_name));
+		else if (!from && to)
+			table_entered(ch);
 	}
 }
 
@@ -284,16 +361,16 @@ bookkeeping_failed(const ChameleonDdlResult *res, const ErrorData *edata)
 		ChameleonDdlTableChange *ch = lfirst(lc);
 		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
-		const char *name = to ? ch->new_name : ch->old_name;
+		const char *name = to ? key_of(ch->new_db, ch->new_name) : key_of(ch->old_db, ch->old_name);
 
 		if (!from && !to)
 			continue;
 		if (ch->old_name == NULL)
-			table_created(ch->new_name, true, "error", message);
-		else if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
-			table_renamed(ch->old_name, ch->new_name, false, message);
+			table_created(ch->new_db, ch->new_name, true, "error", message);
+		else if (from && to && is_rename(ch))
+			table_renamed(ch, false, message);
 		else
-			table_set_state(from ? ch->old_name : ch->new_name, "error", message);
+			table_set_state(name, "error", message);
 
 		chameleon_catalog_add_error(Session->source_id, &where, name, "ddl",
 									json_object_text("translation", res->statements, NULL),
@@ -319,10 +396,10 @@ save_shapes(const ChameleonDdlResult *res)
 		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
 
-		if (from && (!to || strcmp(ch->old_name, ch->new_name) != 0))
-			chameleon_shape_save(Session->source_id, ch->old_name, NULL);
+		if (from && (!to || is_rename(ch)))
+			chameleon_shape_save(Session->source_id, key_of(ch->old_db, ch->old_name), NULL);
 		if (to)
-			chameleon_shape_save(Session->source_id, ch->new_name,
+			chameleon_shape_save(Session->source_id, key_of(ch->new_db, ch->new_name),
 								 chameleon_ddl_catalog_find(&DdlCtx, ch->new_db,
 															ch->new_name, false));
 	}
@@ -345,28 +422,30 @@ save_foreign_keys(const ChameleonDdlResult *res)
 		ChameleonDdlTableChange *ch = lfirst(lc);
 
 		if (ch->old_name == NULL && is_source_db(ch->new_db))
-			chameleon_catalog_delete_foreign_keys(id, ch->new_name);
+			chameleon_catalog_delete_foreign_keys(id, key_of(ch->new_db, ch->new_name));
 	}
 	foreach(lc, res->dropped_foreign_keys)
 	{
 		ChameleonDdlForeignKey *fk = lfirst(lc);
 
 		if (is_source_db(fk->db))
-			chameleon_catalog_drop_foreign_key(id, fk->table, fk->name);
+			chameleon_catalog_drop_foreign_key(id, key_of(fk->db, fk->table), fk->name);
 	}
 	foreach(lc, res->renamed_columns)
 	{
 		ChameleonDdlColumnRename *r = lfirst(lc);
 
 		if (is_source_db(r->db))
-			chameleon_catalog_foreign_keys_column_renamed(id, r->db, r->table,
+			chameleon_catalog_foreign_keys_column_renamed(id, key_of(r->db, r->table),
+														  r->db, r->table,
 														  r->old_name, r->new_name);
 	}
 	foreach(lc, res->foreign_keys)
 	{
 		ChameleonDdlForeignKey *fk = lfirst(lc);
 		ChameleonStoredForeignKey stored = {
-			.mysql_table = fk->table,
+			.mysql_table = is_source_db(fk->db) ? key_of(fk->db, fk->table) : NULL,
+			.table_name = fk->table,
 			.constraint_name = fk->name,
 			.columns = fk->columns,
 			.referenced_schema = fk->ref_db,
@@ -385,11 +464,13 @@ save_foreign_keys(const ChameleonDdlResult *res)
 		bool		from = ch->old_name != NULL && is_source_db(ch->old_db);
 		bool		to = ch->new_name != NULL && is_source_db(ch->new_db);
 
-		if (from && to && strcmp(ch->old_name, ch->new_name) != 0)
-			chameleon_catalog_foreign_keys_table_renamed(id, ch->old_db, ch->old_name,
-														 ch->new_name);
+		if (from && to && is_rename(ch))
+			chameleon_catalog_foreign_keys_table_renamed(id, key_of(ch->old_db, ch->old_name),
+														 key_of(ch->new_db, ch->new_name),
+														 ch->old_db, ch->old_name,
+														 ch->new_db, ch->new_name);
 		else if (from && !to)
-			chameleon_catalog_delete_foreign_keys(id, ch->old_name);
+			chameleon_catalog_delete_foreign_keys(id, key_of(ch->old_db, ch->old_name));
 	}
 }
 
@@ -446,6 +527,17 @@ is_ddl_text(const char *sql)
 	return n > 0;
 }
 
+/* The replica's name of a changed table (its new one), else its MySQL name. */
+static const char *
+changed_table_name(const ChameleonDdlTableChange *ch)
+{
+	const char *db = ch->new_name ? ch->new_db : ch->old_db;
+	const char *name = ch->new_name ? ch->new_name : ch->old_name;
+	char	   *key = key_of(db, name);
+
+	return key ? key : name;
+}
+
 static void
 apply_result(const ChameleonQueryEvent *q, const ChameleonDdlResult *res)
 {
@@ -466,7 +558,7 @@ apply_result(const ChameleonQueryEvent *q, const ChameleonDdlResult *res)
 	{
 		ChameleonDdlTableChange *first = res->tables ? linitial(res->tables) : NULL;
 
-		stop_replica_if_asked(q, first ? (first->new_name ? first->new_name : first->old_name) : NULL,
+		stop_replica_if_asked(q, first == NULL ? NULL : changed_table_name(first),
 							  "ddl", edata->message, edata->sqlerrcode);
 		record_ddl(q, res->source, res->statements, true, "failed", edata->message);
 		bookkeeping_failed(res, edata);
@@ -609,7 +701,8 @@ translation_failed(const ChameleonQueryEvent *q, ErrorData *edata)
 	if (!ours && !(find.table == NULL && is_source_db(q->db)))
 		return;
 	if (ours && is_replicated_cb(NULL, find.db, find.table))
-		stop_replica_if_asked(q, find.table, "ddl", edata->message, edata->sqlerrcode);
+		stop_replica_if_asked(q, key_of(find.db, find.table), "ddl", edata->message,
+							  edata->sqlerrcode);
 	record_ddl(q, shown_source(q->query), NIL, false, "failed", edata->message);
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
@@ -839,7 +932,7 @@ dml_table_replicated(const ChameleonQueryEvent *q, const DdlName *n)
 	const char *db = n->db ? n->db : (q->db[0] ? q->db : NULL);
 
 	return is_source_db(db) && is_replicated_cb(NULL, db, n->name) &&
-		chameleon_apply_table_is_replicated(n->name);
+		chameleon_apply_table_is_replicated(key_of(db, n->name));
 }
 
 /* t_errors row, error state and WARNING for one table a statement changed. */
@@ -884,18 +977,22 @@ statement_dml(const ChameleonQueryEvent *q)
 	{
 		DdlName    *n = lfirst(lc);
 		const char *why = NULL;
+		char	   *key;
 
 		about_source |= n->db != NULL && is_source_db(n->db);
-		if (!dml_table_replicated(q, n) || list_member(marked, makeString(n->name)))
+		if (!dml_table_replicated(q, n))
 			continue;
-		marked = lappend(marked, makeString(n->name));
+		key = key_of(n->db ? n->db : q->db, n->name);
+		if (list_member(marked, makeString(key)))
+			continue;
+		marked = lappend(marked, makeString(key));
 		/* in error, syncing, or copied after the statement: nothing to lose */
-		if (!chameleon_apply_table_takes_ddl(n->name, DdlFile, DdlPos, &why))
+		if (!chameleon_apply_table_takes_ddl(key, DdlFile, DdlPos, &why))
 			continue;
-		stop_replica_if_asked(q, n->name, "statement", message, ERRCODE_FEATURE_NOT_SUPPORTED);
+		stop_replica_if_asked(q, key, "statement", message, ERRCODE_FEATURE_NOT_SUPPORTED);
 		if (failed++ == 0)
 			record_ddl(q, shown_source(q->query), NIL, false, "failed", message);
-		dml_table_failed(q, n->name, message);
+		dml_table_failed(q, key, message);
 	}
 	/* the tables' states are stale now: their rows are skipped from here on */
 	if (failed > 0)

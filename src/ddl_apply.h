@@ -47,9 +47,12 @@ extern List *chameleon_shape_on_update_columns(int32 source_id);
 
 extern void chameleon_shape_save(int32 source_id, const char *mysql_table,
 								 const ChameleonDdlTable *t);
-/* The stored shape of db.mysql_table (allocated in the current context), or NULL. */
-extern ChameleonDdlTable *chameleon_shape_load(int32 source_id, const char *db,
-											   const char *mysql_table);
+/*
+ * The stored shape of the table of key mysql_table, MySQL table db.table
+ * (allocated in the current context), or NULL.
+ */
+extern ChameleonDdlTable *chameleon_shape_load(int32 source_id, const char *mysql_table,
+											   const char *db, const char *table);
 /* The shape of a table init_replica read from information_schema. */
 extern ChameleonDdlTable *chameleon_shape_from_schema(const char *db, const ChameleonTable *t);
 /* A decoding definition from a shape: names, value kinds, signedness, labels, charsets. */
@@ -65,6 +68,12 @@ extern void chameleon_ddl_apply_session_start(ChameleonApplySession *session);
  * record.  Tables that are syncing, removed, in error or copied after pos
  * are left alone (chameleon_apply_table_takes_ddl).
  */
+/*
+ * After the apply transaction committed: start the copy of the tables
+ * that entered the replica by RENAME TABLE in it (a sync worker).
+ */
+extern void chameleon_ddl_apply_committed(void);
+
 extern void chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file,
 									  uint64 pos);
 /*

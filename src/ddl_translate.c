@@ -215,8 +215,14 @@ static ChameleonPgType *
 map_type(Tx *tx, const ChameleonMySQLType *mt)
 {
 	ChameleonTypeOptions opts = tx->ctx->type_options;
+	char	   *key = NULL;
 
-	opts.table = tx->st->table.name;
+	if (tx->ctx->table_key != NULL && tx->st->table.name != NULL &&
+		(tx->st->table.db != NULL || tx->ctx->default_db != NULL))
+		key = tx->ctx->table_key(tx->ctx->callback_arg,
+								 tx->st->table.db ? tx->st->table.db : tx->ctx->default_db,
+								 tx->st->table.name);
+	opts.table = key ? key : tx->st->table.name;
 	return mt ? chameleon_map_mysql_type(mt, &opts) : NULL;
 }
 

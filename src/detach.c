@@ -35,6 +35,7 @@
 
 #include "ddl_apply.h"
 #include "guard.h"
+#include "list_util.h"
 #include "position.h"
 #include "schema.h"
 #include "spi_util.h"
@@ -224,7 +225,8 @@ referenced_table(const ChameleonSource *src, const ChameleonStoredForeignKey *fk
 		return psprintf("%s.%s", quote_identifier(fk->ref_pg_schema),
 						quote_identifier(fk->ref_pg_table));
 	return psprintf("%s.%s",
-					quote_identifier(strcmp(fk->referenced_schema, src->name) == 0 ?
+					quote_identifier(list_length(src->databases) == 1 &&
+									 strcmp(fk->referenced_schema, linitial(src->databases)) == 0 ?
 									 src->pg_schema : fk->referenced_schema),
 					quote_identifier(fk->referenced_table));
 }
@@ -564,6 +566,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	ChameleonSource *src;
 	ListCell   *lc;
 	char		origin[NAMEDATALEN * 2];
+	List	   *schemas;
 
 	InitMaterializedSRF(fcinfo, 0);
 	rep.store = rsinfo->setResult;
@@ -601,13 +604,17 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	}
 
 	/* 5. the tables take local writes again; ON UPDATE CURRENT_TIMESTAMP keeps its behaviour */
+	schemas = list_make1(src->pg_schema);
 	foreach(lc, chameleon_catalog_table_rows(src->source_id))
 	{
 		ChameleonTableRow *row = lfirst(lc);
 
 		chameleon_unguard_table(row->pg_schema, row->pg_table);
+		if (!chameleon_name_in_list(schemas, row->pg_schema))
+			schemas = lappend(schemas, row->pg_schema);
 	}
-	report(&rep, "guard", src->pg_schema, "removed: the tables take local writes");
+	foreach(lc, schemas)
+		report(&rep, "guard", lfirst(lc), "removed: the tables take local writes");
 	create_on_update_triggers(&rep, src);
 
 	/* 6. the replication origin */
@@ -624,6 +631,7 @@ chameleon_detach_replica(PG_FUNCTION_ARGS)
 	chameleon_source_set_state(src->source_id, "detached", NULL, true);
 	report(&rep, "state", src->name, "detached");
 
-	report_extension_dependencies(&rep, src->pg_schema);
+	foreach(lc, schemas)
+		report_extension_dependencies(&rep, lfirst(lc));
 	PG_RETURN_NULL();
 }

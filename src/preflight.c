@@ -58,10 +58,12 @@ typedef struct GrantEntry
 	char	   *table;			/* NULL for * */
 } GrantEntry;
 
-/* One base table of my_database (after tables_limit). */
+/* One base table of the replica's databases (after tables_limit). */
 typedef struct SourceTable
 {
-	char	   *name;
+	char	   *name;			/* the replica's name (table_keys.c) */
+	char	   *db;				/* MySQL database and table */
+	char	   *table;
 	char	   *engine;			/* NULL if unknown */
 	uint64		rows;			/* estimate */
 	uint64		bytes;			/* data + index */
@@ -79,6 +81,7 @@ typedef struct Source
 	List	   *grants;			/* GrantEntry * */
 	char	   *grants_error;	/* why SHOW GRANTS failed, or NULL */
 	int			db_state;		/* -1 unknown, 0 missing, 1 exists */
+	char	   *missing_db;		/* the database found missing */
 	bool		tables_loaded;
 	List	   *tables;			/* SourceTable * */
 	char	   *tables_error;	/* why the table query failed, or NULL */
@@ -188,10 +191,19 @@ grant_hint(Source *src, const char *privilege, const char *target)
 	return psprintf("GRANT %s ON %s TO %s;", privilege, target, src->account);
 }
 
+/* "GRANT p ON db.* TO a;" for each database of the replica. */
 static char *
-database_target(Source *src)
+database_grant_hint(Source *src, const char *privilege)
 {
-	return psprintf("%s.*", ident(src->cfg->my_database));
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, src->cfg->databases)
+		appendStringInfo(&buf, "%s%s", buf.len ? " " : "",
+						 grant_hint(src, privilege,
+									psprintf("%s.*", ident(((ChameleonDatabaseMap *) lfirst(lc))->database))));
+	return buf.data;
 }
 
 /* Append "a, b, c" (at most MAX_LISTED_TABLES, then "and N more"). */
@@ -758,10 +770,28 @@ count_non_innodb(Source *src)
 	return n;
 }
 
+/* The database pattern granting one of names on db (*found: which); NULL: none. */
+static const char *
+granted_on(Source *src, const char *db, const char *const *names, const char **found)
+{
+	ListCell   *lc;
+
+	foreach(lc, src->grants)
+	{
+		GrantEntry *entry = (GrantEntry *) lfirst(lc);
+
+		if (entry->db != NULL && entry->table == NULL &&
+			db_pattern_matches(entry->db, db) &&
+			(*found = entry_grants(entry, names)) != NULL)
+			return entry->db;
+	}
+	return NULL;
+}
+
 /*
- * The OK check of a privilege (one of names) granted on *.* or on the
- * database (a pattern matching my_database), saying where; NULL when it is
- * granted on neither.
+ * The OK check of a privilege (one of names) granted on *.* or on each
+ * database of the replica (a pattern matching it), saying where; NULL when
+ * it is granted on neither.
  */
 static PreflightCheck *
 granted_on_database(Source *src, const char *check, const char *privilege,
@@ -774,20 +804,22 @@ granted_on_database(Source *src, const char *check, const char *privilege,
 		return make_check(check, PREFLIGHT_OK,
 						  strcmp(found, privilege) == 0 ? "granted on *.*" :
 						  psprintf("granted on *.* (as %s)", found), NULL);
-	foreach(lc, src->grants)
 	{
-		GrantEntry *entry = (GrantEntry *) lfirst(lc);
+		StringInfoData where;
 
-		if (entry->db != NULL && entry->table == NULL &&
-			db_pattern_matches(entry->db, src->cfg->my_database) &&
-			(found = entry_grants(entry, names)) != NULL)
-			return make_check(check, PREFLIGHT_OK,
-							  psprintf("granted on %s.*%s", ident(entry->db),
-									   strcmp(found, privilege) == 0 ? "" :
-									   psprintf(" (as %s)", found)),
-							  NULL);
+		initStringInfo(&where);
+		foreach(lc, src->cfg->databases)
+		{
+			const char *db = ((ChameleonDatabaseMap *) lfirst(lc))->database;
+			const char *on = granted_on(src, db, names, &found);
+
+			if (on == NULL)
+				return NULL;
+			appendStringInfo(&where, "%s%s.*%s", where.len ? ", " : "", ident(on),
+							 strcmp(found, privilege) == 0 ? "" : psprintf(" (as %s)", found));
+		}
+		return make_check(check, PREFLIGHT_OK, psprintf("granted on %s", where.data), NULL);
 	}
-	return NULL;
 }
 
 /*
@@ -831,10 +863,10 @@ check_lock_tables(Source *src)
 					  needed ? "missing" : src->flavour == FLAVOUR_MARIADB ?
 					  "missing (needed only to copy non-InnoDB tables)" :
 					  "missing (needed only to copy non-InnoDB tables and tables without a key)",
-					  grant_hint(src, "LOCK TABLES", database_target(src)));
+					  database_grant_hint(src, "LOCK TABLES"));
 }
 
-/* SELECT granted on some tables (or columns) of my_database only. */
+/* SELECT granted on some tables (or columns) of the databases only. */
 static List *
 partial_select_tables(Source *src)
 {
@@ -846,7 +878,7 @@ partial_select_tables(Source *src)
 		GrantEntry *entry = (GrantEntry *) lfirst(lc);
 
 		if (entry->db == NULL || entry->table == NULL ||
-			strcmp(entry->db, src->cfg->my_database) != 0)
+			chameleon_config_schema_of(src->cfg, entry->db) == NULL)
 			continue;
 		if (chameleon_name_in_list(entry->privileges, "SELECT") ||
 			chameleon_name_in_list(entry->privileges, "ALL PRIVILEGES") ||
@@ -874,13 +906,13 @@ check_select(Source *src)
 	partial = partial_select_tables(src);
 	if (partial == NIL)
 		return make_check("privilege_select", PREFLIGHT_ERROR, "missing",
-						  grant_hint(src, "SELECT", database_target(src)));
+						  database_grant_hint(src, "SELECT"));
 
 	initStringInfo(&value);
 	appendStringInfoString(&value, "granted only on some tables or columns: ");
 	append_name_list(&value, partial);
 	return make_check("privilege_select", PREFLIGHT_WARNING, value.data,
-					  grant_hint(src, "SELECT", database_target(src)));
+					  database_grant_hint(src, "SELECT"));
 }
 
 /* ---------------------------------------------------------------------
@@ -888,10 +920,32 @@ check_select(Source *src)
  * ---------------------------------------------------------------------
  */
 
+static PreflightCheck *check_one_database(Source *src, const char *db);
+
 static PreflightCheck *
 check_database(Source *src)
 {
-	const char *db = src->cfg->my_database;
+	StringInfoData all;
+	ListCell   *lc;
+
+	initStringInfo(&all);
+	foreach(lc, src->cfg->databases)
+	{
+		const char *db = ((ChameleonDatabaseMap *) lfirst(lc))->database;
+		PreflightCheck *c = check_one_database(src, db);
+
+		if (c != NULL)
+			return c;
+		appendStringInfo(&all, "%s%s", all.len ? ", " : "", db);
+	}
+	src->db_state = 1;
+	return make_check("database_exists", PREFLIGHT_OK, all.data, NULL);
+}
+
+/* NULL when database db exists, else the check to report. */
+static PreflightCheck *
+check_one_database(Source *src, const char *db)
+{
 	char	   *sql;
 	char	   *found;
 	char	   *error;
@@ -902,18 +956,21 @@ check_database(Source *src)
 		return query_failed("database_exists", error);
 
 	src->db_state = found ? 1 : 0;
+	src->missing_db = found ? NULL : pstrdup(db);
 	if (found)
-		return make_check("database_exists", PREFLIGHT_OK, db, NULL);
+		return NULL;
 
 	/* SCHEMATA only shows databases the account has some privilege on */
 	load_grants(src);
 	if (src->grants_error == NULL && check_select(src)->status == PREFLIGHT_ERROR)
 		return make_check("database_exists", PREFLIGHT_ERROR,
 						  psprintf("%s not found or not visible to %s", db, src->account),
-						  grant_hint(src, "SELECT", database_target(src)));
+						  database_grant_hint(src, "SELECT"));
 	return make_check("database_exists", PREFLIGHT_ERROR,
 					  psprintf("%s not found", db),
-					  psprintf("set my_database in \"%s\" to an existing database, or CREATE DATABASE %s;",
+					  psprintf("%s in \"%s\" to an existing database, or CREATE DATABASE %s;",
+							   src->cfg->qualified_names ? "map only databases that exist in schema_mappings" :
+							   "set my_database",
 							   src->cfg->path ? src->cfg->path : "the configuration file",
 							   ident(db)));
 }
@@ -924,8 +981,22 @@ parse_uint64(const char *s)
 	return s ? strtoull(s, NULL, 10) : 0;
 }
 
+/* The databases of the replica as a list of SQL literals. */
+static char *
+database_literals(Source *src)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, src->cfg->databases)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+						 literal(src, ((ChameleonDatabaseMap *) lfirst(lc))->database));
+	return buf.data;
+}
+
 /*
- * Read the base tables of my_database, keeping those it replicates.  The
+ * Read the base tables of the databases, keeping those it replicates.  The
  * key -- the primary key, or a unique index of whole NOT NULL columns, which
  * serves as one (copy.c, apply_relation.c) -- comes from STATISTICS: MariaDB
  * hides TABLE_CONSTRAINTS from an account that has only SELECT on the
@@ -948,10 +1019,11 @@ load_tables(Source *src)
 				   "AND s.NON_UNIQUE = 0 GROUP BY s.INDEX_NAME "
 				   "HAVING SUM(s.NULLABLE = 'YES' OR s.SUB_PART IS NOT NULL "
 				   "OR s.COLUMN_NAME IS NULL) = 0) "
+				   ", t.TABLE_SCHEMA "
 				   "FROM information_schema.TABLES t "
-				   "WHERE t.TABLE_SCHEMA = %s AND t.TABLE_TYPE = 'BASE TABLE' "
-				   "ORDER BY BINARY t.TABLE_NAME",
-				   literal(src, src->cfg->my_database));
+				   "WHERE t.TABLE_SCHEMA IN (%s) AND t.TABLE_TYPE = 'BASE TABLE' "
+				   "ORDER BY BINARY t.TABLE_SCHEMA, BINARY t.TABLE_NAME",
+				   database_literals(src));
 	if (!chameleon_mysql_try_query(src->conn, sql, &res))
 	{
 		src->tables_error = chameleon_mysql_error_text(src->conn);
@@ -962,11 +1034,14 @@ load_tables(Source *src)
 	while ((row = mysql_fetch_row(res)) != NULL)
 	{
 		SourceTable *t;
+		char	   *key = row[0] && row[5] ? chameleon_table_key(src->cfg, row[5], row[0]) : NULL;
 
-		if (row[0] == NULL || !chameleon_config_replicates_table(src->cfg, row[0]))
+		if (key == NULL || !chameleon_config_replicates_table(src->cfg, key))
 			continue;
 		t = palloc0(sizeof(SourceTable));
-		t->name = pstrdup(row[0]);
+		t->name = key;
+		t->db = pstrdup(row[5]);
+		t->table = pstrdup(row[0]);
 		t->engine = row[1] ? pstrdup(row[1]) : NULL;
 		t->rows = parse_uint64(row[2]);
 		t->bytes = parse_uint64(row[3]);
@@ -985,7 +1060,7 @@ tables_unavailable(Source *src, const char *check)
 {
 	if (src->db_state == 0)
 		return make_check(check, PREFLIGHT_ERROR,
-						  psprintf("skipped: database %s not found", src->cfg->my_database),
+						  psprintf("skipped: database %s not found", src->missing_db),
 						  NULL);
 	load_tables(src);
 	if (src->tables_error)
@@ -1004,7 +1079,8 @@ missing_limited_tables(Source *src)
 	{
 		char	   *name = (char *) lfirst(lc);
 		ListCell   *lt;
-		bool		found = false;
+		bool		found = strcmp(name, "*") == 0 ||
+			(strlen(name) > 2 && strcmp(name + strlen(name) - 2, ".*") == 0);
 
 		foreach(lt, src->tables)
 		{
@@ -1049,7 +1125,7 @@ check_tables(Source *src)
 
 		initStringInfo(&full);
 		appendStringInfo(&full, "%s; tables_limit names tables that are not base tables of %s: ",
-						 value, src->cfg->my_database);
+						 value, src->cfg->source_name);
 		append_name_list(&full, missing);
 		initStringInfo(&hint);
 		appendStringInfoString(&hint, "remove ");
@@ -1061,7 +1137,7 @@ check_tables(Source *src)
 	if (src->tables == NIL)
 		return make_check("tables", PREFLIGHT_WARNING, value,
 						  psprintf("%s has no tables visible to %s: nothing to replicate",
-								   src->cfg->my_database, src->account));
+								   src->cfg->source_name, src->account));
 	return make_check("tables", PREFLIGHT_OK, value, NULL);
 }
 
@@ -1089,7 +1165,7 @@ check_non_innodb(Source *src)
 			appendStringInfo(&value, "%s%s (%s)", n > 0 ? ", " : "", t->name,
 							 t->engine ? t->engine : "unknown engine");
 			appendStringInfo(&hint, "ALTER TABLE %s.%s ENGINE = InnoDB; ",
-							 ident(src->cfg->my_database), ident(t->name));
+							 ident(t->db), ident(t->table));
 		}
 		n++;
 	}
@@ -1106,6 +1182,7 @@ check_primary_keys(Source *src)
 {
 	PreflightCheck *skip = tables_unavailable(src, "tables_without_primary_key");
 	List	   *names = NIL;
+	SourceTable *first = NULL;
 	ListCell   *lc;
 	StringInfoData value;
 	StringInfoData hint;
@@ -1116,15 +1193,18 @@ check_primary_keys(Source *src)
 	{
 		SourceTable *t = (SourceTable *) lfirst(lc);
 
-		if (!t->has_primary_key)
-			names = lappend(names, t->name);
+		if (t->has_primary_key)
+			continue;
+		names = lappend(names, t->name);
+		if (first == NULL)
+			first = t;
 	}
 	if (names == NIL)
 		return make_check("tables_without_primary_key", PREFLIGHT_OK, "none", NULL);
 
 	initStringInfo(&hint);
 	appendStringInfo(&hint, "ALTER TABLE %s.%s ADD PRIMARY KEY (...); ",
-					 ident(src->cfg->my_database), ident((char *) linitial(names)));
+					 ident(first->db), ident(first->table));
 	appendStringInfoString(&hint, "without a primary key or a unique index of NOT NULL columns, "
 						   "updates and deletes match rows on all columns and the copy reads the table in one pass");
 	initStringInfo(&value);
@@ -1266,7 +1346,7 @@ replica_of_config(Source *src, ChameleonPosition *pos, bool *has_pos)
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
-		replica = chameleon_source_by_name(src->cfg->my_database);
+		replica = chameleon_source_by_name(src->cfg->source_name);
 		if (replica != NULL && pos != NULL)
 			*has_pos = chameleon_position_load(replica->source_id, pos);
 	}

@@ -58,7 +58,7 @@ static int64 TableBase = 0;
 static struct
 {
 	char		source[NAMEDATALEN];
-	char		table[NAMEDATALEN];
+	char		table[NAMEDATALEN * 2];	/* a key: "db.table" */
 	int			tables_done;
 	int			tables_total;
 	int64		rows_done;		/* finished tables */

@@ -182,9 +182,45 @@ find_table(List *tables, const char *name, ChameleonTable *hint)
 	return NULL;
 }
 
+/* The replica's name of table name of opts->my_database (table_keys.c). */
+static char *
+table_key(const ChameleonSchemaOptions *opts, const char *name)
+{
+	return opts->qualify ? psprintf("%s.%s", opts->my_database, name) : pstrdup(name);
+}
+
+bool
+chameleon_schema_key_split(const ChameleonSchemaOptions *opts, const char *key,
+						   char **db, char **pg_schema, char **table)
+{
+	const ChameleonDatabaseMap *m;
+
+	if (!opts->qualify)
+	{
+		*db = pstrdup(opts->my_database);
+		*pg_schema = pstrdup(opts->pg_schema);
+		*table = pstrdup(key);
+		return true;
+	}
+	if ((m = chameleon_key_database(opts->databases, key)) == NULL)
+		return false;
+	*db = pstrdup(m->database);
+	*pg_schema = pstrdup(m->schema);
+	*table = pstrdup(key + strlen(m->database) + 1);
+	return true;
+}
+
+/* Is the table of this key read: tables_limit, skip_tables? */
+static bool
+schema_keeps_table(const ChameleonSchemaOptions *opts, const char *key)
+{
+	return (opts->tables_limit == NIL || chameleon_table_listed(opts->tables_limit, key)) &&
+		!chameleon_table_listed(opts->skip_tables, key);
+}
+
 /* tables_limit: every listed table must exist. */
 static void
-check_tables_limit(List *tables, const ChameleonSchemaOptions *opts)
+check_tables_limit(List *keys, const ChameleonSchemaOptions *opts)
 {
 	ListCell   *lc;
 	StringInfoData missing;
@@ -194,8 +230,14 @@ check_tables_limit(List *tables, const ChameleonSchemaOptions *opts)
 	foreach(lc, opts->tables_limit)
 	{
 		const char *name = lfirst(lc);
+		size_t		len = strlen(name);
+		ListCell   *lt;
+		bool		found = strcmp(name, "*") == 0 ||
+			(len > 2 && strcmp(name + len - 2, ".*") == 0);
 
-		if (find_table(tables, name, NULL) != NULL)
+		foreach(lt, keys)
+			found |= strcmp((char *) lfirst(lt), name) == 0;
+		if (found)
 			continue;
 		appendStringInfo(&missing, "%s\"%s\"", nmissing > 0 ? ", " : "", name);
 		nmissing++;
@@ -203,6 +245,10 @@ check_tables_limit(List *tables, const ChameleonSchemaOptions *opts)
 	if (nmissing > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 opts->databases != NIL ?
+				 errmsg_plural("table %s of tables_limit does not exist in MySQL",
+							   "tables %s of tables_limit do not exist in MySQL",
+							   nmissing, missing.data) :
 				 errmsg_plural("table %s of tables_limit does not exist in MySQL database \"%s\"",
 							   "tables %s of tables_limit do not exist in MySQL database \"%s\"",
 							   nmissing, missing.data, opts->my_database),
@@ -210,7 +256,7 @@ check_tables_limit(List *tables, const ChameleonSchemaOptions *opts)
 }
 
 static List *
-read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
+read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db, List **all_keys)
 {
 	MYSQL_RES  *res;
 	MYSQL_ROW	row;
@@ -229,8 +275,7 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 
 		if (strcmp(row[1], "BASE TABLE") != 0)
 		{
-			if ((opts->tables_limit == NIL || chameleon_name_in_list(opts->tables_limit, row[0])) &&
-				!chameleon_name_in_list(opts->skip_tables, row[0]))
+			if (schema_keeps_table(opts, table_key(opts, row[0])))
 				ereport(NOTICE,
 						(errmsg("%s \"%s\" is not copied: only base tables are",
 								pg_strcasecmp(row[1], "VIEW") == 0 ? "view" : "object",
@@ -240,6 +285,10 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 		}
 		t = palloc0(sizeof(ChameleonTable));
 		t->name = field(row, len, 0);
+		t->database = pstrdup(opts->my_database);
+		t->pg_schema = pstrdup(opts->pg_schema);
+		t->key = table_key(opts, t->name);
+		*all_keys = lappend(*all_keys, t->key);
 		t->engine = field(row, len, 2);
 		t->rows_estimate = field_int64(row, 3);
 		t->auto_increment = field_int64(row, 4);
@@ -248,13 +297,11 @@ read_tables(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *db)
 	}
 	chameleon_mysql_free_result(res);
 
-	check_tables_limit(tables, opts);
 	foreach(lc, tables)
 	{
 		ChameleonTable *t = lfirst(lc);
 
-		if ((opts->tables_limit != NIL && !chameleon_name_in_list(opts->tables_limit, t->name)) ||
-			chameleon_name_in_list(opts->skip_tables, t->name))
+		if (!schema_keeps_table(opts, t->key))
 			continue;
 		check_name_length(t->name, NULL);
 		kept = lappend(kept, t);
@@ -567,7 +614,7 @@ read_column(const ChameleonSchemaOptions *opts, ChameleonTable *t, ChameleonColu
 	{
 		ChameleonTypeOptions typeopts = opts->type_options;
 
-		typeopts.table = t->name;
+		typeopts.table = t->key;
 		c->pgtype = chameleon_map_mysql_type(c->mytype, &typeopts);
 	}
 	c->not_null = (strcmp(row[3], "NO") == 0);
@@ -833,14 +880,15 @@ read_foreign_keys(MYSQL *conn, const ChameleonSchemaOptions *opts, const char *d
 	}
 }
 
-List *
-chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts)
+/* The base tables of opts->my_database kept by the rules; all_keys: every one's key. */
+static List *
+read_database(MYSQL *conn, const ChameleonSchemaOptions *opts, List **all_keys)
 {
 	char	   *db = chameleon_mysql_quote_literal(conn, opts->my_database);
 	List	   *tables;
 	ColumnFacts facts;
 
-	tables = read_tables(conn, opts, db);
+	tables = read_tables(conn, opts, db, all_keys);
 	if (tables == NIL)
 		return NIL;
 	facts.json_columns = read_json_columns(conn, opts, db);
@@ -848,6 +896,29 @@ chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts)
 	read_columns(conn, opts, db, tables, &facts);
 	read_indexes(conn, db, tables);
 	read_foreign_keys(conn, opts, db, tables);
+	return tables;
+}
+
+List *
+chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts)
+{
+	List	   *tables = NIL;
+	List	   *all_keys = NIL;
+	ListCell   *lc;
+
+	if (opts->databases == NIL)
+		tables = read_database(conn, opts, &all_keys);
+	foreach(lc, opts->databases)
+	{
+		const ChameleonDatabaseMap *m = lfirst(lc);
+		ChameleonSchemaOptions one = *opts;
+
+		one.my_database = m->database;
+		one.pg_schema = m->schema;
+		one.databases = NIL;
+		tables = list_concat(tables, read_database(conn, &one, &all_keys));
+	}
+	check_tables_limit(all_keys, opts);
 	return tables;
 }
 
@@ -871,7 +942,7 @@ append_column_def(StringInfo sql, const ChameleonSchemaOptions *opts,
 		appendStringInfoString(sql, " GENERATED BY DEFAULT AS IDENTITY");
 	else if (c->auto_increment)
 		appendStringInfo(sql, " DEFAULT nextval(%s::regclass)",
-						 quote_literal_cstr(qualified_name(opts->pg_schema,
+						 quote_literal_cstr(qualified_name(t->pg_schema,
 														   sequence_name(t, c))));
 	else if (c->default_sql != NULL)
 		appendStringInfo(sql, " DEFAULT %s", c->default_sql);
@@ -882,7 +953,7 @@ append_column_def(StringInfo sql, const ChameleonSchemaOptions *opts,
 static void
 create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 {
-	char	   *qname = qualified_name(opts->pg_schema, t->name);
+	char	   *qname = qualified_name(t->pg_schema, t->name);
 	StringInfoData sql;
 
 	for (int i = 0; i < t->ncolumns; i++)
@@ -895,7 +966,7 @@ create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 
 		if (c->auto_increment && !is_identity_type(c->pgtype))
 			chameleon_run_sql(psprintf("CREATE SEQUENCE %s",
-									   qualified_name(opts->pg_schema, sequence_name(t, c))));
+									   qualified_name(t->pg_schema, sequence_name(t, c))));
 	}
 
 	initStringInfo(&sql);
@@ -925,7 +996,7 @@ create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 
 		if (c->auto_increment && !is_identity_type(c->pgtype))
 			chameleon_run_sql(psprintf("ALTER SEQUENCE %s OWNED BY %s.%s",
-									   qualified_name(opts->pg_schema, sequence_name(t, c)),
+									   qualified_name(t->pg_schema, sequence_name(t, c)),
 									   qname, quote_identifier(c->name)));
 		if (c->comment != NULL)
 			chameleon_run_sql(psprintf("COMMENT ON COLUMN %s.%s IS %s", qname,
@@ -937,12 +1008,12 @@ create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 								   quote_literal_cstr(t->comment)));
 }
 
-/* One table in the existing schema opts->pg_schema (sync_tables, add_tables). */
+/* One table in its existing schema t->pg_schema (sync_tables, add_tables). */
 void
 chameleon_schema_create_table(const ChameleonSchemaOptions *opts, ChameleonTable *t)
 {
 	create_table(opts, t);
-	t->relid = RangeVarGetRelid(makeRangeVar(pstrdup(opts->pg_schema), t->name, -1),
+	t->relid = RangeVarGetRelid(makeRangeVar(pstrdup(t->pg_schema), t->name, -1),
 								NoLock, false);
 }
 
@@ -951,13 +1022,17 @@ chameleon_schema_create_tables(const ChameleonSchemaOptions *opts, List *tables)
 {
 	ListCell   *lc;
 
-	chameleon_run_sql(psprintf("CREATE SCHEMA %s", quote_identifier(opts->pg_schema)));
+	if (opts->databases == NIL)
+		chameleon_run_sql(psprintf("CREATE SCHEMA %s", quote_identifier(opts->pg_schema)));
+	foreach(lc, opts->databases)
+		chameleon_run_sql(psprintf("CREATE SCHEMA %s",
+								   quote_identifier(((ChameleonDatabaseMap *) lfirst(lc))->schema)));
 	foreach(lc, tables)
 	{
 		ChameleonTable *t = lfirst(lc);
 
 		create_table(opts, t);
-		t->relid = RangeVarGetRelid(makeRangeVar(pstrdup(opts->pg_schema), t->name, -1),
+		t->relid = RangeVarGetRelid(makeRangeVar(pstrdup(t->pg_schema), t->name, -1),
 									NoLock, false);
 	}
 }
@@ -1080,7 +1155,7 @@ create_index(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
 			 const ChameleonIndex *ix, List **deferred)
 {
 	bool		quiet = opts->quiet_indexes;
-	char	   *qname = qualified_name(opts->pg_schema, t->name);
+	char	   *qname = qualified_name(t->pg_schema, t->name);
 	const char *pgname = quote_identifier(chameleon_pg_index_name(t->name, ix->name));
 	char	   *cols;
 
@@ -1104,7 +1179,7 @@ static void
 restart_auto_increment(const ChameleonSchemaOptions *opts, const ChameleonTable *t,
 					   const ChameleonColumn *c)
 {
-	char	   *qname = qualified_name(opts->pg_schema, t->name);
+	char	   *qname = qualified_name(t->pg_schema, t->name);
 	char	   *next;
 
 	next = run_sql_value(psprintf(
@@ -1126,7 +1201,7 @@ restart_auto_increment(const ChameleonSchemaOptions *opts, const ChameleonTable 
 								   qname, quote_identifier(c->name), next));
 	else
 		chameleon_run_sql(psprintf("SELECT pg_catalog.setval(%s, %s, false)",
-								   quote_literal_cstr(qualified_name(opts->pg_schema,
+								   quote_literal_cstr(qualified_name(t->pg_schema,
 																	 sequence_name(t, c))),
 								   next));
 }

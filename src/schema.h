@@ -10,6 +10,7 @@
 #ifndef CHAMELEON_SCHEMA_H
 #define CHAMELEON_SCHEMA_H
 
+#include "config.h"
 #include "mysql_client.h"
 #include "typemap.h"
 
@@ -61,6 +62,10 @@ typedef struct ChameleonForeignKey
 typedef struct ChameleonTable
 {
 	char	   *name;			/* MySQL (and PostgreSQL) table name */
+	char	   *database;		/* its MySQL database */
+	char	   *pg_schema;		/* the PostgreSQL schema it goes to */
+	char	   *key;			/* the replica's name for it (table_keys.c):
+								 * name, or "database.name" */
 	char	   *engine;			/* InnoDB, MyISAM, Aria, ... (NULL if unknown) */
 	int64		rows_estimate;	/* information_schema TABLES.TABLE_ROWS */
 	int64		auto_increment; /* TABLES.AUTO_INCREMENT, 0 if none */
@@ -75,10 +80,14 @@ typedef struct ChameleonTable
 /* What the metadata reader needs to know. */
 typedef struct ChameleonSchemaOptions
 {
-	const char *my_database;
-	const char *pg_schema;
-	List	   *tables_limit;	/* char *, NIL = every table */
-	List	   *skip_tables;	/* char *: tables left out (config's skip_tables) */
+	const char *my_database;	/* the database read (databases NIL) */
+	const char *pg_schema;		/* and its schema */
+	List	   *databases;		/* ChameleonDatabaseMap *: several databases
+								 * read, in place of the two above */
+	bool		qualify;		/* table keys are "database.table" */
+	const char *source_name;	/* the replica's name (the guard's argument) */
+	List	   *tables_limit;	/* table keys (or "*", "db.*"), NIL = every table */
+	List	   *skip_tables;	/* table keys left out (config's skip_tables) */
 	bool		is_mariadb;
 	bool		zero_dates_to_null;
 	bool		quiet_indexes;	/* the NOTICEs of untranslated indexes were given */
@@ -87,17 +96,25 @@ typedef struct ChameleonSchemaOptions
 } ChameleonSchemaOptions;
 
 /*
- * Read every base table of opts->my_database (or those of tables_limit: a
- * listed table that does not exist is an ERROR), sorted by name, with
- * columns, indexes and foreign keys.  A name that does not fit in a
+ * Read every base table of opts->my_database, or of each of opts->databases
+ * (or those of tables_limit: a listed table that does not exist is an
+ * ERROR), sorted by key, with columns, indexes and foreign keys.  A name that does not fit in a
  * PostgreSQL identifier is an ERROR naming the table.
  */
 extern List *chameleon_schema_read(MYSQL *conn, const ChameleonSchemaOptions *opts);
 
-/* CREATE SCHEMA and every table (columns, defaults, NOT NULL, CHECK, comments), no index. */
+/*
+ * The MySQL database, PostgreSQL schema and table name of a table key
+ * (table_keys.c has the same for a configuration); false: the key names no
+ * database of opts.
+ */
+extern bool chameleon_schema_key_split(const ChameleonSchemaOptions *opts, const char *key,
+									   char **db, char **pg_schema, char **table);
+
+/* CREATE SCHEMA (each schema of the databases) and every table (columns, defaults, NOT NULL, CHECK, comments), no index. */
 extern void chameleon_schema_create_tables(const ChameleonSchemaOptions *opts, List *tables);
 
-/* CREATE TABLE of one table in the existing schema (sync_tables, add_tables). */
+/* CREATE TABLE of one table in its existing schema t->pg_schema (sync_tables, add_tables). */
 extern void chameleon_schema_create_table(const ChameleonSchemaOptions *opts,
 										  ChameleonTable *t);
 

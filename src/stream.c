@@ -302,6 +302,7 @@ commit_batch(bool caught_up)
 	}
 	else
 		chameleon_session_commit(Session);
+	chameleon_ddl_apply_committed();
 	B.xact_open = false;
 	B.have_end = false;
 	memset(&B.end, 0, sizeof(B.end));	/* it lived in the batch context */

@@ -227,9 +227,15 @@ mark_syncing(SyncRun *run)
 	foreach(lc, run->tables)
 	{
 		SyncTable  *t = lfirst(lc);
+		char	   *db,
+				   *table;
 
+		if (!chameleon_table_key_split(run->cfg, t->name, &db, &table))
+			elog(ERROR, "table \"%s\" names no database of replica \"%s\"",
+				 t->name, run->source->name);
 		chameleon_catalog_table_syncing(run->source->source_id, t->name,
-										run->source->pg_schema, t->old_state != NULL);
+										chameleon_config_schema_of(run->cfg, db), table,
+										t->old_state != NULL);
 		if (t->old_state != NULL && (strcmp(t->old_state, "copied") == 0 ||
 									 strcmp(t->old_state, "streaming") == 0))
 			was_streamed = true;

@@ -103,9 +103,10 @@ chameleon_tabledef_from_replica(const ChameleonSource *source, const ChameleonTa
 	Relation	rel;
 	TupleDesc	desc;
 	ChameleonTableDef *def;
+	char	   *key = chameleon_source_table_key(source, map->schema, map->table);
 
-	if (strcmp(map->schema, source->name) != 0 ||
-		!chameleon_catalog_get_table(source->source_id, map->table, &pg_schema, &pg_table))
+	if (key == NULL ||
+		!chameleon_catalog_get_table(source->source_id, key, &pg_schema, &pg_table))
 		return NULL;
 	relid = RangeVarGetRelid(makeRangeVar(pg_schema, pg_table, -1), AccessShareLock, true);
 	if (!OidIsValid(relid))

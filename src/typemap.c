@@ -28,6 +28,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
+#include "list_util.h"
 #include "typemap.h"
 
 /* Families of MySQL types that share argument rules and a mapping. */
@@ -1064,18 +1065,14 @@ chameleon_type_override_matches(const ChameleonTypeOverride *o, const ChameleonM
 								const char *table)
 {
 	const ChameleonMySQLType *k = o->parsed;
-	bool		in_tables = false;
-	ListCell   *lc;
 
 	if (k == NULL || mt->base == NULL || strcmp(k->base, mt->base) != 0 ||
 		k->is_unsigned != mt->is_unsigned ||
 		(k->length >= 0 && k->length != mt->length) ||
 		(k->precision >= 0 && (k->precision != mt->precision || k->scale != mt->scale)))
 		return false;
-	foreach(lc, o->tables)
-		in_tables |= strcmp(lfirst(lc), "*") == 0 ||
-			(table != NULL && strcmp(lfirst(lc), table) == 0);
-	return in_tables;
+	/* no table: only entries for every table apply */
+	return chameleon_table_listed(o->tables, table != NULL ? table : "");
 }
 
 /*

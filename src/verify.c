@@ -303,7 +303,7 @@ open_table(VerifyRun *run, const ChameleonTableRow *row)
 		vt->t->engine != NULL && pg_strcasecmp(vt->t->engine, "InnoDB") == 0;
 
 	vt->mysql_from = psprintf(" FROM %s.%s",
-							  chameleon_mysql_quote_identifier(run->opts.my_database),
+							  chameleon_mysql_quote_identifier(vt->t->database),
 							  chameleon_mysql_quote_identifier(vt->t->name));
 	initStringInfo(&sel);
 	appendStringInfoString(&sel, "SELECT ");
@@ -334,7 +334,7 @@ source_open(VerifyRun *run, const VerifyTable *vt, ChameleonSnapshot *p)
 	else
 	{
 		chameleon_mysql_exec(run->conn, psprintf("LOCK TABLES %s.%s READ",
-												 chameleon_mysql_quote_identifier(run->opts.my_database),
+												 chameleon_mysql_quote_identifier(vt->t->database),
 												 chameleon_mysql_quote_identifier(vt->t->name)));
 		chameleon_source_binlog_status(run->conn, run->opts.is_mariadb, p);
 	}
@@ -853,7 +853,8 @@ chameleon_verify_run(const ChameleonSource *src, List *tables)
 	run.cfg = chameleon_config_load(src->config_path);
 	run.conn = chameleon_mysql_connect(run.cfg);
 	chameleon_copy_schema_options(&run.opts, run.cfg, run.conn);
-	run.opts.pg_schema = src->pg_schema;
+	if (!run.opts.qualify)
+		run.opts.pg_schema = src->pg_schema;
 	run.result_cxt = CurrentMemoryContext;
 	run.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_chameleon verify chunk",
 										  ALLOCSET_DEFAULT_SIZES);

@@ -188,6 +188,7 @@ reload_config(void)
 	PG_TRY();
 	{
 		cfg = chameleon_config_load(MySession.source->config_path);
+		chameleon_config_check_source(cfg, MySession.source);
 	}
 	PG_CATCH();
 	{
@@ -384,6 +385,7 @@ load_source(void)
 	}
 	MySession.position = pos;
 	MySession.config = chameleon_config_load(src->config_path);
+	chameleon_config_check_source(MySession.config, src);
 	MemoryContextSwitchTo(old);
 	chameleon_worker_set_log_level(MySession.config);
 
