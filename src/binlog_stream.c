@@ -27,6 +27,7 @@
 #include "binlog.h"
 #include "binlog_read.h"
 #include "binlog_stream.h"
+#include "worker.h"
 #include "gtid_mysql.h"
 
 typedef struct BinlogStreamSource
@@ -152,6 +153,27 @@ chameleon_replica_identity(Oid dboid, int32 source_id)
 	return source_id == 0 ? prefix : psprintf("%s%d", prefix, (int) source_id);
 }
 
+/*
+ * A registration of this PostgreSQL server's own replica whose apply worker
+ * is gone (stopped, dropped, copied anew): its dump thread lingers on the
+ * source until it notices, and the source ends it when a replica of the
+ * same server id asks for the binlog.  Not another replica.
+ */
+static bool
+stale_registration(const char *host)
+{
+	char	   *mine = psprintf("pg_chameleon-" UINT64_FORMAT "-", GetSystemIdentifier());
+	unsigned int dboid;
+	int			source_id;
+	int			used = 0;
+
+	if (ChameleonShmem == NULL || strncmp(host, mine, strlen(mine)) != 0 ||
+		sscanf(host + strlen(mine), "%u-%d%n", &dboid, &source_id, &used) != 2 ||
+		host[strlen(mine) + used] != '\0')
+		return false;
+	return !chameleon_worker_is_running((Oid) dboid, source_id, NULL);
+}
+
 char *
 chameleon_server_id_user(MYSQL *conn, uint32 server_id, const char *own_prefix)
 {
@@ -172,6 +194,8 @@ chameleon_server_id_user(MYSQL *conn, uint32 server_id, const char *own_prefix)
 			(strcmp(host, own_prefix) == 0 ||
 			 (own_prefix[0] && own_prefix[strlen(own_prefix) - 1] == '-' &&
 			  strncmp(host, own_prefix, strlen(own_prefix)) == 0)))
+			continue;
+		if (stale_registration(host))
 			continue;
 		other = pstrdup(host[0] ? host : "(no host reported)");
 		break;
