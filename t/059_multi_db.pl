@@ -186,10 +186,29 @@ is(pg_one("SELECT count(*) FROM chameleon.errors"), '0', 'no error');
 
 # a configuration that maps other databases than the replica has is refused
 $node->safe_psql('postgres', "SELECT chameleon.stop_replica('apps')");
-my $changed = $my->write_config(path => $conf, schema_mappings => { shop => 'shop', crm => 'crm_pg' },
+my $changed = $my->write_config(schema_mappings => { shop => 'shop', crm => 'crm_pg' },
 	source_name => 'apps');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.start_replica('$changed')");
 like($err, qr/names other MySQL databases than replica "apps" was made with/,
 	'start_replica refuses a configuration mapping other databases');
+
+# attach_replica: the tables of the three schemas, as they are now, at the source's position
+$node->safe_psql('postgres', "SELECT chameleon.drop_replica('apps')");
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.attach_replica('mariadb-bin.000001', 4, '$conf')");
+like($err, qr/table "crm_pg"."leaving" is not a base table of MySQL database "crm"/,
+	'attach_replica refuses a table of a mapped schema that its database does not have');
+$node->safe_psql('postgres', 'DROP TABLE crm_pg.leaving');
+my ($file, $pos) = $my->binlog_position;
+like(pg_one("SELECT chameleon.attach_replica('$file', $pos, '$conf')"),
+	qr/^attached 9 tables of MySQL databases "blog", "crm", "shop" into schemas "blog_pg", "crm_pg", "shop" at binlog position/,
+	'attach_replica attaches the tables of every mapped database, their columns checked');
+$node->safe_psql('postgres', "SELECT chameleon.start_replica('$conf')");
+for my $db (sort keys %schema)
+{
+	$my->sql("INSERT INTO $db.items (id, name, qty, flag) VALUES (20, '$db twenty', 20, 1); DELETE FROM $db.items WHERE id = 10;");
+}
+ok(ChameleonReplica::wait_caught_up($node, $my), 'attached: caught up');
+is(pg_one("SELECT string_agg(DISTINCT status, ',') FROM chameleon.verify_tables() WHERE mysql_table <> 'blog.notes'"),
+	'equal', 'attached: every table equal after writes to the three databases');
 
 done_testing();
