@@ -40,6 +40,9 @@ SQL
 }
 $my->sql(<<'SQL');
 CREATE TABLE blog.secret (id int PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE shop.crm_refs (id int PRIMARY KEY, crm_item int,
+  FOREIGN KEY (crm_item) REFERENCES crm.items (id) ON DELETE CASCADE) ENGINE=InnoDB;
+INSERT INTO shop.crm_refs VALUES (1, 1), (2, 2), (3, NULL);
 CREATE TABLE shop.moving (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB;
 INSERT INTO shop.moving VALUES (1, 'm1'), (2, 'm2');
 CREATE TABLE crm.leaving (id int PRIMARY KEY) ENGINE=InnoDB;
@@ -63,15 +66,16 @@ sub pg_one { return $node->safe_psql('postgres', $_[0]) }
 is(pg_one("SELECT value FROM chameleon.check_source('$conf') WHERE check_name = 'database_exists'"),
 	'blog, crm, shop', 'check_source checks every mapped database');
 like(pg_one("SELECT value FROM chameleon.check_source('$conf') WHERE check_name = 'tables'"),
-	qr/^8 tables/, 'check_source counts the tables of all of them (skip_tables left out)');
+	qr/^9 tables/, 'check_source counts the tables of all of them (skip_tables left out)');
 
 like(pg_one("SELECT chameleon.init_replica('$conf')"),
-	qr/^copied 8 tables \(\d+ rows\) of MySQL databases "blog", "crm", "shop" into schemas "blog_pg", "crm_pg", "shop"/,
+	qr/^copied 9 tables \(\d+ rows\) of MySQL databases "blog", "crm", "shop" into schemas "blog_pg", "crm_pg", "shop"/,
 	'init_replica copies the tables of the three databases');
 is(pg_one("SELECT string_agg(mysql_table || '>' || pg_schema || '.' || pg_table, ',' ORDER BY mysql_table)
              FROM sch_chameleon.t_replica_tables"),
 	'blog.items>blog_pg.items,blog.notes>blog_pg.notes,crm.items>crm_pg.items,crm.leaving>crm_pg.leaving,'
-	  . 'crm.notes>crm_pg.notes,shop.items>shop.items,shop.moving>shop.moving,shop.notes>shop.notes',
+	  . 'crm.notes>crm_pg.notes,shop.crm_refs>shop.crm_refs,shop.items>shop.items,shop.moving>shop.moving,'
+	  . 'shop.notes>shop.notes',
 	'each table is named "db.table" and goes to its database\'s schema');
 is(pg_one("SELECT source FROM chameleon.status"), 'apps', 'one replica, named by source_name');
 is(pg_one("SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attrelid::regclass::text)
@@ -138,6 +142,8 @@ for my $db (sort keys %schema)
 same_table('shop', 'notes', [ 'id', 'item_id', 'body' ],
 	'shop.notes: the cascaded delete of InnoDB is replayed in its schema');
 same_table('crm', 'notes', [ 'id', 'item_id', 'body' ], 'crm.notes: the same in another schema');
+same_table('shop', 'crm_refs', [ 'id', 'crm_item' ],
+	'shop.crm_refs: the cascade of a key referencing another mapped database (crm.items)');
 is(pg_one("SELECT string_agg(id::text, ',' ORDER BY id) FROM blog_pg.notes"), '1,2,3',
 	'skip_events delete [blog.notes]: the cascade is not applied there either');
 same_table('crm', 'items', [ 'id', 'phone' ], 'ALTER TABLE crm.items: the new column follows');
@@ -178,7 +184,7 @@ same_table('shop', 'items', [ 'id', 'name', 'qty', 'flag' ], 'the synced table s
 
 is(pg_one("SELECT string_agg(mysql_table || ':' || status, ',' ORDER BY mysql_table) FROM chameleon.verify_tables()"),
 	'blog.incoming:equal,blog.items:equal,blog.notes:skipped,crm.items:equal,crm.moved:equal,crm.notes:equal,'
-	  . 'shop.fresh:equal,shop.items:equal,shop.notes:equal',
+	  . 'shop.crm_refs:equal,shop.fresh:equal,shop.items:equal,shop.notes:equal',
 	'verify_tables: every table equal (blog.notes skipped: skip_events)');
 is(pg_one("SELECT status FROM chameleon.verify_tables(ARRAY['crm.items'])"), 'equal',
 	'verify_tables takes a qualified name');
@@ -200,7 +206,7 @@ like($err, qr/table "crm_pg"."leaving" is not a base table of MySQL database "cr
 $node->safe_psql('postgres', 'DROP TABLE crm_pg.leaving');
 my ($file, $pos) = $my->binlog_position;
 like(pg_one("SELECT chameleon.attach_replica('$file', $pos, '$conf')"),
-	qr/^attached 9 tables of MySQL databases "blog", "crm", "shop" into schemas "blog_pg", "crm_pg", "shop" at binlog position/,
+	qr/^attached 10 tables of MySQL databases "blog", "crm", "shop" into schemas "blog_pg", "crm_pg", "shop" at binlog position/,
 	'attach_replica attaches the tables of every mapped database, their columns checked');
 $node->safe_psql('postgres', "SELECT chameleon.start_replica('$conf')");
 for my $db (sort keys %schema)
