@@ -160,11 +160,17 @@ ChameleonTableDef *
 chameleon_ddl_apply_table_def(const char *db, const char *table)
 {
 	ChameleonDdlTable *t;
+	ChameleonTypeOptions opts;
 
 	if (!DdlCtxReady || !is_source_db(db))
 		return NULL;
 	t = chameleon_ddl_catalog_find(&DdlCtx, db, table, true);
-	return t ? chameleon_shape_table_def(t, &DdlCtx.type_options) : NULL;
+	if (t == NULL)
+		return NULL;
+	/* the table's own type_override entries decide its value kinds */
+	opts = DdlCtx.type_options;
+	opts.table = key_of(db, table);
+	return chameleon_shape_table_def(t, &opts);
 }
 
 /* ---------------------------------------------------------------------
