@@ -101,6 +101,21 @@ is(pg_one("SELECT string_agg(mysql_table || ':' || status || coalesce(':' || nul
 my ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.add_tables(ARRAY['secret'])");
 like($err, qr/table "secret" is in skip_tables of replica "app"/, 'add_tables refuses a table of skip_tables');
 
+# log_level back to info by a reload: the batches are no longer logged
+$my->write_config(path => $conf, my_database => 'app',
+	skip_tables => [ 'app.secret', 'later_secret' ],
+	skip_events => { delete => ['app.audit_log'], insert => ['noins'], update => ['noupd'] },
+	log_level => 'info');
+my $offset = -s $node->logfile;
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+ok($node->wait_for_log(qr/reloaded the configuration of source "app"/, $offset),
+	'the worker reloads the configuration');
+$offset = -s $node->logfile;
+$my->sql("INSERT INTO app.keep VALUES (5, 'e');");
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the reload');
+unlike(substr(slurp_file($node->logfile), $offset), qr/applied a batch of/,
+	'log_level info after debug: the batches are no longer logged');
+
 # the whole database: skip_events with the database's name
 $node->safe_psql('postgres', "SELECT chameleon.stop_replica()");
 $node->safe_psql('postgres', "SELECT chameleon.drop_replica('app')");
