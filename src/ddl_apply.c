@@ -779,6 +779,106 @@ is_drop_table(const char *sql)
 		(p[5] == '\0' || isspace((unsigned char) p[5]) || p[5] == '`');
 }
 
+/* DROP DATABASE | SCHEMA [IF EXISTS] db (the lexer only): db, or NULL. */
+typedef struct DropDatabaseStep
+{
+	const char *sql;
+	const ChameleonQueryEvent *q;
+	char	   *db;				/* out */
+} DropDatabaseStep;
+
+static void
+drop_database_step(void *arg)
+{
+	DropDatabaseStep *step = arg;
+	DdlLexer	lx;
+	int			i = 2;
+
+	chameleon_ddl_lex(&lx, step->sql, DdlCtx.ansi_quotes, DdlCtx.no_backslash_escapes);
+	if (lx.ntoks < 3 || !token_word_is(&lx, &lx.toks[0], "drop") ||
+		!(token_word_is(&lx, &lx.toks[1], "database") || token_word_is(&lx, &lx.toks[1], "schema")))
+		return;
+	if (i + 2 < lx.ntoks && token_word_is(&lx, &lx.toks[i], "if") &&
+		token_word_is(&lx, &lx.toks[i + 1], "exists"))
+		i += 2;
+	if (token_is_name(&lx.toks[i]))
+		step->db = chameleon_ddl_ident_value(&lx, &lx.toks[i]);
+}
+
+/* A MySQL identifier in backquotes. */
+static void
+append_backquoted(StringInfo buf, const char *name)
+{
+	appendStringInfoChar(buf, '`');
+	for (const char *c = name; *c; c++)
+	{
+		if (*c == '`')
+			appendStringInfoChar(buf, '`');
+		appendStringInfoChar(buf, *c);
+	}
+	appendStringInfoChar(buf, '`');
+}
+
+/*
+ * DROP DATABASE of a replicated database drops its tables in MySQL, with no
+ * row event: the replica drops its tables of that database the same way,
+ * as the statement "DROP TABLE IF EXISTS db.t1, db.t2, ..." (recorded so in
+ * t_ddl).  false: not such a statement.
+ */
+static bool
+drop_database(const ChameleonQueryEvent *q)
+{
+	DropDatabaseStep step = {q->query, q, NULL};
+	ErrorData  *edata;
+	StringInfoData sql;
+	ListCell   *lc;
+	TranslateStep tstep;
+
+	edata = run_guarded(drop_database_step, &step);
+	if (edata != NULL)
+	{
+		FreeErrorData(edata);
+		return false;
+	}
+	if (step.db == NULL || !is_source_db(step.db))
+		return false;
+	initStringInfo(&sql);
+	foreach(lc, chameleon_catalog_table_rows(Session->source_id))
+	{
+		ChameleonTableRow *row = lfirst(lc);
+		char	   *db,
+				   *table;
+
+		if (strcmp(row->state, "removed") == 0 ||
+			!chameleon_table_key_split(Session->config, row->mysql_table, &db, &table) ||
+			strcmp(db, step.db) != 0)
+			continue;
+		appendStringInfoString(&sql, sql.len ? ", " : "DROP TABLE IF EXISTS ");
+		append_backquoted(&sql, db);
+		appendStringInfoChar(&sql, '.');
+		append_backquoted(&sql, table);
+	}
+	if (sql.len == 0)
+	{
+		record_ddl(q, q->query, NIL, false, "skipped",
+				   psprintf("database %s has no replicated table", step.db));
+		return true;
+	}
+	DdlIsDropTable = true;
+	tstep.sql = sql.data;
+	tstep.results = NIL;
+	edata = run_guarded(translate_step, &tstep);
+	if (edata != NULL)
+	{
+		translation_failed(q, edata);
+		FreeErrorData(edata);
+		return true;
+	}
+	foreach(lc, tstep.results)
+		apply_result(q, lfirst(lc));
+	return true;
+}
+
 static DmlVerb
 dml_verb(const char *sql)
 {
@@ -1047,6 +1147,8 @@ chameleon_ddl_apply_query(const ChameleonQueryEvent *q, const char *file, uint64
 		statement_dml(q);
 		return;
 	}
+	if (drop_database(q))
+		return;
 	edata = run_guarded(translate_step, &step);
 	if (edata != NULL)
 	{

@@ -217,4 +217,18 @@ ok(ChameleonReplica::wait_caught_up($node, $my), 'attached: caught up');
 is(pg_one("SELECT string_agg(DISTINCT status, ',') FROM chameleon.verify_tables() WHERE mysql_table <> 'blog.notes'"),
 	'equal', 'attached: every table equal after writes to the three databases');
 
+# DROP DATABASE drops its tables in MySQL without row events: the replica drops them too
+$my->sql('DROP DATABASE blog');
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after DROP DATABASE blog');
+is(pg_one("SELECT count(*) FROM chameleon.tables WHERE mysql_table LIKE 'blog.%'")
+	  . pg_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'blog_pg'"), '00',
+	'DROP DATABASE: the tables of that database leave the replica and PostgreSQL');
+is(pg_one("SELECT count(*) FROM chameleon.tables WHERE mysql_table NOT LIKE 'blog.%'"), '7',
+	'the other databases\' tables stay');
+$my->sql('CREATE DATABASE blog; CREATE TABLE blog.items (id int PRIMARY KEY, v int) ENGINE=InnoDB;'
+	  . ' INSERT INTO blog.items VALUES (1, 1), (2, 4);');
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the database was made again');
+same_table('blog', 'items', [ 'id', 'v' ], 'a table of the database made again is replicated');
+is(pg_one("SELECT count(*) FROM chameleon.errors"), '0', 'no error');
+
 done_testing();
