@@ -609,6 +609,8 @@ chameleon_start_replica(PG_FUNCTION_ARGS)
 				 : errdetail("Its apply worker is starting or waiting to be restarted."),
 				 errhint("Use chameleon.stop_replica() to stop it.")));
 
+	chameleon_origin_require_slot(MyDatabaseId, src->source_id,
+								  psprintf("start replica \"%s\"", src->name));
 	/* the worker reads its row FOR SHARE: it sees these once we commit */
 	chameleon_source_set_config_path(src->source_id, cfg->path);
 	chameleon_source_set_state(src->source_id, "streaming", NULL, true);

@@ -20,6 +20,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -298,6 +299,7 @@ attach_tables(ChameleonConfig *cfg, ChameleonSnapshot *at, const char *gtid, boo
 				 errmsg("schema \"%s\" has no table to attach", cfg->pg_schema)));
 
 	defs = read_and_check_tables(cfg, tables, check_columns, gtid, at);
+	chameleon_origin_require_slot(MyDatabaseId, 0, "attach a new replica");
 
 	source_id = chameleon_source_add(cfg->source_name, chameleon_config_database_names(cfg),
 									 chameleon_config_first_schema(cfg), cfg->path,

@@ -1225,6 +1225,8 @@ chameleon_copy_plan(const ChameleonConfig *cfg, bool force)
 	fill_schema_options(&opts, cfg);
 	/* (config.c has checked the length of each schema name) */
 	prepare_target(cfg, force);
+	/* the copy ends by setting the new replica's origin: a slot must be free */
+	chameleon_origin_require_slot(MyDatabaseId, 0, "copy a new replica");
 
 	PG_TRY();
 	{

@@ -8,9 +8,11 @@
 #include <ctype.h>
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "replication/slot.h"
 #include "replication/origin.h"
 #include "storage/lmgr.h"
 #include "catalog/pg_replication_origin.h"
@@ -222,6 +224,71 @@ chameleon_origin_ensure(Oid dboid, int32 source_id)
 	if (origin == InvalidRepOriginId)
 		origin = replorigin_create(name);
 	return origin;
+}
+
+int
+chameleon_origin_slots_used(Oid dboid, int32 source_id, bool *have_own)
+{
+	Oid			save_userid;
+	int			save_sec;
+	volatile int used = 0;
+	volatile bool own = false;
+	char		name[NAMEDATALEN * 2];
+
+	name[0] = '\0';
+	if (source_id != 0)
+		chameleon_origin_name(dboid, source_id, name, sizeof(name));
+	/* pg_replication_origin_status is for superusers */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		Oid			type = TEXTOID;
+		Datum		value = CStringGetTextDatum(name);
+
+		chameleon_spi_connect();
+		if (chameleon_spi_run("SELECT pg_catalog.count(*)::int4,"
+							  " pg_catalog.bool_or(external_id OPERATOR(pg_catalog.=) $1)"
+							  " FROM pg_catalog.pg_replication_origin_status",
+							  1, &type, &value, NULL, true, 1, SPI_OK_SELECT,
+							  "read pg_replication_origin_status") == 1)
+		{
+			bool		isnull;
+
+			used = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			own = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) &&
+				!isnull;
+		}
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (have_own)
+		*have_own = own;
+	return used;
+}
+
+void
+chameleon_origin_require_slot(Oid dboid, int32 source_id, const char *action)
+{
+	bool		have_own = false;
+	int			used = chameleon_origin_slots_used(dboid, source_id, &have_own);
+
+	if (have_own || used < max_replication_slots)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg("cannot %s: every replication origin slot is in use", action),
+			 errdetail("%d of max_replication_slots %d hold a replication origin (pg_replication_origin_status); the replica needs one for its own.",
+					   used, max_replication_slots),
+			 errhint("Raise max_replication_slots above %d in postgresql.conf (a server restart is needed), or drop unused origins (chameleon.drop_replica, pg_replication_origin_drop).",
+					 used)));
 }
 
 void

@@ -58,6 +58,13 @@ extern void chameleon_position_save(int32 source_id, const ChameleonPosition *po
 /* Replication origin of a source: "pg_chameleon_<dboid>_<source_id>". */
 extern void chameleon_origin_name(Oid dboid, int32 source_id, char *buf, size_t size);
 extern XLogRecPtr chameleon_origin_lsn(const char *file, uint64 pos);
+/*
+ * Replication origin state slots (max_replication_slots) in use, and in
+ * *have_own whether the source's origin holds one (source_id 0: none).
+ */
+extern int	chameleon_origin_slots_used(Oid dboid, int32 source_id, bool *have_own);
+/* ERROR saying what to raise when the source's origin would find no free slot. */
+extern void chameleon_origin_require_slot(Oid dboid, int32 source_id, const char *action);
 /* Create the origin if missing; returns its id. */
 extern RepOriginId chameleon_origin_ensure(Oid dboid, int32 source_id);
 /* init_replica: create the origin (if missing) and set it to a position. */

@@ -1416,46 +1416,11 @@ check_resume_position(Source *src)
 static PreflightCheck *
 check_origin_slots(Source *src)
 {
-	Oid			save_userid;
-	int			save_sec;
-	volatile int used = 0;
-	volatile bool have_own = false;
 	ChameleonSource *replica = replica_of_config(src, NULL, NULL);
-	char		own[NAMEDATALEN * 2];
+	bool		have_own = false;
+	int			used = chameleon_origin_slots_used(MyDatabaseId, replica ? replica->source_id : 0,
+												   &have_own);
 	int			max = max_replication_slots;
-
-	own[0] = '\0';
-	if (replica != NULL)
-		chameleon_origin_name(MyDatabaseId, replica->source_id, own, sizeof(own));
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	PG_TRY();
-	{
-		Oid			type = TEXTOID;
-		Datum		value = CStringGetTextDatum(own);
-
-		chameleon_spi_connect();
-		if (chameleon_spi_run("SELECT pg_catalog.count(*)::int4,"
-							  " pg_catalog.bool_or(external_id OPERATOR(pg_catalog.=) $1)"
-							  " FROM pg_catalog.pg_replication_origin_status",
-							  1, &type, &value, NULL, true, 1, SPI_OK_SELECT,
-							  "read pg_replication_origin_status") == 1)
-		{
-			bool		isnull;
-
-			used = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			have_own = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) && !isnull;
-		}
-		SPI_finish();
-	}
-	PG_CATCH();
-	{
-		SetUserIdAndSecContext(save_userid, save_sec);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	SetUserIdAndSecContext(save_userid, save_sec);
 
 	if (!have_own && used >= max)
 		return make_check("replication_origin_slots", PREFLIGHT_ERROR,

@@ -389,6 +389,8 @@ load_source(void)
 	MemoryContextSwitchTo(old);
 	chameleon_worker_set_log_level(MySession.config);
 
+	chameleon_origin_require_slot(MyDatabaseId, MySession.source_id,
+								  psprintf("stream replica \"%s\"", src->name));
 	origin = chameleon_origin_ensure(MyDatabaseId, MySession.source_id);
 	origin_session_setup_waiting(origin);
 	replorigin_session_origin = origin;

@@ -79,6 +79,10 @@ is(pg_one("SELECT state || ': ' || last_error FROM chameleon.tables WHERE mysql_
 $my->sql('INSERT INTO g1.b VALUES (2, 2); INSERT INTO g1.a VALUES (4, 4)');
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the drop');
 is(pg_one("SELECT state FROM chameleon.status"), 'streaming', 'the replica streams on');
+is(pg_one("SELECT health || ' | ' || reason || ' | ' || tables_in_error || ' ' || tables_syncing || ' ' || tables
+             FROM chameleon.health WHERE source = 'g1'"),
+	'degraded | 1 table(s) in error (chameleon.tables) | 1 0 4',
+	'health: degraded, one table in error, counted');
 ChameleonReplica::tables_equal($node, $my, 'g1', 'a', 'id', [ [ 'id', 'id' ], [ 'v', 'v' ] ],
 	'and applies the other tables');
 unlike(slurp_file($node->logfile), qr/terminated by signal|server process .* was terminated/, 'no crash');
@@ -90,6 +94,21 @@ ChameleonReplica::tables_equal($node, $my, 'g1', 'b', 'id', [ [ 'id', 'id' ], [ 
 $node->safe_psql('postgres', "SELECT chameleon.init_replica('$conf2')");
 is(pg_one('INSERT INTO g2.a VALUES (5, 5); SELECT count(*) FROM g2.a'), '2',
 	'protect_tables: false leaves the tables writable');
+
+# the replicated schema dropped by hand: every table in error, the worker does not crash
+$node->safe_psql('postgres', "SELECT chameleon.start_replica('$conf2')");
+$node->safe_psql('postgres', 'DROP SCHEMA g2 CASCADE');
+is(pg_one("SELECT string_agg(mysql_table || ': ' || state, ',') FROM chameleon.tables WHERE source = 'g2'"),
+	'a: error', 'DROP SCHEMA by hand: its tables go to state error');
+$my->sql('INSERT INTO g2.a VALUES (6, 6); INSERT INTO g1.a VALUES (5, 5)');
+my ($file, $pos) = $my->binlog_position;
+ok($node->poll_query_until('postgres',
+		"SELECT bool_and(applied_file = '$file' AND applied_position >= $pos) FROM chameleon.status"),
+	'both caught up after DROP SCHEMA');
+is(pg_one("SELECT string_agg(source || '=' || state, ',' ORDER BY source) FROM chameleon.status"),
+	'g1=streaming,g2=streaming', 'both replicas stream on');
+unlike(slurp_file($node->logfile), qr/terminated by signal|server process .* was terminated/, 'no crash');
+$node->safe_psql('postgres', "SELECT chameleon.stop_replica('g2')");
 
 # detach: the tables take local writes
 $node->safe_psql('postgres', "SELECT * FROM chameleon.detach_replica('g1')");

@@ -233,6 +233,24 @@ like(slurp_file($node->logfile), qr/dropped replication origin "pg_chameleon_${g
 like(pg_one("SELECT status || ': ' || value FROM chameleon.check_source('$conf') WHERE check_name = 'replication_origin_slots'"),
 	qr/^ok: 1 of max_replication_slots \d+ in use$/, 'check_source counts the origin state slots in use');
 
+# 7b. every origin slot taken: check_source and init_replica say what to raise, before any copy
+$my->sql('CREATE DATABASE h5; CREATE TABLE h5.a (id int PRIMARY KEY) ENGINE=InnoDB; INSERT INTO h5.a VALUES (1)');
+my $h5 = $my->write_config(my_database => 'h5', my_server_id => 7011);
+my $free = pg_one("SELECT current_setting('max_replication_slots')::int - count(*) FROM pg_replication_origin_status");
+$node->safe_psql('postgres', join('', map {
+	"SELECT pg_replication_origin_create('filler_$_'); SELECT pg_replication_origin_advance('filler_$_', '0/1');"
+} 1 .. $free));
+like(pg_one("SELECT status || ': ' || value || ' / ' || hint FROM chameleon.check_source('$h5')
+             WHERE check_name = 'replication_origin_slots'"),
+	qr/^error: (\d+) of max_replication_slots \1 in use \/ raise max_replication_slots above \1/,
+	'check_source: every origin slot in use, and what to raise');
+like(pg_err("SELECT chameleon.init_replica('$h5')"),
+	qr/cannot copy a new replica: every replication origin slot is in use.*HINT:  Raise max_replication_slots above \d+/s,
+	'init_replica refuses before copying, saying what to raise');
+is(pg_one("SELECT count(*) FROM sch_chameleon.t_sources WHERE source_name = 'h5'")
+	  . pg_one("SELECT count(*) FROM pg_namespace WHERE nspname = 'h5'"), '00', 'and makes nothing');
+$node->safe_psql('postgres', join('', map { "SELECT pg_replication_origin_drop('filler_$_');" } 1 .. $free));
+
 # 4d. init_replica: a copy that outlived the binlog file of its first slice
 $my->sql('CREATE DATABASE h4; CREATE TABLE h4.a (id int PRIMARY KEY) ENGINE=InnoDB;'
 	  . ' INSERT INTO h4.a VALUES (1); CREATE TABLE h4.z (id int PRIMARY KEY) ENGINE=InnoDB;'
