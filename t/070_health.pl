@@ -129,9 +129,15 @@ ok($node->poll_query_until('postgres',
 		"SELECT coalesce(sum(rows_copied), 0) > 0 FROM sch_chameleon.t_copy_ranges
 		  WHERE mysql_table = 'big' AND finished_at IS NULL", 't'),
 	'sync_tables copies big');
+# changes of big while its sync is copied, interrupted and resumed: none may be skipped
+$my->sql("UPDATE h1.big SET v = 'during' WHERE id % 1000 = 1; DELETE FROM h1.big WHERE id % 1000 = 2;"
+	  . " INSERT INTO h1.big VALUES (300001, 'during')");
 $node->stop('immediate');
 $sync->finish;
+$my->sql("UPDATE h1.big SET v = 'down' WHERE id % 1000 = 3; DELETE FROM h1.big WHERE id % 1000 = 4;"
+	  . " INSERT INTO h1.big VALUES (300002, 'down')");
 $node->start;
+$my->sql("UPDATE h1.big SET v = 'after' WHERE id % 1000 = 5; INSERT INTO h1.big VALUES (300003, 'after')");
 ok($node->poll_query_until('postgres', "SELECT state IN ('copied', 'streaming') FROM chameleon.tables
                                          WHERE mysql_table = 'big'"),
 	'the interrupted sync resumes by itself and ends');
