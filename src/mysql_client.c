@@ -293,6 +293,26 @@ mysql_errcode(unsigned int number, bool connecting)
 /* The number of the last MySQL error reported (0: none since the last reset). */
 static unsigned int LastReportedNumber = 0;
 
+/*
+ * "Access denied for user 'u'@'h' (using password: YES|NO)": what is
+ * likely, from the host the server saw and whether a password was sent.
+ */
+static const char *
+access_denied_hint(const char *message)
+{
+	const char *at = message ? strstr(message, "'@'") : NULL;
+	bool		no_password = message && strstr(message, "using password: NO") != NULL;
+	bool		local = at && (strncmp(at + 3, "localhost'", 10) == 0 ||
+							   strncmp(at + 3, "127.0.0.1'", 10) == 0 ||
+							   strncmp(at + 3, "::1'", 4) == 0);
+
+	if (no_password)
+		return "No password was sent: set mysql_conn.passwd in the configuration file (an empty value sends none), or give the account an empty password if that is meant.";
+	if (local)
+		return "The connection comes from the MySQL server's own host: if mysql_conn.user and mysql_conn.passwd are right, MariaDB's anonymous account ''@'localhost' is likely matched before 'user'@'%' (drop it: DROP USER ''@'localhost'; SELECT user, host FROM mysql.user lists the accounts). Otherwise check the user and password.";
+	return "Check mysql_conn.user and mysql_conn.passwd in the configuration file; if they are right, the account likely exists only for another host than the one the server names in the message (SELECT user, host FROM mysql.user; create it for this host or '%').";
+}
+
 /* Advice for the errors a user can fix, or NULL; message: the server's text. */
 static const char *
 mysql_error_hint(unsigned int number, const char *message, bool connecting)
@@ -306,7 +326,7 @@ mysql_error_hint(unsigned int number, const char *message, bool connecting)
 	{
 		case ER_ACCESS_DENIED_ERROR:
 		case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-			return "Check mysql_conn.user and mysql_conn.passwd in the configuration file. If they are right: MariaDB's anonymous account ''@'localhost' is matched before 'user'@'%' for connections from localhost (drop it: DROP USER ''@'localhost'), or the account exists only for another host (SELECT user, host FROM mysql.user).";
+			return access_denied_hint(message);
 		case ER_SPECIFIC_ACCESS_DENIED_ERROR:
 			return "The MySQL account lacks a privilege the replica needs: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO the user (MariaDB 10.5+ also has BINLOG MONITOR and REPLICATION SLAVE ADMIN), and SELECT on the database; chameleon.check_source() lists them.";
 		case ER_MASTER_FATAL_ERROR_READING_BINLOG:

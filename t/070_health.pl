@@ -56,8 +56,13 @@ is(pg_one("SELECT count(*) FROM pg_namespace WHERE nspname IN ('nope', 'h1')"), 
 # 6. "Access denied" says what is likely
 my $badpw = $my->write_config(my_database => 'h1', user => 'root', passwd => 'wrong');
 like(pg_err("SELECT chameleon.init_replica('$badpw')"),
-	qr/Access denied.*HINT:.*anonymous account ''\@'localhost'/s,
-	'the Access denied hint names the anonymous-account cause');
+	qr/Access denied.*HINT:  The connection comes from the MySQL server's own host: .*anonymous account ''\@'localhost' is likely matched/s,
+	'the Access denied hint from the server\'s host names the anonymous account as likely');
+my $nopw = $my->write_config(my_database => 'h1', user => 'nopw_user', passwd => '');
+$my->sql("CREATE USER nopw_user\@'%' IDENTIFIED BY 'secret'");
+like(pg_err("SELECT chameleon.init_replica('$nopw')"),
+	qr/Access denied.*using password: NO.*HINT:  No password was sent: set mysql_conn.passwd/s,
+	'without a password the hint says so');
 
 # a healthy replica
 my $conf = $my->write_config(my_database => 'h1', copy_max_size => 1000, my_server_id => 7001);
