@@ -186,4 +186,23 @@ $node->safe_psql('postgres', "SELECT chameleon.start_replica('$conf')");
 my ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.verify_tables(ARRAY['nope'])");
 like($err, qr/table "nope" is not replicated by replica "vt"/, 'an unknown table is an error');
 
+# one canonical form: a float one ulp off and a JSON value changed are differences; the
+# replica named by the source argument
+ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up again');
+$node->safe_psql('postgres', q{SET session_replication_role = replica;
+	UPDATE vt.wide SET vc = 'héllo wörld ☃' WHERE id = 1});
+is(pg_one("SELECT status FROM chameleon.verify_tables(ARRAY['wide'], 'vt')"), 'equal',
+	'wide equal again (verify_tables with the source named)');
+$node->safe_psql('postgres', q{SET session_replication_role = replica;
+	UPDATE vt.wide SET d = 1.7976931348623155e308 WHERE id = 2});
+is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['wide'], 'vt')"),
+	'id=2: values differ', 'a double one ulp off is a difference (bit-exact floats)');
+$node->safe_psql('postgres', q{SET session_replication_role = replica;
+	UPDATE vt.wide SET d = 1.7976931348623157e308 WHERE id = 2;
+	UPDATE vt.wide SET j = '{"b": [1, 2.5, "x"], "a": 0}' WHERE id = 1});
+is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['wide'], 'vt')"),
+	'id=1: values differ', 'a JSON value changed is a difference');
+($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.verify_tables(NULL, 'nosuch')");
+like($err, qr/replica "nosuch" does not exist/, 'an unknown source is an error');
+
 done_testing();

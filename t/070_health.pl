@@ -118,6 +118,9 @@ my $t0 = Time::HiRes::time();
 is(pg_one("SELECT chameleon.wait_for_source_position('$wf', $wp + 1000000, 0.5)"), 'f',
 	'a position not reached: false after the timeout');
 cmp_ok(Time::HiRes::time() - $t0, '>=', 0.5, 'it waited the timeout');
+my ($gd, $gs, $gn) = split /-/, (split /,/, $gtid)[0];
+is(pg_one("SELECT chameleon.wait_for_source_gtid('$gd-$gs-" . ($gn + 1000000) . "', 0.5)"), 'f',
+	'a GTID not reached: false after the timeout');
 like(pg_err("SELECT chameleon.wait_for_source_gtid('junk', 1)"), qr/invalid MariaDB GTID "junk"/,
 	'a malformed GTID is an error');
 like(pg_err("SELECT chameleon.wait_for_source_position('$wf', 4, -1)"), qr/timeout must be zero or more/,
