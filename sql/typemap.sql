@@ -258,7 +258,10 @@ FROM unnest(ARRAY['point', 'point srid 4326', 'geometry', 'geometry srid 3857',
 -- MySQL's internal spatial format (SRID, little-endian, then WKB) to EWKB: byte vectors.
 -- POINT(1 2), SRID 0: plain WKB
 SELECT chameleon.mysql_geometry_to_ewkb('\x00000000010100000000000000000000F03F0000000000000040'::bytea);
--- POINT(-71.06 42.36) SRID 4326 (MySQL 8 stores longitude first): the SRID flag and the SRID
+-- Boston in EPSG 4326, written lat-long as MySQL 8 reads WKT for that SRS:
+-- ST_GeomFromText('POINT(42.36 -71.06)', 4326). MySQL 8 stores it longitude first
+-- (https://dev.mysql.com/worklog/task/?id=9436), x = -71.06, y = 42.36, as PostGIS
+-- keeps it: no swap, the SRID flag and the SRID
 SELECT chameleon.mysql_geometry_to_ewkb('\xE6100000010100000085EB51B81ECA51C0AE47E17A142E4540'::bytea);
 -- the same point as big-endian WKB: type and SRID in big-endian
 SELECT chameleon.mysql_geometry_to_ewkb('\xE61000000000000001C051CA1EB851EB85402E147AE147AE'::bytea);
