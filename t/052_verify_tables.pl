@@ -40,21 +40,24 @@ CREATE TABLE wide (
   dec1 decimal(12,3), f float, d double, b bit(5), y year,
   dt date, dtm datetime(6), ts timestamp(3) NULL DEFAULT NULL, tm time(2),
   c char(10), vc varchar(50) CHARACTER SET utf8mb4, tx text, bl blob, vb varbinary(20),
-  e enum('a','b','c'), s set('x','y','z'), j json, u uuid, ip inet6
+  e enum('a','b','c'), s set('x','y','z'), j json, u uuid, ip inet6,
+  bn binary(4), ip4 inet4, ui int unsigned, mt mediumtext, lt longtext
 ) ENGINE=InnoDB;
 INSERT INTO wide VALUES
   (1, -128, 65535, -8388608, -9223372036854775808, 1, -123456789.125, 1.17549e-38, 2.2250738585072014e-308,
    b'10101', 1901, '1000-01-01', '2024-02-29 23:59:59.999999', '2038-01-19 03:14:07.999', '-838:59:59.99',
    'abc', 'héllo wörld ☃', 'line1\nline2\ttab', x'00ff10', x'deadbeef', 'b', 'x,z',
-   '{"b": [1, 2.5, "x"], "a": null}', '123e4567-e89b-12d3-a456-426614174000', '::ffff:10.0.0.1'),
+   '{"b": [1, 2.5, "x"], "a": null}', '123e4567-e89b-12d3-a456-426614174000', '::ffff:10.0.0.1',
+   'ab', '10.0.0.1', 4294967295, 'medium ☃', REPEAT('long ', 1000)),
   (2, 127, 0, 8388607, 9223372036854775807, 0, 999999999.999, 3.40282e38, 1.7976931348623157e308,
    b'0', 2155, '0000-00-00', '0000-00-00 00:00:00', NULL, '838:59:59', '', '', '', '', '', 'a', '',
-   '[]', NULL, '2001:db8::1'),
+   '[]', NULL, '2001:db8::1', '', '0.0.0.0', 0, '', ''),
   (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
   (18446744073709551615, 0, 1, 0, 0, 1, 0.001, 0.1, 0.1, b'11111', 2000, '2000-01-01',
    '1970-01-01 00:00:01', '1970-01-01 00:00:01.001', '00:00:00.01', 'z', 'x', 'y', x'00', x'00', 'c',
-   'x,y,z', '{"k": "\\\\u00e9"}', '00000000-0000-0000-0000-000000000000', '::');
+   'x,y,z', '{"k": "\\\\u00e9"}', '00000000-0000-0000-0000-000000000000', '::',
+   x'00000000', '255.255.255.255', 1, 'm', 'l');
 CREATE TABLE comp (a varchar(10) NOT NULL, b int NOT NULL, v int, PRIMARY KEY (a, b)) ENGINE=InnoDB;
 INSERT INTO comp SELECT CONCAT('K', seq % 7), seq, seq FROM seq_1_to_3000;
 CREATE TABLE nokey (x int, y varchar(20)) ENGINE=InnoDB;
@@ -202,6 +205,11 @@ $node->safe_psql('postgres', q{SET session_replication_role = replica;
 	UPDATE vt.wide SET j = '{"b": [1, 2.5, "x"], "a": 0}' WHERE id = 1});
 is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['wide'], 'vt')"),
 	'id=1: values differ', 'a JSON value changed is a difference');
+$node->safe_psql('postgres', q{SET session_replication_role = replica;
+	UPDATE vt.wide SET j = '{"b": [1, 2.5, "x"], "a": null}' WHERE id = 1;
+	UPDATE vt.wide SET bn = '\\x00000001' WHERE id = 18446744073709551615});
+is(pg_one("SELECT first_difference FROM chameleon.verify_tables(ARRAY['wide'], 'vt')"),
+	'id=18446744073709551615: values differ', 'a binary(4) byte changed is a difference (padding kept)');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT chameleon.verify_tables(NULL, 'nosuch')");
 like($err, qr/replica "nosuch" does not exist/, 'an unknown source is an error');
 
