@@ -46,6 +46,7 @@ $node->safe_psql('postgres', "SELECT chameleon.start_replica('$conf')");
 $my->sql(<<'SQL');
 ALTER TABLE app.later ADD COLUMN stamp timestamp(6) NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP(6);
 ALTER TABLE app.dropped MODIFY touched timestamp NULL DEFAULT NULL;
+ALTER TABLE app.plain CHANGE at touched_at timestamp NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP;
 CREATE TABLE app.made (id int PRIMARY KEY, v int,
   mtime datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP) ENGINE=InnoDB;
 INSERT INTO app.made (id, v) VALUES (1, 1);
@@ -54,16 +55,17 @@ SQL
 ok(ChameleonReplica::wait_caught_up($node, $my), 'caught up after the DDL');
 is(pg_one("SELECT string_agg(mysql_table || '.' || column_name, ',' ORDER BY mysql_table, ordinal)
              FROM sch_chameleon.t_table_columns WHERE on_update_now"),
-	'event.changed,event.seen,later.stamp,made.mtime,post.updated_at',
+	'event.changed,event.seen,later.stamp,made.mtime,plain.touched_at,post.updated_at',
 	'the shapes record every ON UPDATE CURRENT_TIMESTAMP column, from the copy and from DDL');
 
 my $detach = pg_one("SELECT string_agg(object || ':' || result, ',' ORDER BY object)
                        FROM chameleon.detach_replica() WHERE step = 'on_update_trigger'");
-is($detach, 'app.event(changed, seen):created,app.later(stamp):created,app.made(mtime):created,app.post(updated_at):created',
+is($detach, 'app.event(changed, seen):created,app.later(stamp):created,app.made(mtime):created,'
+	  . 'app.plain(touched_at):created,app.post(updated_at):created',
 	'detach_replica reports a trigger per table with such columns');
 is(pg_one("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
             WHERE NOT t.tgisinternal AND c.relnamespace = 'app'::regnamespace"),
-	'event,later,made,post', 'tables without such a column (plain, dropped) get no trigger');
+	'event,later,made,plain,post', 'a table without such a column (dropped) gets no trigger');
 
 # MySQL's behaviour: a changed row gets the statement's time (RETURNING sees
 # the same statement_timestamp()); a column set explicitly keeps its value; an
@@ -83,6 +85,9 @@ is(pg_one(q{UPDATE app.later SET v = 2 WHERE id = 1
 	RETURNING stamp = statement_timestamp()}), 't', 'later: the column added by streamed ALTER TABLE');
 is(pg_one(q{UPDATE app.made SET v = 2 WHERE id = 1
 	RETURNING mtime = statement_timestamp()::timestamp(0)}), 't', 'made: the table of a streamed CREATE TABLE');
+is(pg_one(q{UPDATE app.plain SET v = 2 WHERE id = 1
+	RETURNING touched_at = statement_timestamp()::timestamptz(0)}), 't',
+	'plain: the column a streamed CHANGE renamed and gave ON UPDATE');
 $node->safe_psql('postgres', "UPDATE app.dropped SET v = 2 WHERE id = 1");
 is(pg_one("SELECT touched IS NULL FROM app.dropped"), 't', 'dropped: the MODIFY without ON UPDATE is honoured');
 
