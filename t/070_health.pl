@@ -163,6 +163,8 @@ like(pg_err("SELECT chameleon.init_replica('$dup')"), qr/my_server_id 7001 is us
 	'init_replica refuses it too');
 my $dup_ok = $my->write_config(my_database => 'h2', my_server_id => 7002);
 $node->safe_psql('postgres', "SELECT chameleon.init_replica('$dup_ok')");
+like(pg_one("SELECT lag_seconds FROM chameleon.status WHERE source = 'h2'"), qr/^[0-9.e+-]+$/,
+	'lag_seconds is a number for a replica never started');
 # the same server id, given to the existing h2 replica's configuration afterwards
 $node->safe_psql('postgres', "SELECT chameleon.start_replica('$dup')");
 ok($node->poll_query_until('postgres',
@@ -170,6 +172,8 @@ ok($node->poll_query_until('postgres',
 		   FROM chameleon.status WHERE source = 'h2'"),
 	'the duplicate goes to state error, with what to do');
 is(pg_one("SELECT health FROM chameleon.health WHERE source = 'h2'"), 'error', 'health: error');
+like(pg_one("SELECT lag_seconds FROM chameleon.status WHERE source = 'h2'"), qr/^[0-9.e+-]+$/,
+	'lag_seconds is a number in state error');
 my $h1_errors = pg_one("SELECT count(*) FROM chameleon.error_log WHERE source = 'h1'");
 sleep 4;
 is(pg_one("SELECT state FROM chameleon.status WHERE source = 'h1'"), 'streaming', 'the first replica streams on');
