@@ -730,8 +730,8 @@ parse_type_overrides(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
 
 /*
  * schema_mappings (the 2.x form): MySQL database -> PostgreSQL schema, as
- * a list of two-element lists.  finish_config() takes it in place of
- * my_database and pg_schema.
+ * a list of two-element lists.  take_schema_mappings() makes it the
+ * replica's databases (one: my_database and pg_schema).
  */
 static List *
 parse_schema_mappings(ConfigLoader *ld, const ConfigKey *key, yaml_node_t *node)
